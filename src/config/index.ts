@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the service reads, parsed once. Names and defaults are part of the public
+ * contract (../shared/spec/API.md "Configuration"): deployments and scripts set them.
+ */
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `90s`, `15m`, `24h`, `7d` → milliseconds. */
+export function parseDuration(text: string): number {
+  const match = DURATION.exec(text.trim());
+  if (!match) throw new Error(`"${text}" is not a duration such as 30s, 15m, 24h or 7d`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+const duration = z.string().transform((text, ctx) => {
+  try {
+    const ms = parseDuration(text);
+    if (ms <= 0) throw new Error(`"${text}" must be longer than zero`);
+    return ms;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (protocols: string[], example: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a ${protocols.join(' or ')} URL such as ${example}`);
+
+const wholeNumber = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be ${what}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be ${what}`).max(max, `must be ${what}`));
+
+/** Variables whose value must not appear in an error message or a log line. */
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'BOOTSTRAP_ADMIN_TOKEN', 'SMTP_URL', 'SECRETS_KEY']);
+
+export const configSchema = z.object({
+  PORT: wholeNumber('a port number between 1 and 65535', 1, 65535).default(3000),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/cloudsign_sync').default(
+    'postgres://postgres@127.0.0.1:5432/cloudsign_sync',
+  ),
+  TEMPORAL_ADDRESS: optionalText.pipe(
+    z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port, such as 127.0.0.1:7233').optional(),
+  ),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('cloudsign-sync'),
+  CLOUDSIGN_BASE_URL: optionalText.pipe(url(['https:', 'http:'], 'https://api.cloudsign.jp').optional()),
+  CLOUDSIGN_REQUESTS_PER_MINUTE: wholeNumber('a whole number of requests, 0 for no limit', 0, 1_000_000).default(800),
+  BOOTSTRAP_ADMIN_TOKEN: optionalText.pipe(
+    z.string().min(24, 'must be at least 24 characters long (use a random token)').optional(),
+  ),
+  SYNC_INTERVAL: duration.default(parseDuration('24h')),
+  SMTP_URL: optionalText.pipe(url(['smtp:', 'smtps:'], 'smtp://127.0.0.1:1025').optional()),
+  MAIL_FROM: z.string().trim().min(3).default('cloudsign-sync <cloudsign-sync@localhost>'),
+  SECRETS_KEY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters (a 256-bit key; `openssl rand -hex 32`)')
+      .optional(),
+  ),
+  FILE_STORAGE_DIR: z.string().trim().min(1).default('./data/files'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses the environment. A wrong value stops start-up with one sentence that names the variable, so an
+ * operator can fix a deployment without reading a stack trace.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .filter((name) => env[name] !== undefined)
+      .map((name) => [name, env[name]]),
+  );
+  const result = configSchema.safeParse(relevant);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = String(issue.path[0]);
+  const shown = SECRET_VARIABLES.has(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
+  throw new ConfigError(`Configuration error: ${name}${shown} ${issue.message}.`);
+}

@@ -1,0 +1,25 @@
+import { defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from '../ledger/entities';
+
+/** The ORM configuration for a database URL; also read by the MikroORM CLI (`npm run db:migration:create`). */
+export function ormConfig(databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloudsign_sync') {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: {
+      path: 'src/db/migrations',
+      pathTs: 'src/db/migrations',
+      tableName: 'mikro_orm_migrations',
+      emit: 'ts',
+      snapshot: false,
+      transactional: true,
+      allOrNothing: true,
+    },
+    pool: { min: 0, max: 10 },
+    debug: false,
+  });
+}
+
+export default ormConfig();

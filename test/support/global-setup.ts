@@ -1,0 +1,50 @@
+import proto from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestProject } from 'vitest/node';
+import { migrate, openDatabase } from '../../src/db';
+import { temporalBinaryPath } from '../../src/temporal/binaries';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { dropDatabase } from './database';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    temporalAddress: string;
+  }
+}
+
+/**
+ * Once per test run: a database of the run's own (never the dev one), migrated, and the time-skipping
+ * Temporal test server. Both go away when the run ends.
+ */
+export default async function setup(project: TestProject) {
+  const databaseUrl = `postgres://postgres@127.0.0.1:5432/cloudsign_sync_test_${process.pid}`;
+  await dropDatabase(databaseUrl);
+  const orm = await openDatabase(databaseUrl);
+  await migrate(orm);
+  await orm.close();
+
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: {
+      executable: { type: 'existing-path', path: temporalBinaryPath('testServer') },
+    },
+  });
+  await registerSearchAttributes(env);
+
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('temporalAddress', env.address);
+
+  return async () => {
+    await env.teardown();
+    await dropDatabase(databaseUrl);
+  };
+}
+
+async function registerSearchAttributes(env: TestWorkflowEnvironment) {
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((a) => [a.name, IndexedValueType[`INDEXED_VALUE_TYPE_${a.cliType.toUpperCase()}` as keyof typeof IndexedValueType]]),
+    ),
+  });
+}
