@@ -6,7 +6,8 @@ export type { MikroORM } from '@mikro-orm/postgresql';
 /** Connects to the database, creating it first when it does not exist yet. */
 export async function openDatabase(databaseUrl: string): Promise<MikroORM> {
   const orm = await MikroORM.init({ ...ormConfig(databaseUrl), connect: false });
-  await orm.schema.ensureDatabase({ create: true });
+  // Creates an empty database only: the tables come from the committed migrations, never from the entities.
+  await orm.schema.ensureDatabase({ create: false });
   await orm.connect();
   return orm;
 }

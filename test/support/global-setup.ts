@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
-import { migrate, openDatabase } from '../../src/db';
 import { temporalBinaryPath } from '../../src/temporal/binaries';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { dropDatabase } from './database';
+
+const { IndexedValueType } = proto.temporal.api.enums.v1;
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,9 +22,13 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const databaseUrl = `postgres://postgres@127.0.0.1:5432/cloudsign_sync_test_${process.pid}`;
   await dropDatabase(databaseUrl);
-  const orm = await openDatabase(databaseUrl);
-  await migrate(orm);
-  await orm.close();
+  // The same command a user runs, in its own process: MikroORM loads migration files with a plain
+  // `import()`, which only a TypeScript-aware loader (tsx) can serve.
+  try {
+    execFileSync('npx', ['tsx', 'scripts/db-migrate.ts'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`npm run db:migrate failed on the test database:\n${String((error as { stderr?: Buffer }).stderr)}`);
+  }
 
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: {

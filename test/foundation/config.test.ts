@@ -1,0 +1,38 @@
+import { expect, it } from 'vitest';
+import { loadConfig, parseDuration } from '../../src/config';
+
+it('gives the documented defaults when nothing is set', () => {
+  const config = loadConfig({});
+  expect(config).toMatchObject({
+    PORT: 3000,
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/cloudsign_sync',
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: 'cloudsign-sync',
+    SYNC_INTERVAL: 24 * 3_600_000,
+    FILE_STORAGE_DIR: './data/files',
+  });
+  expect(config.TEMPORAL_ADDRESS).toBeUndefined();
+  expect(config.CLOUDSIGN_BASE_URL).toBeUndefined();
+});
+
+it.each([
+  [{ PORT: 'eighty' }, 'Configuration error: PORT="eighty" must be a port number between 1 and 65535.'],
+  [{ SYNC_INTERVAL: '1 day' }, 'Configuration error: SYNC_INTERVAL="1 day" "1 day" is not a duration such as 30s, 15m, 24h or 7d.'],
+  [{ TEMPORAL_ADDRESS: 'localhost' }, 'Configuration error: TEMPORAL_ADDRESS="localhost" must be host:port, such as 127.0.0.1:7233.'],
+  [{ CLOUDSIGN_BASE_URL: 'api.cloudsign.jp' }, 'Configuration error: CLOUDSIGN_BASE_URL="api.cloudsign.jp" must be a https: or http: URL such as https://api.cloudsign.jp.'],
+])('stops on a wrong value with one sentence naming the variable: %o', (env, message) => {
+  expect(() => loadConfig(env)).toThrowError(message);
+});
+
+it('never repeats a secret value in its error', () => {
+  const secret = 'postgres://admin:hunter2@db:5432';
+  expect(() => loadConfig({ DATABASE_URL: secret.replace('postgres', 'mysql') })).toThrowError(/^Configuration error: DATABASE_URL must be/);
+  expect(() => loadConfig({ SECRETS_KEY: 'hunter2' })).toThrowError('Configuration error: SECRETS_KEY must be 64 hexadecimal characters');
+  expect(() => loadConfig({ SECRETS_KEY: 'hunter2' })).not.toThrowError(/hunter2/);
+});
+
+it('reads durations in the units operators write', () => {
+  expect(parseDuration('90s')).toBe(90_000);
+  expect(parseDuration('15m')).toBe(900_000);
+  expect(parseDuration('7d')).toBe(7 * 86_400_000);
+});
