@@ -20,7 +20,7 @@ export default tseslint.config(
     // are referenced by type only so that their dependencies (ORM, HTTP) never enter the workflow bundle.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
+      '@typescript-eslint/no-restricted-imports': ['error', {
         paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must not use Node built-ins.' })),
         patterns: [
           { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'Workflows may only `import type` from activities.' },
