@@ -27,57 +27,60 @@ export function normaliseTimestamp(text: string): string | undefined {
   return `${utc.toISOString().slice(0, 19)}.${fraction.padEnd(6, '0').slice(0, 6)}Z`;
 }
 
-/** `null` for null, an absent key, or an empty string (forms-backed APIs often send "" for "not set"). */
-const blank = z.union([z.null(), z.undefined(), z.literal('')]).transform(() => null);
+/** Null or an absent key read as `null` (which of the two CloudSign sends is undocumented). */
+const orNull = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? null);
+
+/** An empty string read as "not set", as forms-backed APIs often send it. */
+const empty = z.literal('').transform(() => null);
 
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 
-const text = z.string().nullish().transform((v) => v ?? null);
+const text = orNull(z.string());
 
-const integer = z.union([z.number().int(), z.string().trim().regex(/^-?\d+$/).transform(Number), blank]);
+const integer = orNull(z.union([z.number().int(), z.string().trim().regex(/^-?\d+$/).transform(Number), empty]));
 
-const flag = z.union([
-  z.boolean(),
-  z.literal(0).transform(() => false),
-  z.literal(1).transform(() => true),
-  z.enum(['true', 'false', '0', '1']).transform((v) => v === 'true' || v === '1'),
-  blank,
-]);
+const flag = orNull(
+  z.union([
+    z.boolean(),
+    z.literal(0).transform(() => false),
+    z.literal(1).transform(() => true),
+    z.enum(['true', 'false', '0', '1']).transform((v) => v === 'true' || v === '1'),
+    empty,
+  ]),
+);
 
-const timestamp = z.union([
+const timestamp = orNull(
   z.string().transform((v, ctx) => {
     if (v === '') return null;
     const normalised = normaliseTimestamp(v);
     if (normalised === undefined) ctx.addIssue({ code: 'custom', message: 'not an RFC 3339 time with a zone' });
     return normalised ?? null;
   }),
-  blank,
-]);
+);
 
 /** `YYYY-MM-DD` (a time after it, if ever sent, is dropped: these are calendar dates in Japan). */
-const date = z.union([
+const date = orNull(
   z.string().transform((v, ctx) => {
     if (v === '') return null;
     const m = /^\d{4}-\d{2}-\d{2}/.exec(v.trim());
     if (!m) ctx.addIssue({ code: 'custom', message: 'not a YYYY-MM-DD date' });
     return m ? m[0] : null;
   }),
-  blank,
-]);
+);
 
 /** 取引金額: int64 in the spec, a string in a production client (S12) — accept both, with or without 1,000 separators. */
-const amount = z.union([
-  z.number(),
-  z
-    .string()
-    .trim()
-    .transform((v) => v.replace(/,/g, ''))
-    .pipe(z.union([z.literal('').transform(() => null), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)])),
-  blank,
-]);
+const amount = orNull(
+  z.union([
+    z.number(),
+    z
+      .string()
+      .transform((v) => v.replace(/[,\s]/g, ''))
+      .pipe(z.union([empty, z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)])),
+  ]),
+);
 
 /** 自動更新の有無: 0 指定なし → null, 1 あり → true, 2 なし → false; a value added later reads as "not specified". */
-const autoUpdate = z.union([z.number(), z.string(), z.null(), z.undefined()]).transform((v) => {
+const autoUpdate = orNull(z.union([z.number(), z.string()])).transform((v) => {
   const n = Number(v);
   return n === 1 ? true : n === 2 ? false : null;
 });
@@ -186,7 +189,7 @@ export const userSchema = z
     email: text,
     name: text,
     organization: text,
-    team: z.object({ id: text, name: text }).nullish().transform((t) => t ?? null),
+    team: orNull(z.object({ id: text, name: text })),
     authorities: z
       .object({
         team_administrator: flag,
