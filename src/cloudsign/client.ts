@@ -77,6 +77,12 @@ export interface ConcludedDocumentsPage {
   documents: CloudSignDocument[];
 }
 
+export interface CloudSignAccess {
+  user: CloudSignUser;
+  /** Concluded documents the user can see, as CloudSign counts them, when it says. */
+  concludedDocuments: number | null;
+}
+
 export interface DownloadedFile {
   size: number;
   /** Hex SHA-256 of the bytes written. */
@@ -91,9 +97,10 @@ export interface DownloadedFile {
 export interface CloudSignClient {
   /**
    * Whether a client ID can be used, for setting a connection up: asks for a token (CloudSign checks the
-   * user and the IP restriction there), then for the user (refused to multi-department accounts).
+   * user and the IP restriction there), for the user (refused to multi-department accounts), and for the
+   * first page of concluded documents (refused to plans without the Web API option).
    */
-  checkAccess(clientId: string): Promise<CloudSignUser>;
+  checkAccess(clientId: string): Promise<CloudSignAccess>;
   getMe(clientId: string): Promise<CloudSignUser>;
   /** Concluded (締結済) documents with their files, a page (up to 100) at a time. */
   listConcludedDocuments(clientId: string, options?: ListConcludedDocumentsOptions): AsyncIterable<ConcludedDocumentsPage>;
@@ -131,6 +138,7 @@ interface Call {
 }
 
 const PDF_MAGIC = Buffer.from('%PDF-');
+const RATE_LIMIT_BLOCK_MS = 60_000;
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, maxElapsedMs: 5 * 60_000, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 
 class HttpCloudSignClient implements CloudSignClient {
@@ -153,9 +161,11 @@ class HttpCloudSignClient implements CloudSignClient {
     this.tokens = new TokenCache((clientId) => this.issueToken(clientId), this.clock);
   }
 
-  async checkAccess(clientId: string): Promise<CloudSignUser> {
+  async checkAccess(clientId: string): Promise<CloudSignAccess> {
     await this.withRetries(() => this.tokens.refresh(clientId));
-    return this.getMe(clientId);
+    const user = await this.getMe(clientId);
+    const first = await this.getJson(this.listCall(clientId, 1, { status: '2', with_files: 'n', with_participants: 'n' }), documentListSchema);
+    return { user, concludedDocuments: first.total };
   }
 
   getMe(clientId: string): Promise<CloudSignUser> {
@@ -176,18 +186,7 @@ class HttpCloudSignClient implements CloudSignClient {
     // The longest page seen stands for the page size, should CloudSign ever page by fewer than 100.
     let pageSize = 0;
     for (let page = options.startPage ?? 1; ; page++) {
-      const list = await this.getJson(
-        {
-          clientId,
-          path: '/documents',
-          query: { ...query, page: String(page) },
-          authorized: true,
-          accept: 'application/json',
-          doing: `listing concluded documents (page ${page})`,
-          refusal: 'account',
-        },
-        documentListSchema,
-      );
+      const list = await this.getJson(this.listCall(clientId, page, query), documentListSchema);
       if (list.page !== null && list.page !== page) {
         // Paging would never end (or skip documents) if CloudSign answered another page than asked for.
         throw new CloudSignUnexpectedResponseError(
@@ -204,6 +203,18 @@ class HttpCloudSignClient implements CloudSignClient {
       yield { page, total: list.total, documents };
       if (list.total !== null && page * pageSize >= list.total) return;
     }
+  }
+
+  private listCall(clientId: string, page: number, query: Record<string, string>): Call {
+    return {
+      clientId,
+      path: '/documents',
+      query: { ...query, page: String(page) },
+      authorized: true,
+      accept: 'application/json',
+      doing: `listing concluded documents (page ${page})`,
+      refusal: 'account',
+    };
   }
 
   getDocument(clientId: string, documentId: string): Promise<CloudSignDocument> {
@@ -372,7 +383,10 @@ class HttpCloudSignClient implements CloudSignClient {
   }
 
   private retryDelay(error: CloudSignError, attempt: number): number {
-    if (error instanceof CloudSignRateLimitedError && error.retryAfterMs !== undefined) return error.retryAfterMs;
+    if (error instanceof CloudSignRateLimitedError) {
+      // Without a Retry-After, wait out the block CloudSign documents: a minute from the request that crossed the limit.
+      return error.retryAfterMs ?? RATE_LIMIT_BLOCK_MS + Math.random() * 5_000;
+    }
     // Exponential backoff with jitter, so that syncs failing together do not come back together.
     const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
     return ceiling / 2 + Math.random() * (ceiling / 2);

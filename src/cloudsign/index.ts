@@ -4,6 +4,7 @@ export {
   CLOUDSIGN_PRODUCTION_URL,
   CLOUDSIGN_SANDBOX_URL,
   createCloudSignClient,
+  type CloudSignAccess,
   type CloudSignClient,
   type CloudSignClientOptions,
   type ConcludedDocumentsPage,

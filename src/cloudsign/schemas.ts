@@ -21,9 +21,12 @@ export function normaliseTimestamp(text: string): string | undefined {
   if (!m) return undefined;
   const [, year, month, day, hour, minute, second, fraction = '', , sign, offsetHours, offsetMinutes] = m;
   const offsetMs = sign ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000 : 0;
-  const local = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
-  const utc = new Date(local - offsetMs);
-  if (Number.isNaN(utc.getTime())) return undefined;
+  const local = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)));
+  // Date.UTC rolls 2024-02-30 over into March: such a time is not one.
+  if (local.getUTCMonth() !== Number(month) - 1 || local.getUTCDate() !== Number(day) || local.getUTCHours() !== Number(hour)) {
+    return undefined;
+  }
+  const utc = new Date(local.getTime() - offsetMs);
   return `${utc.toISOString().slice(0, 19)}.${fraction.padEnd(6, '0').slice(0, 6)}Z`;
 }
 

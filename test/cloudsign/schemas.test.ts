@@ -18,6 +18,8 @@ describe('normaliseTimestamp', () => {
   it('refuses a time without a zone or no time at all', () => {
     expect(normaliseTimestamp('2024-04-01T00:30:00')).toBeUndefined();
     expect(normaliseTimestamp('yesterday')).toBeUndefined();
+    expect(normaliseTimestamp('2024-02-30T00:00:00Z')).toBeUndefined();
+    expect(normaliseTimestamp('2024-01-01T24:00:00Z')).toBeUndefined();
   });
 });
 
