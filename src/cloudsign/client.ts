@@ -317,7 +317,7 @@ class HttpCloudSignClient implements CloudSignClient {
       json = JSON.parse(text);
     } catch {
       throw new CloudSignUnexpectedResponseError(
-        `CloudSign answered ${call.doing} with something that is not JSON (${redact(describeBody(response, text), call)}). ` +
+        `While ${call.doing}, CloudSign answered with something that is not JSON (${redact(describeBody(response, text), call)}). ` +
           'Check that the base URL points at the CloudSign Web API.',
         response.status,
       );
@@ -327,7 +327,7 @@ class HttpCloudSignClient implements CloudSignClient {
       // Paths only: values could be personal data.
       const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
       throw new CloudSignUnexpectedResponseError(
-        `CloudSign answered ${call.doing} in a shape this service does not understand (${where}). ` +
+        `While ${call.doing}, CloudSign answered in a shape this service does not understand (${where}). ` +
           'The Web API may have changed; this needs a fix in cloudsign-sync.',
         response.status,
       );
@@ -402,15 +402,15 @@ class HttpCloudSignClient implements CloudSignClient {
     if (status === 429) return new CloudSignRateLimitedError(parseRetryAfter(response.headers.get('retry-after'), this.clock));
     if (status === 504) {
       return new CloudSignTransientError(
-        `CloudSign's gateway gave up ${call.doing} after waiting 180 s (504); CloudSign may still finish the work.`,
+        `While ${call.doing}, CloudSign's gateway gave up after 180 s (504); CloudSign may still finish the work.`,
         status,
       );
     }
     if (status >= 500) {
-      return new CloudSignTransientError(`CloudSign failed ${call.doing} (${status}${said(body, call)}).`, status);
+      return new CloudSignTransientError(`While ${call.doing}, CloudSign failed (${status}${said(body, call)}).`, status);
     }
     if (status === 401) {
-      return new CloudSignTransientError(`CloudSign rejected a freshly issued access token ${call.doing} (401).`, status);
+      return new CloudSignTransientError(`While ${call.doing}, CloudSign rejected a freshly issued access token (401).`, status);
     }
     if (call.path === '/token' && status === 400 && (code === 'invalid_client' || code === 'invalid_request')) {
       return new CloudSignInvalidClientError(status);
@@ -421,7 +421,7 @@ class HttpCloudSignClient implements CloudSignClient {
     }
     if (status === 404 && call.resource !== undefined) return new CloudSignNotFoundError(call.resource);
     return new CloudSignUnexpectedResponseError(
-      `CloudSign answered ${status} ${call.doing}${said(body, call)}.` +
+      `While ${call.doing}, CloudSign answered ${status}${said(body, call)}.` +
         (status === 404 ? ' Check that the base URL points at the CloudSign Web API.' : ''),
       status,
     );
@@ -443,7 +443,7 @@ async function streamPdf(response: Response, destination: Writable, call: Call):
   let head = Buffer.alloc(0);
   const notPdf = () =>
     new CloudSignUnexpectedResponseError(
-      `CloudSign answered ${call.doing} with something that is not a PDF (it starts with ` +
+      `While ${call.doing}, CloudSign sent something that is not a PDF (it starts with ` +
         `${JSON.stringify(head.toString('latin1'))}; Content-Type ${response.headers.get('content-type') ?? 'none'}).`,
       response.status,
     );
@@ -475,8 +475,8 @@ function networkError(cause: unknown, call: Call): CloudSignTransientError {
   const detail = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
   return new CloudSignTransientError(
     timedOut
-      ? `CloudSign did not answer in time ${call.doing}.`
-      : `Could not reach CloudSign ${call.doing} (${redact(detail, call)}).`,
+      ? `While ${call.doing}, CloudSign did not answer in time.`
+      : `While ${call.doing}, could not reach CloudSign (${redact(detail, call)}).`,
   );
 }
 
