@@ -1,0 +1,133 @@
+/**
+ * /_sim/*: what tests and demos use to look behind the API (ground truth, request log) and to change the
+ * world (new conclusions, disabled users, faults, behaviour, expired tokens). Not part of CloudSign; never
+ * logged in the request log and never subject to faults or rate limits.
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { canList, ownDocuments } from './access';
+import type { User } from './data';
+import { fail } from './errors';
+import type { SimulatorState } from './state';
+import { parseTimestamp } from './time';
+
+const rate = z.number().min(0).max(1);
+const faultsSchema = z.strictObject({
+  errorRate: rate.optional(),
+  tooManyRequestsRate: rate.optional(),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
+  gatewayTimeoutRate: rate.optional(),
+  rateLimitPerMinute: z.number().int().min(0).optional(),
+});
+const behaviourSchema = z.strictObject({
+  emptyListAs: z.enum(['array', 'null']).optional(),
+  amountAs: z.enum(['number', 'string']).optional(),
+  timezone: z.enum(['Z', '+09:00']).optional(),
+});
+const timestamp = z.string().refine((text) => parseTimestamp(text) !== undefined, 'must be an RFC3339 timestamp');
+const concludeSchema = z.strictObject({
+  count: z.number().int().min(1).max(10_000),
+  clientId: z.string().min(1).optional(),
+  filesPerDocument: z.number().int().min(1).max(100).optional(),
+  lastProcessedAt: timestamp.optional(),
+});
+const userSchema = z.strictObject({ clientId: z.string().min(1) });
+const ipRestrictionSchema = z.strictObject({ clientId: z.string().min(1), restricted: z.boolean() });
+
+/** Parsed JSON body, or the 400 response explaining what is wrong with it. */
+async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T | Response> {
+  const json: unknown = await c.req.json().catch(() => undefined);
+  const parsed = schema.safeParse(json ?? {});
+  if (!parsed.success) return fail(c, 400, 'bad_request', z.prettifyError(parsed.error));
+  return parsed.data;
+}
+
+export function controlRoutes(state: SimulatorState): Hono {
+  const app = new Hono();
+  const userOr404 = (c: Context, clientId: string): User | Response =>
+    state.userByClientId(clientId) ?? fail(c, 404, 'not_found', 'no simulated user has this client ID');
+
+  app.get('/accounts', (c) => c.json(state.world.accounts));
+
+  app.get('/truth', (c) => {
+    const user = userOr404(c, c.req.query('client_id') ?? '');
+    if (user instanceof Response) return user;
+    const documents = canList(user) ? state.list(ownDocuments(user), { statuses: new Set([2]) }).map((r) => state.truth(r)) : [];
+    return c.json({ documents, files: documents.reduce((n, d) => n + d.files.length, 0) });
+  });
+
+  app.post('/documents/conclude', async (c) => {
+    const input = await body(c, concludeSchema);
+    if (input instanceof Response) return input;
+    const user = input.clientId === undefined ? userOr404(c, state.world.accounts.demo) : userOr404(c, input.clientId);
+    if (user instanceof Response) return user;
+    const at = input.lastProcessedAt === undefined ? undefined : parseTimestamp(input.lastProcessedAt);
+    return c.json({ documents: state.conclude(user, input.count, input.filesPerDocument, at) });
+  });
+
+  const setDisabled = (disabled: boolean) => async (c: Context) => {
+    const input = await body(c, userSchema);
+    if (input instanceof Response) return input;
+    const user = userOr404(c, input.clientId);
+    if (user instanceof Response) return user;
+    user.disabled = disabled;
+    return c.json({ disabled });
+  };
+  app.post('/users/disable', setDisabled(true));
+  app.post('/users/enable', setDisabled(false));
+
+  /** Turns the IP restriction of a user's whole team on or off, e.g. to refuse a connection that worked. */
+  app.post('/ip-restriction', async (c) => {
+    const input = await body(c, ipRestrictionSchema);
+    if (input instanceof Response) return input;
+    const user = userOr404(c, input.clientId);
+    if (user instanceof Response) return user;
+    user.team.ipRestricted = input.restricted;
+    return c.json({ restricted: input.restricted });
+  });
+
+  app.get('/faults', (c) => c.json(state.faults));
+  app.put('/faults', async (c) => {
+    const input = await body(c, faultsSchema);
+    if (input instanceof Response) return input;
+    // Keys left out keep their current value.
+    state.setFaults({ ...state.faults, ...input });
+    return c.json(state.faults);
+  });
+  app.delete('/faults', (c) => {
+    state.resetFaults();
+    return c.json(state.faults);
+  });
+
+  app.get('/behaviour', (c) => c.json(state.behaviour));
+  app.put('/behaviour', async (c) => {
+    const input = await body(c, behaviourSchema);
+    if (input instanceof Response) return input;
+    state.behaviour = { ...state.behaviour, ...input };
+    return c.json(state.behaviour);
+  });
+
+  app.post('/tokens/expire', (c) => {
+    state.tokens.expireAll(Date.now());
+    return c.json({ expired: true });
+  });
+
+  app.get('/requests', (c) => {
+    const since = Number(c.req.query('since') ?? 0) || 0;
+    return c.json({ requests: state.requests.filter((r) => r.seq > since) });
+  });
+  app.delete('/requests', (c) => {
+    state.requests = [];
+    return c.json({ cleared: true });
+  });
+
+  app.post('/reset', (c) => {
+    state.reset();
+    return c.json({ reset: true });
+  });
+
+  app.all('*', (c) => fail(c, 404, 'not_found', 'no such simulator control endpoint'));
+  return app;
+}

@@ -1,0 +1,173 @@
+/**
+ * The simulator's mutable state: the seeded world plus everything tests change at run time (tokens, rate
+ * limit windows, faults, behaviour, the request log). `reset()` returns all of it to the seeded start.
+ */
+import { createHash } from 'node:crypto';
+import { generateWorld, insertRecord, makeRecord } from './data';
+import type { DocumentRecord, DocumentStatus, User, World } from './data';
+import { describe } from './details';
+import type { DocumentDetails, FileDetails } from './details';
+import { DEFAULT_BEHAVIOUR, attributeModel } from './models';
+import type { Behaviour } from './models';
+import { renderPdf } from './pdf';
+import { seeded } from './random';
+import type { Random } from './random';
+import { formatMicros, nowMicros } from './time';
+import { RateLimiter, TokenStore } from './tokens';
+
+export interface ResolvedOptions {
+  documents: number;
+  clientId: string;
+  seed: number;
+  tokenTtlSeconds: number;
+  rateLimitPerMinute: number;
+}
+
+export interface Faults {
+  /** Share of CloudSign requests answered 500 or 503. */
+  errorRate: number;
+  /** Share answered 429 with a Retry-After header. */
+  tooManyRequestsRate: number;
+  retryAfterSeconds: number;
+  /** Added to every CloudSign request. */
+  latencyMs: number;
+  /** Share answered 504 (after the latency), as CloudSign's gateway does after 180 s. */
+  gatewayTimeoutRate: number;
+  /** Overrides the per-token limit (0 = none). */
+  rateLimitPerMinute: number;
+}
+
+export interface RequestEntry {
+  seq: number;
+  method: string;
+  path: string;
+  status: number;
+  at: string;
+}
+
+export interface ListQuery {
+  statuses: ReadonlySet<DocumentStatus>;
+  /** Inclusive bounds on last_processed_at, microseconds. */
+  from?: number;
+  to?: number;
+}
+
+export interface TruthDocument {
+  id: string;
+  title: string;
+  lastProcessedAt: string;
+  private: boolean;
+  attribute: ReturnType<typeof attributeModel> | null;
+  files: { id: string; name: string; size: number; sha256: string }[];
+}
+
+/** Enough for any test or demo; a long benchmark must not grow memory without bound. */
+const REQUEST_LOG_LIMIT = 100_000;
+
+export class SimulatorState {
+  world!: World;
+  tokens!: TokenStore;
+  limiter!: RateLimiter;
+  faults!: Faults;
+  faultRandom!: Random;
+  behaviour!: Behaviour;
+  requests: RequestEntry[] = [];
+  private sequence = 0;
+  /** file ID → size and SHA-256 of its PDF: tiny, and spares /_sim/truth regenerating every PDF each call. */
+  private digests = new Map<string, { size: number; sha256: string }>();
+
+  constructor(readonly options: ResolvedOptions) {
+    this.reset();
+  }
+
+  reset(): void {
+    const { seed, clientId, documents, tokenTtlSeconds } = this.options;
+    this.world = generateWorld(seed, clientId, documents);
+    this.tokens = new TokenStore(tokenTtlSeconds);
+    this.behaviour = { ...DEFAULT_BEHAVIOUR };
+    this.resetFaults();
+    this.requests = [];
+    this.digests.clear();
+  }
+
+  resetFaults(): void {
+    this.setFaults({ errorRate: 0, tooManyRequestsRate: 0, retryAfterSeconds: 1, latencyMs: 0, gatewayTimeoutRate: 0, rateLimitPerMinute: this.options.rateLimitPerMinute });
+  }
+
+  /** New fault settings restart the fault sequence, so a test sees the same faults on every run. */
+  setFaults(faults: Faults): void {
+    this.faults = faults;
+    this.faultRandom = seeded(this.options.seed, 'faults');
+    this.limiter = new RateLimiter(faults.rateLimitPerMinute);
+  }
+
+  userByClientId(clientId: string): User | undefined {
+    return this.world.users.find((u) => u.clientId === clientId);
+  }
+
+  userById(id: string): User | undefined {
+    return this.world.users.find((u) => u.id === id);
+  }
+
+  logRequest(method: string, path: string, status: number): void {
+    this.requests.push({ seq: ++this.sequence, method, path, status, at: new Date().toISOString() });
+    if (this.requests.length > REQUEST_LOG_LIMIT) this.requests.splice(0, this.requests.length - REQUEST_LOG_LIMIT);
+  }
+
+  /** The documents `visible` admits that match the query, in list order (last_processed_at, then id). */
+  list(visible: (record: DocumentRecord) => boolean, query: ListQuery): DocumentRecord[] {
+    const { statuses, from = -Infinity, to = Infinity } = query;
+    return this.world.ordered.filter((r) => statuses.has(r.status) && r.lastProcessedAt >= from && r.lastProcessedAt <= to && visible(r));
+  }
+
+  details(record: DocumentRecord): DocumentDetails {
+    return describe(this.world, record);
+  }
+
+  pdf(details: DocumentDetails, file: FileDetails): Uint8Array<ArrayBuffer> {
+    return renderPdf({ seed: this.options.seed, documentId: details.record.id, title: details.title, file, createdAt: details.createdAt });
+  }
+
+  private digest(details: DocumentDetails, file: FileDetails): { size: number; sha256: string } {
+    let digest = this.digests.get(file.id);
+    if (!digest) {
+      const bytes = this.pdf(details, file);
+      digest = { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+      this.digests.set(file.id, digest);
+    }
+    return digest;
+  }
+
+  /** A document as /_sim/truth reports it: canonical forms (Z timestamps, numeric amount) whatever the behaviour. */
+  truth(record: DocumentRecord): TruthDocument {
+    const details = this.details(record);
+    return {
+      id: record.id,
+      title: details.title,
+      lastProcessedAt: formatMicros(record.lastProcessedAt, 'Z'),
+      private: record.private,
+      attribute: details.attribute ? attributeModel(record.id, details.attribute, DEFAULT_BEHAVIOUR) : null,
+      files: details.files.map((file) => ({ id: file.id, name: file.name, ...this.digest(details, file) })),
+    };
+  }
+
+  /** New concluded documents of `user`, last processed now (a microsecond apart) or all at `lastProcessedAt`. */
+  conclude(user: User, count: number, filesPerDocument?: number, lastProcessedAt?: number): string[] {
+    const start = nowMicros();
+    return Array.from({ length: count }, (_, i) => {
+      const n = this.world.concludedOnDemand++;
+      const record = makeRecord(this.options.seed, {
+        key: `concluded:${n}`,
+        status: 2,
+        team: user.team,
+        members: [user],
+        sentByMember: true,
+        hasAttribute: n % 12 !== 5,
+        fileCount: filesPerDocument,
+        lastProcessedAt: lastProcessedAt ?? start + i,
+      });
+      insertRecord(this.world, record);
+      return record.id;
+    });
+  }
+}

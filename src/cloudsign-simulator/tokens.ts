@@ -1,0 +1,73 @@
+/**
+ * Access tokens and the per-token rate limit, as the spec describes them for POST /token and
+ * GET /documents/{id}/certificate.
+ */
+import { randomUUID } from 'node:crypto';
+
+interface IssuedToken {
+  userId: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+export class TokenStore {
+  private readonly tokens = new Map<string, IssuedToken>();
+  private readonly current = new Map<string, string>();
+
+  constructor(private readonly ttlSeconds: number) {}
+
+  /**
+   * "アクセストークン取得後、有効期限内に再度アクセストークンの取得をリクエストしても、新しいアクセストークンは
+   * 発行されません": while a user's token is valid, /token hands back the same one with the seconds it has left.
+   */
+  issue(userId: string, now: number): { token: string; expiresIn: number } {
+    const existing = this.current.get(userId);
+    const issued = existing === undefined ? undefined : this.tokens.get(existing);
+    if (existing !== undefined && issued && issued.expiresAt > now) {
+      return { token: existing, expiresIn: Math.floor((issued.expiresAt - now) / 1000) };
+    }
+    // The spec's example token is a UUID (36 characters, within accessTokenModel's 32–36). Random rather than
+    // seeded: a token must never become valid again after a reset.
+    const token = randomUUID();
+    this.tokens.set(token, { userId, expiresAt: now + this.ttlSeconds * 1000 });
+    this.current.set(userId, token);
+    return { token, expiresIn: this.ttlSeconds };
+  }
+
+  /** The user a token belongs to, or undefined when it is unknown or expired. */
+  resolve(token: string, now: number): string | undefined {
+    const issued = this.tokens.get(token);
+    return issued && issued.expiresAt > now ? issued.userId : undefined;
+  }
+
+  expireAll(now: number): void {
+    for (const issued of this.tokens.values()) issued.expiresAt = Math.min(issued.expiresAt, now);
+    this.current.clear();
+  }
+}
+
+/**
+ * "同一のアクセストークンを用いたリクエストが1分間に800回を超えた場合、それ以降のリクエストはブロックされます。
+ * ブロックは1分間の停止期間を挟んで自動的に解除されます" — the spec documents this limit only on
+ * GET /documents/{id}/certificate; the simulator applies it to every endpoint that takes a token, the safe
+ * assumption for a client (Uncertain #6). A fixed one-minute window opens with a token's first request;
+ * past the limit, requests are refused until the window ends. No rate-limit headers are documented, so none
+ * are sent (the injected 429 faults do carry Retry-After).
+ */
+export class RateLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(public limitPerMinute: number) {}
+
+  /** Counts one request; false when it must be refused. */
+  allow(token: string, now: number): boolean {
+    if (this.limitPerMinute <= 0) return true;
+    let window = this.windows.get(token);
+    if (!window || now - window.start >= 60_000) {
+      window = { start: now, count: 0 };
+      this.windows.set(token, window);
+    }
+    window.count++;
+    return window.count <= this.limitPerMinute;
+  }
+}
