@@ -122,19 +122,18 @@ export function createCloudSignClient(options: CloudSignClientOptions): CloudSig
 /** One request as the rest of this file describes it. */
 interface Call {
   clientId: string;
-  method?: 'GET' | 'POST';
   path: string;
   query?: Record<string, string>;
+  /** POST this form without an access token: only /token takes one. Otherwise GET with the token. */
   form?: Record<string, string>;
-  /** Send an access token (every endpoint but /token). */
-  authorized: boolean;
-  accept: string;
-  /** "while listing concluded documents" — for messages. */
+  /** Default JSON. */
+  accept?: string;
+  /** "listing concluded documents", for messages ("While …, CloudSign …"). */
   doing: string;
   /** What a 404 says is missing; without it a 404 means the base URL is not CloudSign's. */
   resource?: string;
-  /** What a 403 `forbidden` means here. */
-  refusal: 'account' | 'document' | 'plan';
+  /** Whom a 403 `forbidden` is about: the account (default), one document, or the plan (only /me). */
+  refusal?: 'document' | 'plan';
 }
 
 const PDF_MAGIC = Buffer.from('%PDF-');
@@ -170,7 +169,7 @@ class HttpCloudSignClient implements CloudSignClient {
 
   getMe(clientId: string): Promise<CloudSignUser> {
     return this.getJson(
-      { clientId, path: '/me', authorized: true, accept: 'application/json', doing: 'reading the CloudSign user', refusal: 'plan' },
+      { clientId, path: '/me', doing: 'reading the CloudSign user', refusal: 'plan' },
       userSchema,
     );
   }
@@ -205,25 +204,11 @@ class HttpCloudSignClient implements CloudSignClient {
     }
   }
 
-  private listCall(clientId: string, page: number, query: Record<string, string>): Call {
-    return {
-      clientId,
-      path: '/documents',
-      query: { ...query, page: String(page) },
-      authorized: true,
-      accept: 'application/json',
-      doing: `listing concluded documents (page ${page})`,
-      refusal: 'account',
-    };
-  }
-
   getDocument(clientId: string, documentId: string): Promise<CloudSignDocument> {
     return this.getJson(
       {
         clientId,
-        path: `/documents/${encodeURIComponent(documentId)}`,
-        authorized: true,
-        accept: 'application/json',
+        path: documentPath(documentId),
         doing: `reading document ${documentId}`,
         resource: `document ${documentId}`,
         refusal: 'document',
@@ -237,9 +222,7 @@ class HttpCloudSignClient implements CloudSignClient {
       return await this.getJson(
         {
           clientId,
-          path: `/documents/${encodeURIComponent(documentId)}/attribute`,
-          authorized: true,
-          accept: 'application/json',
+          path: documentPath(documentId, 'attribute'),
           doing: `reading the document information of document ${documentId}`,
           resource: `document information (書類情報) for document ${documentId}`,
           refusal: 'document',
@@ -260,8 +243,7 @@ class HttpCloudSignClient implements CloudSignClient {
   ): Promise<DownloadedFile> {
     const call: Call = {
       clientId,
-      path: `/documents/${encodeURIComponent(documentId)}/files/${encodeURIComponent(fileId)}`,
-      authorized: true,
+      path: documentPath(documentId, 'files', fileId),
       accept: 'application/pdf, application/json',
       doing: `downloading file ${fileId} of document ${documentId}`,
       resource: `file ${fileId} of document ${documentId}`,
@@ -284,19 +266,14 @@ class HttpCloudSignClient implements CloudSignClient {
 
   private async issueToken(clientId: string): Promise<IssuedToken> {
     const token = await this.readJson(
-      {
-        clientId,
-        method: 'POST',
-        path: '/token',
-        form: { client_id: clientId },
-        authorized: false,
-        accept: 'application/json',
-        doing: 'obtaining an access token',
-        refusal: 'account',
-      },
+      { clientId, path: '/token', form: { client_id: clientId }, doing: 'obtaining an access token' },
       accessTokenSchema,
     );
     return { accessToken: token.access_token, expiresIn: token.expires_in };
+  }
+
+  private listCall(clientId: string, page: number, query: Record<string, string>): Call {
+    return { clientId, path: '/documents', query: { ...query, page: String(page) }, doing: `listing concluded documents (page ${page})` };
   }
 
   private getJson<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
@@ -341,14 +318,14 @@ class HttpCloudSignClient implements CloudSignClient {
    */
   private async exchange(call: Call): Promise<Response> {
     for (let renewed = false; ; renewed = true) {
-      const token = call.authorized ? await this.tokens.get(call.clientId) : undefined;
+      const token = call.form ? undefined : await this.tokens.get(call.clientId);
       await this.budget.acquire(clientIdKey(call.clientId));
       let response: Response;
       try {
         response = await this.fetch(this.url(call), {
-          method: call.method ?? 'GET',
+          method: call.form ? 'POST' : 'GET',
           headers: {
-            Accept: call.accept,
+            Accept: call.accept ?? 'application/json',
             ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
           },
           body: call.form ? new URLSearchParams(call.form) : undefined,
@@ -469,6 +446,11 @@ async function streamPdf(response: Response, destination: Writable, call: Call):
 }
 
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}
+
+/** `/documents/{documentID}/…` with each part encoded: IDs are opaque and come from CloudSign. */
+function documentPath(documentId: string, ...rest: string[]): string {
+  return ['/documents', documentId, ...rest].map((part, i) => (i === 0 ? part : encodeURIComponent(part))).join('/');
+}
 
 function networkError(cause: unknown, call: Call): CloudSignTransientError {
   const timedOut = cause instanceof Error && cause.name === 'TimeoutError';
