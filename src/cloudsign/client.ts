@@ -108,9 +108,9 @@ export interface CloudSignClient {
   /** The document's 書類情報, or null when it has none (CloudSign answers 404, e.g. for documents before 2018-09). */
   getDocumentAttribute(clientId: string, documentId: string): Promise<CloudSignDocumentAttribute | null>;
   /**
-   * Streams a file to `destination`, checking it is a PDF and measuring it on the way. A path is written
-   * as `<path>.part` and renamed when complete, and is retried like any call; a stream that fails after
-   * bytes were written to it is not (the caller must start it over).
+   * Streams a file to `destination` (and ends it), checking it is a PDF and measuring it on the way. A
+   * path is written as `<path>.part` and renamed when complete, and is retried like any call; a stream
+   * that fails after bytes were written to it is not (the caller must start it over).
    */
   downloadFileTo(clientId: string, documentId: string, fileId: string, destination: string | Writable): Promise<DownloadedFile>;
 }
@@ -374,7 +374,7 @@ class HttpCloudSignClient implements CloudSignClient {
     const body = parseErrorBody(text);
     const status = response.status;
     const code = body?.error ?? '';
-    // `webapi_option_require` is a spelling in the spec; 402 is what versions before 0.2x answered.
+    // `webapi_option_require` is a spelling in the spec; 402 is what spec 0.19 documented for it.
     if (status === 402 || code.startsWith('webapi_option_require')) return new CloudSignApiNotInPlanError(status);
     if (status === 429) return new CloudSignRateLimitedError(parseRetryAfter(response.headers.get('retry-after'), this.clock));
     if (status === 504) {

@@ -1,3 +1,8 @@
+/**
+ * The CloudSign Web API client (client.ts): one per process, shared by every connection. Every call takes
+ * the client ID it acts for; tokens and the request budget are kept per client ID. Failures are typed
+ * (errors.ts) so that activities can turn them into Temporal failures by `code` and `nonRetryable`.
+ */
 export { RequestBudget } from './budget';
 export { systemClock, type Clock } from './clock';
 export {
