@@ -48,7 +48,7 @@ export interface DocumentRecord {
   teamId: string;
   /** The team users who sent or received the document, sender first; they are the ones who list it. */
   memberIds: string[];
-  /** The sender is one of memberIds[0] when true, an outside party otherwise. */
+  /** The sender is memberIds[0] when true, an outside party otherwise. */
   sentByMember: boolean;
   private: boolean;
   hasAttribute: boolean;

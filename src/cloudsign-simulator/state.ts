@@ -81,9 +81,10 @@ export class SimulatorState {
   }
 
   reset(): void {
-    const { seed, clientId, documents, tokenTtlSeconds } = this.options;
+    const { seed, clientId, documents, tokenTtlSeconds, rateLimitPerMinute } = this.options;
     this.world = generateWorld(seed, clientId, documents);
     this.tokens = new TokenStore(tokenTtlSeconds);
+    this.limiter = new RateLimiter(rateLimitPerMinute);
     this.behaviour = { ...DEFAULT_BEHAVIOUR };
     this.resetFaults();
     this.requests = [];
@@ -98,7 +99,7 @@ export class SimulatorState {
   setFaults(faults: Faults): void {
     this.faults = faults;
     this.faultRandom = seeded(this.options.seed, 'faults');
-    this.limiter = new RateLimiter(faults.rateLimitPerMinute);
+    this.limiter.limitPerMinute = faults.rateLimitPerMinute;
   }
 
   userByClientId(clientId: string): User | undefined {
