@@ -1,29 +1,23 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { RequestBudget } from './budget';
 import { systemClock, type Clock } from './clock';
+import { streamPdf, type DownloadedFile } from './download';
 import {
-  CloudSignApiNotInPlanError,
-  CloudSignError,
-  CloudSignForbiddenError,
-  CloudSignInvalidClientError,
   CloudSignNotFoundError,
-  CloudSignPlanNotSupportedError,
   CloudSignRateLimitedError,
-  CloudSignTransientError,
   CloudSignUnexpectedResponseError,
   isRetryable,
+  type CloudSignError,
 } from './errors';
+import { documentPath, errorFrom, networkError, notJson, type Call } from './responses';
 import {
   accessTokenSchema,
   documentAttributeSchema,
   documentListSchema,
   documentSchema,
-  errorBodySchema,
   normaliseTimestamp,
   userSchema,
   type CloudSignDocument,
@@ -83,12 +77,6 @@ export interface CloudSignAccess {
   concludedDocuments: number | null;
 }
 
-export interface DownloadedFile {
-  size: number;
-  /** Hex SHA-256 of the bytes written. */
-  sha256: string;
-}
-
 /**
  * The CloudSign Web API, as far as importing concluded documents needs it. Every call names the client ID
  * it acts for, so one client serves every connection; tokens and the request budget are kept per client ID.
@@ -119,24 +107,6 @@ export function createCloudSignClient(options: CloudSignClientOptions): CloudSig
   return new HttpCloudSignClient(options);
 }
 
-/** One request as the rest of this file describes it. */
-interface Call {
-  clientId: string;
-  path: string;
-  query?: Record<string, string>;
-  /** POST this form without an access token: only /token takes one. Otherwise GET with the token. */
-  form?: Record<string, string>;
-  /** Default JSON. */
-  accept?: string;
-  /** "listing concluded documents", for messages ("While …, CloudSign …"). */
-  doing: string;
-  /** What a 404 says is missing; without it a 404 means the base URL is not CloudSign's. */
-  resource?: string;
-  /** Whom a 403 `forbidden` is about: the account (default), one document, or the plan (only /me). */
-  refusal?: 'document' | 'plan';
-}
-
-const PDF_MAGIC = Buffer.from('%PDF-');
 const RATE_LIMIT_BLOCK_MS = 60_000;
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, maxElapsedMs: 5 * 60_000, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 
@@ -293,11 +263,7 @@ class HttpCloudSignClient implements CloudSignClient {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new CloudSignUnexpectedResponseError(
-        `While ${call.doing}, CloudSign answered with something that is not JSON (${redact(describeBody(response, text), call)}). ` +
-          'Check that the base URL points at the CloudSign Web API.',
-        response.status,
-      );
+      throw notJson(response, text, call);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
@@ -340,7 +306,7 @@ class HttpCloudSignClient implements CloudSignClient {
         this.tokens.invalidate(call.clientId, token);
         continue;
       }
-      throw await this.errorFrom(response, call);
+      throw await errorFrom(response, call, this.clock);
     }
   }
 
@@ -369,131 +335,10 @@ class HttpCloudSignClient implements CloudSignClient {
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
-  private async errorFrom(response: Response, call: Call): Promise<CloudSignError> {
-    const text = await response.text().catch(() => '');
-    const body = parseErrorBody(text);
-    const status = response.status;
-    const code = body?.error ?? '';
-    // `webapi_option_require` is a spelling in the spec; 402 is what spec 0.19 documented for it.
-    if (status === 402 || code.startsWith('webapi_option_require')) return new CloudSignApiNotInPlanError(status);
-    if (status === 429) return new CloudSignRateLimitedError(parseRetryAfter(response.headers.get('retry-after'), this.clock));
-    if (status === 504) {
-      return new CloudSignTransientError(
-        `While ${call.doing}, CloudSign's gateway gave up after 180 s (504); CloudSign may still finish the work.`,
-        status,
-      );
-    }
-    if (status >= 500) {
-      return new CloudSignTransientError(`While ${call.doing}, CloudSign failed (${status}${said(body, call)}).`, status);
-    }
-    if (status === 401) {
-      return new CloudSignTransientError(`While ${call.doing}, CloudSign rejected a freshly issued access token (401).`, status);
-    }
-    if (call.path === '/token' && status === 400 && (code === 'invalid_client' || code === 'invalid_request')) {
-      return new CloudSignInvalidClientError(status);
-    }
-    if (status === 403 && (code === 'forbidden' || code === '')) {
-      if (call.refusal === 'plan') return new CloudSignPlanNotSupportedError(status);
-      return new CloudSignForbiddenError(status, call.refusal === 'document');
-    }
-    if (status === 404 && call.resource !== undefined) return new CloudSignNotFoundError(call.resource);
-    return new CloudSignUnexpectedResponseError(
-      `While ${call.doing}, CloudSign answered ${status}${said(body, call)}.` +
-        (status === 404 ? ' Check that the base URL points at the CloudSign Web API.' : ''),
-      status,
-    );
-  }
-
   private url(call: Call): string {
     const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
     return `${this.baseUrl}${call.path}${query}`;
   }
-}
-
-/**
- * Writes a response body to `destination`, hashing and counting it, and fails as soon as it is plainly
- * not a PDF (an error page or JSON served with 200 must not be stored as a contract).
- */
-async function streamPdf(response: Response, destination: Writable, call: Call): Promise<DownloadedFile> {
-  const hash = createHash('sha256');
-  let size = 0;
-  let head = Buffer.alloc(0);
-  const notPdf = () =>
-    new CloudSignUnexpectedResponseError(
-      `While ${call.doing}, CloudSign sent something that is not a PDF (it starts with ` +
-        `${JSON.stringify(head.toString('latin1'))}; Content-Type ${response.headers.get('content-type') ?? 'none'}).`,
-      response.status,
-    );
-  async function* verified(body: AsyncIterable<Uint8Array>) {
-    try {
-      for await (const chunk of body) {
-        if (head.length < PDF_MAGIC.length) {
-          head = Buffer.concat([head, chunk]).subarray(0, PDF_MAGIC.length);
-          if (!PDF_MAGIC.subarray(0, head.length).equals(head)) throw notPdf();
-        }
-        size += chunk.length;
-        hash.update(chunk);
-        yield chunk;
-      }
-    } catch (error) {
-      // Only errors of reading the body (and our own) land here; the destination's pass through as they are.
-      throw error instanceof CloudSignError ? error : networkError(error, call);
-    }
-    if (head.length < PDF_MAGIC.length) throw notPdf();
-  }
-  await pipeline(verified(response.body ?? emptyBody()), destination);
-  return { size, sha256: hash.digest('hex') };
-}
-
-async function* emptyBody(): AsyncGenerator<Uint8Array> {}
-
-/** `/documents/{documentID}/…` with each part encoded: IDs are opaque and come from CloudSign. */
-function documentPath(documentId: string, ...rest: string[]): string {
-  return ['/documents', documentId, ...rest].map((part, i) => (i === 0 ? part : encodeURIComponent(part))).join('/');
-}
-
-function networkError(cause: unknown, call: Call): CloudSignTransientError {
-  const timedOut = cause instanceof Error && cause.name === 'TimeoutError';
-  const detail = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
-  return new CloudSignTransientError(
-    timedOut
-      ? `While ${call.doing}, CloudSign did not answer in time.`
-      : `While ${call.doing}, could not reach CloudSign (${redact(detail, call)}).`,
-  );
-}
-
-function parseErrorBody(text: string): { error: string | null; message: string | null } | undefined {
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CloudSign's own words, for errors this client cannot explain better itself. */
-function said(body: { error: string | null; message: string | null } | undefined, call: Call): string {
-  const words = [body?.error, body?.message].filter((w): w is string => !!w).join(': ');
-  return words ? `; CloudSign said "${redact(words, call)}"` : '';
-}
-
-/** Messages are logged and mailed: CloudSign's text (or a network error) could quote the client ID. */
-function redact(text: string, call: Call): string {
-  return call.clientId === '' ? text : text.split(call.clientId).join('[client ID]');
-}
-
-function describeBody(response: Response, text: string): string {
-  const type = response.headers.get('content-type') ?? 'no Content-Type';
-  return `${type}, ${JSON.stringify(text.slice(0, 40))}`;
-}
-
-/** `Retry-After` is seconds or an HTTP date. */
-function parseRetryAfter(value: string | null, clock: Clock): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - clock.now());
 }
 
 /** `from`/`to` in the form the spec gives, `YYYY-MM-DDThh:mm:ss.SSSSSSZ`. */

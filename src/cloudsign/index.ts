@@ -13,9 +13,9 @@ export {
   type CloudSignClient,
   type CloudSignClientOptions,
   type ConcludedDocumentsPage,
-  type DownloadedFile,
   type ListConcludedDocumentsOptions,
   type RetryPolicy,
 } from './client';
+export type { DownloadedFile } from './download';
 export * from './errors';
 export type { CloudSignDocument, CloudSignDocumentAttribute, CloudSignFile, CloudSignUser } from './schemas';
