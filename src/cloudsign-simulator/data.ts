@@ -76,8 +76,9 @@ const PERIOD_DAYS = 1279;
 const DAY_MICROS = 86_400 * MICROS_PER_SECOND;
 const HOUR_MICROS = 3_600 * MICROS_PER_SECOND;
 
-const HOME_ORGANIZATION = 'サンプル株式会社';
-const HOME_DOMAIN = 'sample-corp.example';
+/** The simulated company whose team the demo user, the administrator and the members belong to. */
+export const HOME_ORGANIZATION = 'サンプル株式会社';
+export const HOME_DOMAIN = 'sample-corp.example';
 
 /** A weekday-agnostic business-hours instant (09:00–20:00 JST) with microseconds. */
 function businessInstant(random: Random): number {
@@ -85,7 +86,7 @@ function businessInstant(random: Random): number {
   return day + 9 * HOUR_MICROS + random.int(0, 11 * HOUR_MICROS - 1);
 }
 
-export function compareRecords(a: DocumentRecord, b: DocumentRecord): number {
+function compareRecords(a: DocumentRecord, b: DocumentRecord): number {
   return a.lastProcessedAt - b.lastProcessedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 

@@ -2,6 +2,7 @@
  * Everything about a document that lists are not filtered by, derived from (seed, record.key) each time it
  * is needed. Pure: the same record always yields the same title, participants, files and 書類情報.
  */
+import { HOME_DOMAIN, HOME_ORGANIZATION } from './data';
 import type { DocumentRecord, User, World } from './data';
 import { seeded } from './random';
 import type { Random } from './random';
@@ -245,12 +246,12 @@ export function describe(world: World, record: DocumentRecord): DocumentDetails 
   const [firstOutsider] = outsiders as [Person];
 
   // Who sent it to whom. An imported document has only the user who imported it.
+  const imported = record.importOrigin || record.status === 13;
   const sender = record.sentByMember ? (teamMembers[0] as Person) : firstOutsider;
-  const recipients = record.importOrigin || record.status === 13 ? [] : record.sentByMember ? [...teamMembers.slice(1), ...outsiders] : [...teamMembers, ...outsiders.slice(1)];
+  const recipients = imported ? [] : record.sentByMember ? [...teamMembers.slice(1), ...outsiders] : [...teamMembers, ...outsiders.slice(1)];
 
   const lpa = record.lastProcessedAt;
   const draft = record.status === 0;
-  const imported = record.importOrigin || record.status === 13;
   // With nobody but the sender processed yet, last_processed_at is the sending itself.
   const sentAt = draft ? null : imported || processedRecipients(record.status, recipients.length) === 0 ? lpa : lpa - random.int(HOUR, 20 * DAY);
   const createdAt = (sentAt ?? lpa) - (imported ? 0 : random.int(10 * MINUTE, 5 * DAY));
@@ -267,7 +268,7 @@ export function describe(world: World, record: DocumentRecord): DocumentDetails 
   });
 
   const reportees = random.chance(0.3)
-    ? [{ id: random.id(), email: `legal@sample-corp.example`, name: '法務部 共有用', organization: 'サンプル株式会社' }]
+    ? [{ id: random.id(), email: `legal@${HOME_DOMAIN}`, name: '法務部 共有用', organization: HOME_ORGANIZATION }]
     : [];
   const askedToUpload = signers.find((p) => p.organization === org.name);
   const attachment: Attachment | null =
