@@ -1,0 +1,96 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createUser, getUser, listUsers, USER_ROLES, type User } from '../src/ledger';
+import { requireAdmin } from './auth';
+import type { ApiDeps } from './context';
+import { ErrorSchema, errorResponses } from './errors';
+import { IdParam, ListQuery, pageOf } from './schemas';
+import { newRouter } from './router';
+
+/** Users of the ledger (admin only): API.md "Users and groups". */
+
+const RoleSchema = z.enum(USER_ROLES).openapi({ description: 'An admin manages connections, users and groups; a member reads contracts.' });
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    email: z.string(),
+    role: RoleSchema,
+    createdAt: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('User');
+
+const CreatedUserSchema = UserSchema.extend({
+  apiToken: z.string().openapi({ description: 'The user\'s API token. Shown this once: only its hash is kept.' }),
+}).openapi('CreatedUser');
+
+const CreateUserBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    email: z.email().max(320),
+    role: RoleSchema,
+  })
+  .openapi('CreateUser');
+
+const errorContent = { 'application/json': { schema: ErrorSchema } };
+
+const createUserRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Create a user and its API token (admin)',
+  security: [{ Bearer: [] }],
+  request: { body: { required: true, content: { 'application/json': { schema: CreateUserBody } } } },
+  responses: {
+    201: { description: 'The user, with its API token shown once', content: { 'application/json': { schema: CreatedUserSchema } } },
+    409: { description: 'A user has this e-mail address already', content: errorContent },
+    422: { description: 'The ledger refused the user', content: errorContent },
+    ...errorResponses,
+  },
+});
+
+const listUsersRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List users, newest first (admin)',
+  security: [{ Bearer: [] }],
+  request: { query: ListQuery },
+  responses: {
+    200: { description: 'A page of users', content: { 'application/json': { schema: pageOf(UserSchema, 'UserPage') } } },
+    ...errorResponses,
+  },
+});
+
+const getUserRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One user (admin)',
+  security: [{ Bearer: [] }],
+  request: { params: IdParam },
+  responses: {
+    200: { description: 'The user', content: { 'application/json': { schema: UserSchema } } },
+    404: { description: 'No user has this ID', content: errorContent },
+    ...errorResponses,
+  },
+});
+
+export function toUserJson(user: User): z.infer<typeof UserSchema> {
+  return { id: user.id, name: user.name, email: user.email, role: user.role, createdAt: user.createdAt.toISOString() };
+}
+
+export function userRoutes({ orm }: ApiDeps) {
+  const router = newRouter();
+  router.use('*', requireAdmin);
+  return router
+    .openapi(createUserRoute, async (c) => {
+      const { user, apiToken } = await createUser(orm.em.fork(), c.req.valid('json'));
+      return c.json({ ...toUserJson(user), apiToken }, 201);
+    })
+    .openapi(listUsersRoute, async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const page = await listUsers(orm.em.fork(), { limit, cursor });
+      return c.json({ items: page.items.map(toUserJson), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(getUserRoute, async (c) => {
+      return c.json(toUserJson(await getUser(orm.em.fork(), c.req.valid('param').id)), 200);
+    });
+}

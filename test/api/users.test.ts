@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createApp, type App } from '../../api/app';
+import { createCloudSignClient } from '../../src/cloudsign';
+import type { MikroORM } from '../../src/db';
+import { createUser, ensureBootstrapAdmin } from '../../src/ledger';
+import { lazyTemporalClient } from '../../src/temporal/client';
+import { openTestDatabase, resetDatabase } from '../support/database';
+
+const ADMIN_TOKEN = 'users-test-admin-token';
+
+let orm: MikroORM;
+let app: App;
+
+beforeAll(async () => {
+  orm = await openTestDatabase();
+  const temporal = lazyTemporalClient({ address: inject('temporalAddress'), namespace: 'default' });
+  app = createApp({
+    orm,
+    temporal: { ...temporal, taskQueue: 'users-test' },
+    cloudsign: createCloudSignClient({ baseUrl: 'http://127.0.0.1:1' }), // not called by these routes
+    secretsKey: '0'.repeat(64),
+    syncIntervalMs: 86_400_000,
+  });
+});
+afterAll(async () => {
+  await orm?.close();
+});
+beforeEach(async () => {
+  await resetDatabase(orm);
+  await ensureBootstrapAdmin(orm.em.fork(), { token: ADMIN_TOKEN });
+});
+
+function call(method: string, path: string, options: { token?: string | null; body?: unknown } = {}) {
+  const token = options.token === undefined ? ADMIN_TOKEN : options.token;
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  return app.request(path, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+  });
+}
+
+interface UserJson {
+  id: string;
+  name: string;
+  email: string;
+  role: 'admin' | 'member';
+  createdAt: string;
+  apiToken?: string;
+}
+interface ErrorJson {
+  error: { code: string; message: string; details?: unknown };
+}
+
+describe('POST /v1/users', () => {
+  it('creates a member whose API token, shown once, works', async () => {
+    const res = await call('POST', '/v1/users', { body: { name: '山田 花子', email: 'Hanako@Example.jp', role: 'member' } });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as UserJson;
+    expect(created).toMatchObject({ name: '山田 花子', email: 'hanako@example.jp', role: 'member' });
+    expect(created.apiToken).toEqual(expect.any(String));
+    expect(new Date(created.createdAt).toISOString()).toBe(created.createdAt);
+
+    const me = await call('GET', '/v1/me', { token: created.apiToken! });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ id: created.id, name: '山田 花子', email: 'hanako@example.jp', role: 'member' });
+
+    const one = await call('GET', `/v1/users/${created.id}`);
+    expect(one.status).toBe(200);
+    const shown = (await one.json()) as UserJson;
+    expect(shown).toEqual({ id: created.id, name: '山田 花子', email: 'hanako@example.jp', role: 'member', createdAt: created.createdAt });
+    expect(shown.apiToken).toBeUndefined();
+
+    const list = (await (await call('GET', '/v1/users')).json()) as { items: UserJson[]; nextCursor: string | null };
+    expect(list.items.filter((u) => u.id === created.id)).toHaveLength(1);
+    expect(list.items.every((u) => u.apiToken === undefined)).toBe(true);
+    expect(list.nextCursor).toBeNull();
+  });
+
+  it('refuses a second user with the same e-mail address with 409', async () => {
+    expect((await call('POST', '/v1/users', { body: { name: 'A', email: 'a@example.jp', role: 'member' } })).status).toBe(201);
+    const res = await call('POST', '/v1/users', { body: { name: 'B', email: 'A@example.jp', role: 'admin' } });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as ErrorJson).error.code).toBe('email_taken');
+  });
+
+  it('answers 400 with zod issues for a malformed body and creates nothing', async () => {
+    const res = await call('POST', '/v1/users', { body: { name: '', email: 'not-an-address', role: 'owner' } });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as ErrorJson;
+    expect(body.error.code).toBe('invalid_request');
+    const paths = (body.error.details as { path: string }[]).map((d) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['name', 'email', 'role']));
+
+    const broken = await call('POST', '/v1/users', { body: '{"name": "x",' });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as ErrorJson).error.code).toBe('invalid_request');
+
+    const list = (await (await call('GET', '/v1/users')).json()) as { items: UserJson[] };
+    expect(list.items).toHaveLength(1); // the bootstrap admin only
+  });
+
+  it('lets an admin created through the API create users in turn', async () => {
+    const admin = (await (await call('POST', '/v1/users', { body: { name: 'Second admin', email: 'root@example.jp', role: 'admin' } })).json()) as UserJson;
+    const res = await call('POST', '/v1/users', { token: admin.apiToken!, body: { name: 'M', email: 'm@example.jp', role: 'member' } });
+    expect(res.status).toBe(201);
+  });
+});
+
+describe('authorisation', () => {
+  it('answers 403 to a member on every user route', async () => {
+    const { user, apiToken } = await createUser(orm.em.fork(), { name: 'Member', email: 'member@example.jp', role: 'member' });
+    const post = await call('POST', '/v1/users', { token: apiToken, body: { name: 'X', email: 'x@example.jp', role: 'admin' } });
+    expect(post.status).toBe(403);
+    expect(((await post.json()) as ErrorJson).error.code).toBe('forbidden');
+    expect((await call('GET', '/v1/users', { token: apiToken })).status).toBe(403);
+    expect((await call('GET', `/v1/users/${user.id}`, { token: apiToken })).status).toBe(403);
+    // Nothing was created by the refused request.
+    const list = (await (await call('GET', '/v1/users')).json()) as { items: UserJson[] };
+    expect(list.items.map((u) => u.email).sort()).toEqual(['admin@cloudsign-sync.invalid', 'member@example.jp']);
+  });
+
+  it('answers 401 without a token and with an unknown token', async () => {
+    const none = await call('GET', '/v1/users', { token: null });
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as ErrorJson).error.code).toBe('unauthorized');
+    expect((await call('GET', '/v1/users', { token: 'csk_not-a-token' })).status).toBe(401);
+    expect((await call('POST', '/v1/users', { token: null, body: { name: 'X', email: 'x@example.jp', role: 'admin' } })).status).toBe(401);
+  });
+});
+
+describe('GET /v1/users', () => {
+  it('pages with limit and cursor, each user once, newest first', async () => {
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2)); // distinct creation times: the order is checked
+      await createUser(orm.em.fork(), { name: `User ${i}`, email: `u${i}@example.jp`, role: 'member' });
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor ? `?limit=2&cursor=${encodeURIComponent(cursor)}` : '?limit=2';
+      const res = await call('GET', `/v1/users${query}`);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { items: UserJson[]; nextCursor: string | null };
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((u) => u.email));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(5);
+    expect(seen.slice(0, 4)).toEqual(['u3@example.jp', 'u2@example.jp', 'u1@example.jp', 'u0@example.jp']);
+  });
+
+  it('answers 400 for a limit out of range', async () => {
+    for (const limit of ['0', '501', 'ten']) {
+      const res = await call('GET', `/v1/users?limit=${limit}`);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as ErrorJson).error.code).toBe('invalid_request');
+    }
+  });
+
+  it('answers 404 for an unknown user ID, well-formed or not', async () => {
+    for (const id of ['00000000-0000-4000-8000-000000000000', 'nope']) {
+      const res = await call('GET', `/v1/users/${id}`);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as ErrorJson).error.code).toBe('not_found');
+    }
+  });
+});
