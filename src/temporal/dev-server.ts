@@ -41,6 +41,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = once(child, 'exit');
+  // Never leave a server behind when this process ends, however it ends.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const address = `127.0.0.1:${options.port}`;
 
   const stop = async () => {

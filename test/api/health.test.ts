@@ -3,14 +3,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { ormConfig } from '../../src/db/mikro-orm.config';
 import { lazyTemporalClient } from '../../src/temporal/client';
+import { testApiDeps } from '../support/app';
 import { openTestDatabase } from '../support/database';
-import { inject } from 'vitest';
 
 let orm: MikroORM;
-const temporal = () => ({
-  ...lazyTemporalClient({ address: inject('temporalAddress'), namespace: 'default' }),
-  taskQueue: 'health-test',
-});
 
 beforeAll(async () => {
   orm = await openTestDatabase();
@@ -20,7 +16,7 @@ afterAll(async () => {
 });
 
 it('answers 200 when Postgres and Temporal both answer', async () => {
-  const app = createApp({ orm, temporal: temporal() });
+  const app = createApp(testApiDeps(orm));
   const res = await app.request('/health');
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ status: 'ok', postgres: { ok: true }, temporal: { ok: true } });
@@ -30,10 +26,10 @@ it('answers 503 and names Postgres when the database is unreachable', async () =
   // Nothing listens on port 1: the same as a database server that is down.
   const downOrm = await MikroORM.init({ ...ormConfig('postgres://postgres@127.0.0.1:1/cloudsign_sync'), connect: false });
   try {
-    const app = createApp({ orm: downOrm, temporal: temporal() });
+    const app = createApp(testApiDeps(downOrm));
     const res = await app.request('/health');
     expect(res.status).toBe(503);
-    const body = await res.json();
+    const body = (await res.json()) as { status: string; postgres: { ok: boolean; error?: string }; temporal: { ok: boolean } };
     expect(body.status).toBe('degraded');
     expect(body.postgres.ok).toBe(false);
     expect(body.postgres.error).toMatch(/ECONNREFUSED|connect/i);
@@ -45,10 +41,10 @@ it('answers 503 and names Postgres when the database is unreachable', async () =
 
 it('answers 503 and names Temporal when Temporal is unreachable', async () => {
   const down = { ...lazyTemporalClient({ address: '127.0.0.1:1', namespace: 'default' }), taskQueue: 'x' };
-  const app = createApp({ orm, temporal: down, healthTimeoutMs: 1_500 });
+  const app = createApp(testApiDeps(orm, { temporal: down, healthTimeoutMs: 1_500 }));
   const res = await app.request('/health');
   expect(res.status).toBe(503);
-  const body = await res.json();
+  const body = (await res.json()) as { status: string; postgres: { ok: boolean; error?: string }; temporal: { ok: boolean } };
   expect(body.postgres).toEqual({ ok: true });
   expect(body.temporal.ok).toBe(false);
 });

@@ -27,6 +27,6 @@ export async function openTestDatabase(): Promise<MikroORM> {
 
 /** Empties every ledger table, so that each test starts from nothing. */
 export async function resetDatabase(orm: MikroORM): Promise<void> {
-  const tables = [...orm.getMetadata().getAll().values()].map((meta) => `"${meta.tableName}"`);
+  const tables = Object.values(orm.getMetadata().getAll()).map((meta) => `"${meta.tableName}"`);
   if (tables.length) await orm.em.getConnection().execute(`truncate ${tables.join(', ')} restart identity cascade`);
 }

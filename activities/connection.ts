@@ -1,0 +1,165 @@
+import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { CloudSignError, type CloudSignClient } from '../src/cloudsign';
+import type { MikroORM } from '../src/db';
+import { importDocuments } from '../src/import/importer';
+import { countWindow, listWindowPage, type SyncWindow } from '../src/import/window';
+import {
+  LedgerError,
+  QuotaExhaustedError,
+  clearConnectionError,
+  finishRun,
+  getConnection,
+  getQuota,
+  incidentRecipients,
+  recordConnectionError,
+  recordConnectionProgress,
+  recordIncident,
+  recordSyncPosition,
+  resolveIncidents,
+  revealClientId,
+  setConnectionStatus,
+  startRun,
+  type ConnectionStatus,
+} from '../src/ledger';
+import type { Mailer } from '../src/mail';
+import { incidentMail } from '../src/mail';
+import type { FileStorage } from '../src/storage';
+
+export type { SyncWindow } from '../src/import/window';
+export type SyncKind = 'full' | 'incremental' | 'manual';
+
+export interface PageResult {
+  filesDone: number;
+  hasMore: boolean;
+}
+
+export interface ConnectionActivityDeps {
+  orm: MikroORM;
+  cloudsign: CloudSignClient;
+  storage: FileStorage;
+  mailer: Mailer;
+  secretsKey: string;
+  /** Documents of a page imported at once; CloudSign's request budget bounds the rate anyway. */
+  importConcurrency?: number;
+}
+
+/**
+ * Errors leave an activity as Temporal failures whose type says what the workflow should do: a
+ * CloudSign refusal that needs a person or spent quota stops retrying at once; everything else is
+ * retried by the activity's retry policy.
+ */
+function asFailure(error: unknown): unknown {
+  if (error instanceof CloudSignError) {
+    return ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: error.nonRetryable && error.code !== 'not_found' });
+  }
+  if (error instanceof QuotaExhaustedError) {
+    return ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true });
+  }
+  if (error instanceof LedgerError) {
+    return ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true });
+  }
+  return error;
+}
+
+async function failingAsFailure<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asFailure(error);
+  }
+}
+
+export function createConnectionActivities({ orm, cloudsign, storage, mailer, secretsKey, importConcurrency = 4 }: ConnectionActivityDeps) {
+  const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
+
+  return {
+    /** Opens a sync run (once per run key, however often retried) and counts the files of its window. */
+    async beginRun(input: { connectionId: string; kind: SyncKind; runKey: string; from: string | null }) {
+      return failingAsFailure(async () => {
+        const clientId = await clientIdOf(input.connectionId);
+        // The window ends now by this worker's clock, recorded once in history; the next window starts
+        // there less an overlap, which also absorbs clock differences with CloudSign.
+        const window: SyncWindow = { from: input.from, to: new Date().toISOString() };
+        const count = await countWindow(cloudsign, clientId, window, (documents) => heartbeat({ counted: documents }));
+        const run = await startRun(orm.em.fork(), {
+          connectionId: input.connectionId,
+          runKey: input.runKey,
+          kind: input.kind,
+          window,
+          listed: count.files,
+        });
+        await recordConnectionProgress(orm.em.fork(), { connectionId: input.connectionId, filesDone: 0, filesTotal: count.files });
+        return { runId: run.id, window: run.window as SyncWindow, filesTotal: count.files };
+      });
+    },
+
+    /**
+     * Imports one page of a window: every file not yet in the ledger is downloaded into storage and saved
+     * as a contract. Retried as a whole, it does nothing twice: the ledger's import records skip what an
+     * earlier attempt (or another connection) saved.
+     */
+    async importPage(input: { connectionId: string; runId: string; window: SyncWindow; page: number }): Promise<PageResult> {
+      return failingAsFailure(async () => {
+        const clientId = await clientIdOf(input.connectionId);
+        const { documents, hasMore } = await listWindowPage(cloudsign, clientId, input.window, input.page);
+        const counts = await importDocuments(
+          { orm, cloudsign, storage },
+          {
+            connectionId: input.connectionId,
+            runId: input.runId,
+            clientId,
+            documents,
+            concurrency: importConcurrency,
+            onProgress: (done) => heartbeat({ page: input.page, documentsDone: done }),
+          },
+        );
+        return { filesDone: counts.files, hasMore };
+      });
+    },
+
+    /** Closes the run and moves the connection's sync position to the end of its window. */
+    async finishRun(input: { connectionId: string; runId: string }) {
+      const em = orm.em.fork();
+      const run = await finishRun(em, { runId: input.runId, outcome: 'succeeded' });
+      await recordSyncPosition(em, { connectionId: input.connectionId, position: run.window.to, syncedAt: new Date() });
+    },
+
+    async setConnectionStatus(input: { connectionId: string; status: Exclude<ConnectionStatus, 'disconnected'>; nextSyncAt?: string }) {
+      await setConnectionStatus(orm.em.fork(), input);
+    },
+
+    /**
+     * Records an incident and, the first time only, e-mails the admins and the connection's owners with
+     * the management ID, what happened and how to fix it. A retried activity sends no second e-mail.
+     */
+    async reportIncident(input: { connectionId: string; kind: string; message: string; status?: 'error' | 'quota_exhausted' }) {
+      const em = orm.em.fork();
+      const { connectionId, kind, message } = input;
+      if (input.status) await recordConnectionError(em, { connectionId, code: kind, message, status: input.status });
+      if (!(await recordIncident(em, { connectionId, kind, message }))) return;
+      try {
+        const connection = await getConnection(em, connectionId);
+        const mail = incidentMail({ kind, managementId: connection.managementId, connectionName: connection.name, message });
+        await mailer.send({ to: await incidentRecipients(em, { connectionId }), ...mail });
+      } catch (error) {
+        // Unsent: reopen the way for the retry of this activity to record and send it again.
+        await resolveIncidents(em, { connectionId });
+        throw error;
+      }
+    },
+
+    /** The trouble is over: the next incident mails again, and the last error is cleared. */
+    async resolveIncidents(input: { connectionId: string }) {
+      const em = orm.em.fork();
+      await resolveIncidents(em, input);
+      await clearConnectionError(em, input.connectionId);
+    },
+
+    async hasQuota(): Promise<boolean> {
+      return (await getQuota(orm.em.fork())).remaining > 0;
+    },
+  };
+}
+
+export type ConnectionActivities = ReturnType<typeof createConnectionActivities>;

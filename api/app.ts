@@ -1,0 +1,58 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireUser } from './auth';
+import type { ApiDeps } from './context';
+import { renderDocsPage } from './docs';
+import { connectionRoutes } from './connections';
+import { ErrorSchema, errorResponse, errorResponses, handleError } from './errors';
+import { groupRoutes } from './groups';
+import { healthRoutes } from './health';
+import { quotaRoutes } from './quota';
+import { newRouter } from './router';
+import { userRoutes } from './users';
+
+const OPENAPI_INFO = {
+  title: 'cloudsign-sync',
+  version: '1',
+  description: 'Imports every contract concluded on CloudSign into the contract ledger, durably, on Temporal.',
+};
+
+const MeSchema = z
+  .object({ id: z.string(), name: z.string(), email: z.string(), role: z.enum(['admin', 'member']) })
+  .openapi('Me');
+
+const meRoute = createRoute({
+  method: 'get',
+  path: '/me',
+  summary: 'The user the API token belongs to',
+  security: [{ Bearer: [] }],
+  responses: { 200: { description: 'The caller', content: { 'application/json': { schema: MeSchema } } }, ...errorResponses },
+});
+
+/** Builds the HTTP API; `server.ts` listens, tests call `app.request()`. */
+export function createApp(deps: ApiDeps) {
+  const app = newRouter();
+  app.onError(handleError);
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `There is no route ${c.req.method} ${c.req.path}.`));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.register('Error', ErrorSchema);
+
+  app.route('/', healthRoutes(deps));
+
+  const v1 = newRouter();
+  v1.use('*', requireUser(deps.orm));
+  v1.openapi(meRoute, (c) => {
+    const { id, name, email, role } = c.get('user');
+    return c.json({ id, name, email, role }, 200);
+  });
+  v1.route('/users', userRoutes(deps));
+  v1.route('/groups', groupRoutes(deps));
+  v1.route('/quota', quotaRoutes(deps));
+  v1.route('/', connectionRoutes(deps));
+  app.route('/v1', v1);
+
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: OPENAPI_INFO });
+  app.get('/docs', (c) => c.html(renderDocsPage(app.getOpenAPI31Document({ openapi: '3.1.0', info: OPENAPI_INFO }))));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

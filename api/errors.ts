@@ -1,0 +1,63 @@
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ConflictError, LedgerError, NotFoundError, QuotaExhaustedError, ValidationError } from '../src/ledger/errors';
+
+/** The one error shape of the API (../shared/spec/API.md "Conventions"). */
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'not_found' }),
+      message: z.string().openapi({ example: 'No connection has the ID 42.' }),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error');
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown) {
+  return c.json({ error: { code, message, ...(details === undefined ? {} : { details }) } }, status);
+}
+
+/** Maps whatever a handler threw to the error shape; an unexpected error is logged and never shown. */
+export function handleError(error: Error, c: Context) {
+  if (error instanceof ApiError) return errorResponse(c, error.status, error.code, error.message, error.details);
+  if (error instanceof LedgerError) return errorResponse(c, ledgerStatus(error), error.code, error.message, ledgerDetails(error));
+  if (error instanceof HTTPException) {
+    // Hono throws these for bodies it cannot read, e.g. malformed JSON.
+    const code = error.status === 400 ? 'invalid_request' : 'http_error';
+    return errorResponse(c, error.status, code, error.message || 'The request could not be read.');
+  }
+  console.error(`${c.req.method} ${c.req.path} failed:`, error);
+  return errorResponse(c, 500, 'internal_error', 'The server failed to handle this request; the error has been logged.');
+}
+
+/** The error responses every authenticated route may give, for the OpenAPI document. */
+export const errorResponses = {
+  400: { description: 'Malformed body or query', content: { 'application/json': { schema: ErrorSchema } } },
+  401: { description: 'No or unknown API token', content: { 'application/json': { schema: ErrorSchema } } },
+  403: { description: 'The token lacks the right', content: { 'application/json': { schema: ErrorSchema } } },
+} as const;
+
+/** The ledger's refusals, as the API's status codes: well-formed requests the domain refuses are 422. */
+function ledgerStatus(error: LedgerError): ContentfulStatusCode {
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  if (error instanceof ValidationError || error instanceof QuotaExhaustedError) return 422;
+  return 500;
+}
+
+function ledgerDetails(error: LedgerError): unknown {
+  return error instanceof ConflictError || error instanceof ValidationError ? error.details : undefined;
+}

@@ -1,0 +1,30 @@
+import { z } from '@hono/zod-openapi';
+
+/** Schemas several resources share. Each resource's own schemas live beside its routes. */
+
+export const IdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const VisibilitySchema = z
+  .discriminatedUnion('scope', [
+    z.object({ scope: z.literal('company') }),
+    z.object({ scope: z.literal('private') }),
+    z.object({ scope: z.literal('groups'), groupIds: z.array(z.string().min(1)).min(1) }),
+  ])
+  .openapi('Visibility', {
+    description: '公開範囲: everyone (company), owners and admins only (private), or members of groups.',
+  });
+
+export const OwnersSchema = z
+  .array(z.string().min(1))
+  .max(100)
+  .openapi({ description: '社内担当者: user IDs; owners and admins always see a contract.' });
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).optional(),
+});
+
+/** `{ items, nextCursor }`, the shape of every list. */
+export function pageOf<T extends z.ZodType>(item: T, name: string) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+}

@@ -1,0 +1,66 @@
+import type { CloudSignClient, CloudSignDocument } from '../cloudsign';
+
+/** A sync's slice of CloudSign: concluded documents whose `last_processed_at` falls in [from, to]. */
+export interface SyncWindow {
+  /** null for the full import: everything ever concluded. */
+  from: string | null;
+  to: string;
+}
+
+export interface WindowCount {
+  documents: number;
+  files: number;
+  confidentialDocuments: number;
+  earliestConcludedAt: string | null;
+  latestConcludedAt: string | null;
+}
+
+const listOptions = (window: Partial<SyncWindow>, startPage?: number) => ({
+  ...(window.from ? { from: window.from } : {}),
+  ...(window.to ? { to: window.to } : {}),
+  ...(startPage ? { startPage } : {}),
+});
+
+/**
+ * Counts what a window holds, in files (the seed's Step 4: one document with three PDFs is three ledger
+ * contracts). Costs one list request per 100 documents: the list carries the files.
+ */
+export async function countWindow(
+  cloudsign: CloudSignClient,
+  clientId: string,
+  window: Partial<SyncWindow>,
+  onPage?: (documentsSoFar: number) => void,
+): Promise<WindowCount> {
+  const count: WindowCount = { documents: 0, files: 0, confidentialDocuments: 0, earliestConcludedAt: null, latestConcludedAt: null };
+  for await (const page of cloudsign.listConcludedDocuments(clientId, listOptions(window))) {
+    for (const document of page.documents) {
+      count.documents++;
+      count.files += document.files.length;
+      if (document.private) count.confidentialDocuments++;
+      const at = document.lastProcessedAt;
+      if (at && (!count.earliestConcludedAt || at < count.earliestConcludedAt)) count.earliestConcludedAt = at;
+      if (at && (!count.latestConcludedAt || at > count.latestConcludedAt)) count.latestConcludedAt = at;
+    }
+    onPage?.(count.documents);
+  }
+  return count;
+}
+
+/** One page (1-based, up to 100 documents) of a window, and whether more pages follow. */
+export async function listWindowPage(
+  cloudsign: CloudSignClient,
+  clientId: string,
+  window: SyncWindow,
+  page: number,
+): Promise<{ documents: CloudSignDocument[]; hasMore: boolean }> {
+  const pages = cloudsign.listConcludedDocuments(clientId, listOptions(window, page))[Symbol.asyncIterator]();
+  try {
+    const first = await pages.next();
+    if (first.done) return { documents: [], hasMore: false };
+    const { documents, total } = first.value;
+    const hasMore = documents.length > 0 && (total === null ? documents.length >= 100 : page * 100 < total);
+    return { documents, hasMore };
+  } finally {
+    await pages.return?.();
+  }
+}

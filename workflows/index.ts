@@ -1,0 +1,2 @@
+// Every workflow the worker runs.
+export { connectionWorkflow } from './connection';
