@@ -1,0 +1,18 @@
+import nodemailer from 'nodemailer';
+
+export { incidentMail, reviewReminderMail, type MailContent } from './messages';
+
+export interface Mailer {
+  send(message: { to: string[]; subject: string; text: string }): Promise<void>;
+}
+
+/** Sends mail over SMTP (`smtp://` or `smtps://`, credentials in the URL when the server needs them). */
+export function createMailer({ smtpUrl, from }: { smtpUrl: string; from: string }): Mailer {
+  const transport = nodemailer.createTransport(smtpUrl);
+  return {
+    async send({ to, subject, text }) {
+      if (!to.length) return;
+      await transport.sendMail({ from, to, subject, text });
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The e-mails that ask a person to act. Each names the connection by its management ID (管理ID), says what
+ * happened and how to fix it, in Japanese first and English after — the admins are in Japanese companies.
+ */
+
+export interface MailContent {
+  subject: string;
+  text: string;
+}
+
+interface Guidance {
+  ja: { what: string; fix: string };
+  en: { what: string; fix: string };
+}
+
+const GUIDANCE: Record<string, Guidance> = {
+  invalid_client: {
+    ja: {
+      what: 'クラウドサインがこのクライアントIDを認識しません。',
+      fix: 'クラウドサインの管理画面（アカウント > クライアントID）で正しいクライアントIDを確認し、接続設定のクライアントIDを更新してください（PATCH /v1/connections/:id）。',
+    },
+    en: {
+      what: 'CloudSign does not recognise this client ID.',
+      fix: "Copy the client ID again from CloudSign (管理画面 > アカウント > クライアントID) and update the connection's client ID (PATCH /v1/connections/:id).",
+    },
+  },
+  forbidden: {
+    ja: {
+      what: 'クラウドサインがアクセスを拒否しました。',
+      fix: 'クライアントIDのクラウドサインユーザーが無効化・削除されていないか、またはチームのIPアドレス制限が本サービスのアドレスを許可しているかを確認してください。有効なユーザーの新しいクライアントIDを設定するか、制限を変更した後、接続を再開してください（POST /v1/connections/:id/resume）。',
+    },
+    en: {
+      what: 'CloudSign refused access.',
+      fix: "Either the CloudSign user of this client ID was disabled or deleted — set a client ID of an active user, ideally a dedicated one — or the team's IP address restriction does not allow this service's address. Then resume the connection (POST /v1/connections/:id/resume).",
+    },
+  },
+  api_not_in_plan: {
+    ja: {
+      what: 'ご契約中のクラウドサインのプランではWeb APIを利用できません。',
+      fix: 'Web APIを利用できるプラン・オプションをお申し込みの上、接続を再開してください。',
+    },
+    en: {
+      what: "The CloudSign plan does not include the Web API.",
+      fix: 'Add the Web API option to the CloudSign plan, then resume the connection.',
+    },
+  },
+  plan_not_supported: {
+    ja: {
+      what: 'このクラウドサインアカウント（エンタープライズプラン / 複数部署管理）は連携に対応していません。',
+      fix: '連携可能なアカウントのクライアントIDを設定してください。',
+    },
+    en: {
+      what: 'This CloudSign account (Enterprise plan / multi-department management) cannot be connected.',
+      fix: 'Set the client ID of an account that can be connected.',
+    },
+  },
+  quota_exhausted: {
+    ja: {
+      what: '契約書の登録上限に達したため、取り込みを停止しました。取り込み済みのデータはそのままで、途中で保存されたものはありません。',
+      fix: '上限を引き上げると（PUT /v1/quota）、残りのファイルが自動的に取り込まれます。',
+    },
+    en: {
+      what: 'The contract quota is used up, so importing stopped cleanly; nothing was half-saved.',
+      fix: 'Raise the quota (PUT /v1/quota) and the remaining files are imported by themselves.',
+    },
+  },
+  stalled: {
+    ja: {
+      what: 'クラウドサインとの同期が長時間完了できていません（障害やメンテナンスの可能性があります）。',
+      fix: '自動的に再試行を続けます。解消しない場合はクラウドサインの稼働状況と本サービスのネットワークを確認してください。',
+    },
+    en: {
+      what: 'The sync with CloudSign has not been able to finish for a long time (an outage or maintenance, perhaps).',
+      fix: "It keeps retrying by itself. If this lasts, check CloudSign's status and this service's network.",
+    },
+  },
+};
+
+/** The one e-mail of an incident of a connection. */
+export function incidentMail(input: { kind: string; managementId: string; connectionName: string; message: string }): MailContent {
+  const guidance = GUIDANCE[input.kind] ?? GUIDANCE.stalled!;
+  return {
+    subject: `[cloudsign-sync] ${input.managementId}: ${guidance.en.what}`,
+    text: [
+      `管理ID: ${input.managementId}（${input.connectionName}）`,
+      '',
+      guidance.ja.what,
+      `対処方法: ${guidance.ja.fix}`,
+      '',
+      '----',
+      `Management ID: ${input.managementId} (${input.connectionName})`,
+      '',
+      guidance.en.what,
+      `How to fix it: ${guidance.en.fix}`,
+      '',
+      `Details: ${input.message}`,
+    ].join('\n'),
+  };
+}
+
+/** Reminds reviewers that documents of a review-mode connection are waiting for a decision. */
+export function reviewReminderMail(input: { managementId: string; connectionName: string; pending: number }): MailContent {
+  return {
+    subject: `[cloudsign-sync] ${input.managementId}: ${input.pending} document(s) wait for your review`,
+    text: [
+      `管理ID: ${input.managementId}（${input.connectionName}）`,
+      `${input.pending}件の書類がレビュー（保存または破棄）を待っています。GET /v1/reviews?status=pending で確認できます。`,
+      '',
+      '----',
+      `Management ID: ${input.managementId} (${input.connectionName})`,
+      `${input.pending} document(s) wait for you to save or discard them: GET /v1/reviews?status=pending.`,
+    ].join('\n'),
+  };
+}
