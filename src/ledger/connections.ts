@@ -1,0 +1,315 @@
+import { defineEntity, p, raw, UniqueConstraintViolationException, type EntityData, type InferEntity } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { assertGroupsExist } from './groups';
+import { isUuid, newId } from './ids';
+import { findPage, type Page, type PageRequest } from './pagination';
+import { decryptSecret, encryptSecret, fingerprintSecret } from './secrets';
+import { CONNECTION_STATUSES, type ConnectionStatus } from './status';
+import { assertUsersExist } from './users';
+import { visibilityColumns, visibilityOf, visibilityProperties, type Visibility } from './visibility';
+
+export const SAVE_MODES = ['direct', 'review'] as const;
+export type SaveMode = (typeof SAVE_MODES)[number];
+
+export interface Reviewers {
+  groupIds: string[];
+  userIds: string[];
+}
+
+export interface ConnectionError {
+  code: string;
+  message: string;
+  at: Date;
+}
+
+/**
+ * One CloudSign client ID linked to the ledger. The client ID is a credential: only its AES-GCM ciphertext,
+ * an HMAC fingerprint (for "connected already") and its last 4 characters (for people) are stored.
+ */
+export const ConnectionSchema = defineEntity({
+  name: 'Connection',
+  tableName: 'connections',
+  properties: {
+    id: p.uuid().primary().onCreate(() => newId()),
+    /** 管理ID, `CS-0001`: numbered by a sequence, so never reused, even after a disconnect. */
+    managementId: p.string().length(16).unique(),
+    name: p.string().length(200),
+    clientIdCiphertext: p.text(),
+    clientIdFingerprint: p.string().length(64),
+    clientIdLast4: p.string().length(4),
+    ...visibilityProperties(),
+    saveMode: p.enum([...SAVE_MODES]),
+    reviewerGroupIds: p.array().columnType('uuid[]'),
+    reviewerUserIds: p.array().columnType('uuid[]'),
+    status: p.enum([...CONNECTION_STATUSES]),
+    /** High-water mark of CloudSign's `last_processed_at` (fixed-width UTC ISO string); null before the full import. */
+    syncPosition: p.string().length(32).nullable(),
+    lastSyncAt: p.datetime().nullable(),
+    nextSyncAt: p.datetime().nullable(),
+    lastError: p.json<{ code: string; message: string; at: string }>().nullable(),
+    filesDone: p.integer().default(0),
+    filesTotal: p.integer().default(0),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    disconnectedAt: p.datetime().nullable(),
+  },
+  uniques: [
+    {
+      // A disconnected connection frees its client ID: connecting it again is a new connection.
+      name: 'connections_client_id_fingerprint_unique',
+      expression: `create unique index "connections_client_id_fingerprint_unique" on "connections" ("client_id_fingerprint") where "status" <> 'disconnected'`,
+    },
+  ],
+});
+
+type ConnectionEntity = InferEntity<typeof ConnectionSchema>;
+
+/** A connection as the API and the activities see it: never the client ID. */
+export interface Connection {
+  id: string;
+  managementId: string;
+  name: string;
+  clientIdLast4: string;
+  visibility: Visibility;
+  owners: string[];
+  saveMode: SaveMode;
+  reviewers: Reviewers;
+  status: ConnectionStatus;
+  syncPosition: string | null;
+  lastSyncAt: Date | null;
+  nextSyncAt: Date | null;
+  lastError: ConnectionError | null;
+  progress: { filesDone: number; filesTotal: number };
+  /** Files this connection imported first, documents discarded in its reviews, files still failing. */
+  totals: { imported: number; discarded: number; failed: number };
+  createdAt: Date;
+  disconnectedAt: Date | null;
+}
+
+export interface ConnectionSettings {
+  name: string;
+  visibility: Visibility;
+  owners: string[];
+  saveMode: SaveMode;
+  /** Required (non-empty) in review mode. */
+  reviewers?: Reviewers;
+}
+
+/** Creates a connection in status `importing` (its full import starts next) with a new management ID. */
+export async function createConnection(
+  em: EntityManager,
+  input: ConnectionSettings & { clientId: string; secretsKey: string },
+): Promise<Connection> {
+  const settings = await checkSettings(em, input);
+  const credential = sealClientId(input.clientId, input.secretsKey);
+  await assertClientIdFree(em, credential.clientIdFingerprint);
+  const [row] = await em.execute<{ n: string }[]>(`select nextval('connection_management_number') as n`);
+  const id = newId();
+  try {
+    await em.insert(ConnectionSchema, {
+      id,
+      managementId: `CS-${row!.n.padStart(4, '0')}`,
+      ...settings,
+      ...credential,
+      status: 'importing',
+      filesDone: 0,
+      filesTotal: 0,
+      createdAt: new Date(),
+    });
+  } catch (error) {
+    // Another request connected the same client ID between the check and the insert.
+    if (error instanceof UniqueConstraintViolationException) await assertClientIdFree(em, credential.clientIdFingerprint);
+    throw error;
+  }
+  return getConnection(em, id);
+}
+
+export async function getConnection(em: EntityManager, connectionId: string): Promise<Connection> {
+  const [connection] = await toConnections(em, [await loadConnection(em, connectionId)]);
+  return connection!;
+}
+
+/** Every connection, disconnected ones included, newest first. */
+export async function listConnections(em: EntityManager, request: PageRequest = {}): Promise<Page<Connection>> {
+  const page = await findPage<ConnectionEntity>(em, ConnectionSchema, {}, 'createdAt', request);
+  return { items: await toConnections(em, page.items), nextCursor: page.nextCursor };
+}
+
+/**
+ * Changes settings; what is not given stays. A new client ID applies to documents imported from then on:
+ * the sync position is kept.
+ */
+export async function updateConnection(
+  em: EntityManager,
+  input: { connectionId: string } & Partial<ConnectionSettings> & ({ clientId?: undefined } | { clientId: string; secretsKey: string }),
+): Promise<Connection> {
+  const entity = await loadConnection(em, input.connectionId);
+  if (entity.status === 'disconnected') {
+    throw new ConflictError('connection_disconnected', `Connection ${entity.managementId} is disconnected; its settings can no longer change.`);
+  }
+  const current = toSettings(entity);
+  const settings = await checkSettings(em, {
+    name: input.name ?? current.name,
+    visibility: input.visibility ?? current.visibility,
+    owners: input.owners ?? current.owners,
+    saveMode: input.saveMode ?? current.saveMode,
+    reviewers: input.reviewers ?? current.reviewers,
+  });
+  em.assign(entity, settings);
+  if (input.clientId !== undefined) {
+    const credential = sealClientId(input.clientId, input.secretsKey);
+    if (credential.clientIdFingerprint !== entity.clientIdFingerprint) await assertClientIdFree(em, credential.clientIdFingerprint);
+    em.assign(entity, credential);
+  }
+  await em.flush();
+  return getConnection(em, entity.id);
+}
+
+/** The client ID in plain text, for the activities that call CloudSign. Never hand it to the API or a workflow. */
+export async function revealClientId(em: EntityManager, input: { connectionId: string; secretsKey: string }): Promise<string> {
+  return decryptSecret((await loadConnection(em, input.connectionId)).clientIdCiphertext, input.secretsKey);
+}
+
+/** Ends a connection: its sync stops, its client ID may be connected again, its contracts stay. Idempotent. */
+export async function disconnectConnection(em: EntityManager, connectionId: string): Promise<Connection> {
+  const entity = await loadConnection(em, connectionId);
+  if (entity.status !== 'disconnected') {
+    em.assign(entity, { status: 'disconnected', disconnectedAt: new Date(), nextSyncAt: null });
+    await em.flush();
+  }
+  return getConnection(em, connectionId);
+}
+
+/*
+ * What the connection's workflow reports. A disconnected connection stays so: a report from an activity that
+ * finishes after the disconnect changes nothing.
+ */
+
+/** Times may come as ISO strings, as they cross the workflow boundary. */
+export async function setConnectionStatus(
+  em: EntityManager,
+  input: { connectionId: string; status: Exclude<ConnectionStatus, 'disconnected'>; nextSyncAt?: Date | string | null; lastSyncAt?: Date | string },
+): Promise<void> {
+  await updateLive(em, input.connectionId, {
+    status: input.status,
+    ...(input.nextSyncAt !== undefined && { nextSyncAt: input.nextSyncAt === null ? null : new Date(input.nextSyncAt) }),
+    ...(input.lastSyncAt !== undefined && { lastSyncAt: new Date(input.lastSyncAt) }),
+  });
+}
+
+/** Records what went wrong (shown in the API as the last error) and sets the status, `error` unless told. */
+export async function recordConnectionError(
+  em: EntityManager,
+  input: { connectionId: string; code: string; message: string; status?: 'error' | 'quota_exhausted' | 'paused' },
+): Promise<void> {
+  await updateLive(em, input.connectionId, {
+    status: input.status ?? 'error',
+    lastError: { code: input.code, message: input.message, at: new Date().toISOString() },
+  });
+}
+
+/** The problem is over (a sync succeeded): the last error is cleared. */
+export async function clearConnectionError(em: EntityManager, connectionId: string): Promise<void> {
+  await updateLive(em, connectionId, { lastError: null });
+}
+
+export async function recordConnectionProgress(em: EntityManager, input: { connectionId: string; filesDone: number; filesTotal: number }): Promise<void> {
+  await updateLive(em, input.connectionId, { filesDone: input.filesDone, filesTotal: input.filesTotal });
+}
+
+/**
+ * A sync finished up to `position` (CloudSign `last_processed_at`, normalised). The position only moves
+ * forward, so a late report of an older sync cannot move it back.
+ */
+export async function recordSyncPosition(em: EntityManager, input: { connectionId: string; position: string; syncedAt: Date | string }): Promise<void> {
+  await updateLive(em, input.connectionId, {
+    lastSyncAt: new Date(input.syncedAt),
+    syncPosition: raw('case when sync_position is null or sync_position < ? then ? else sync_position end', [input.position, input.position]),
+  });
+}
+
+export async function loadConnection(em: EntityManager, connectionId: string): Promise<ConnectionEntity> {
+  const entity = isUuid(connectionId) ? await em.findOne(ConnectionSchema, { id: connectionId }) : null;
+  if (!entity) throw new NotFoundError('connection', connectionId);
+  return entity;
+}
+
+async function updateLive(em: EntityManager, connectionId: string, changes: EntityData<ConnectionEntity>): Promise<void> {
+  const updated = isUuid(connectionId) ? await em.nativeUpdate(ConnectionSchema, { id: connectionId, status: { $ne: 'disconnected' } }, changes) : 0;
+  if (!updated) await loadConnection(em, connectionId);
+}
+
+async function checkSettings(em: EntityManager, settings: ConnectionSettings) {
+  const name = settings.name.trim();
+  if (!name || name.length > 200) throw new ValidationError('invalid_connection', 'A connection needs a name of 1 to 200 characters.');
+  if (!SAVE_MODES.includes(settings.saveMode)) {
+    throw new ValidationError('invalid_connection', `saveMode is one of ${SAVE_MODES.join(', ')}.`);
+  }
+  const reviewers = settings.reviewers ?? { groupIds: [], userIds: [] };
+  if (settings.saveMode === 'review' && !reviewers.groupIds.length && !reviewers.userIds.length) {
+    throw new ValidationError('reviewers_required', 'Review mode needs reviewers: at least one group or user in reviewers.');
+  }
+  return {
+    name,
+    saveMode: settings.saveMode,
+    ...(await visibilityColumns(em, settings.visibility, settings.owners)),
+    reviewerGroupIds: await assertGroupsExist(em, reviewers.groupIds, 'reviewers.groupIds'),
+    reviewerUserIds: await assertUsersExist(em, reviewers.userIds, 'reviewers.userIds'),
+  };
+}
+
+function sealClientId(clientId: string, secretsKey: string) {
+  const plain = clientId.trim();
+  if (plain.length < 4) throw new ValidationError('invalid_client_id', 'This is not a CloudSign client ID: it is too short.');
+  return {
+    clientIdCiphertext: encryptSecret(plain, secretsKey),
+    clientIdFingerprint: fingerprintSecret(plain, secretsKey),
+    clientIdLast4: plain.slice(-4),
+  };
+}
+
+async function assertClientIdFree(em: EntityManager, fingerprint: string): Promise<void> {
+  const holder = await em.findOne(ConnectionSchema, { clientIdFingerprint: fingerprint, status: { $ne: 'disconnected' } }, { fields: ['managementId'] });
+  if (holder) {
+    throw new ConflictError('client_id_already_connected', `This client ID is already connected as ${holder.managementId}.`, {
+      managementId: holder.managementId,
+    });
+  }
+}
+
+function toSettings(entity: ConnectionEntity): Required<ConnectionSettings> {
+  return {
+    name: entity.name,
+    ...visibilityOf(entity),
+    saveMode: entity.saveMode,
+    reviewers: { groupIds: [...entity.reviewerGroupIds], userIds: [...entity.reviewerUserIds] },
+  };
+}
+
+async function toConnections(em: EntityManager, entities: ConnectionEntity[]): Promise<Connection[]> {
+  if (!entities.length) return [];
+  const rows = await em.execute<{ id: string; imported: string; discarded: string; failed: string }[]>(
+    `select c.id,
+       (select count(*) from import_records r where r.connection_id = c.id) as imported,
+       (select count(*) from discarded_documents d where d.connection_id = c.id) as discarded,
+       (select count(*) from file_errors f where f.connection_id = c.id and f.resolved_at is null) as failed
+     from unnest(?::uuid[]) as c(id)`,
+    [`{${entities.map((e) => e.id).join(',')}}`],
+  );
+  const totals = new Map(rows.map((r) => [r.id, { imported: Number(r.imported), discarded: Number(r.discarded), failed: Number(r.failed) }]));
+  return entities.map((entity) => ({
+    id: entity.id,
+    managementId: entity.managementId,
+    clientIdLast4: entity.clientIdLast4,
+    ...toSettings(entity),
+    status: entity.status,
+    syncPosition: entity.syncPosition ?? null,
+    lastSyncAt: entity.lastSyncAt ?? null,
+    nextSyncAt: entity.nextSyncAt ?? null,
+    lastError: entity.lastError ? { ...entity.lastError, at: new Date(entity.lastError.at) } : null,
+    progress: { filesDone: entity.filesDone, filesTotal: entity.filesTotal },
+    totals: totals.get(entity.id) ?? { imported: 0, discarded: 0, failed: 0 },
+    createdAt: entity.createdAt,
+    disconnectedAt: entity.disconnectedAt ?? null,
+  }));
+}

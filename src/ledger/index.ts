@@ -1,0 +1,53 @@
+/**
+ * The ledger: every rule about users, groups, connections, contracts, imports, quota, runs and incidents.
+ * The API and the Temporal activities call these services (each takes an EntityManager of its own,
+ * `orm.em.fork()`, and one input object) and re-implement none of their rules.
+ */
+export * from './errors';
+export type { Page, PageRequest } from './pagination';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination';
+export { CONNECTION_STATUSES, type ConnectionStatus } from './status';
+export { USER_ROLES, type User, type UserRole } from './user';
+export { createUser, authenticate, ensureBootstrapAdmin, getUser, listUsers, type CreateUserInput } from './users';
+export { createGroup, setGroupMembers, getGroup, listGroups, type Group } from './groups';
+export { VISIBILITY_SCOPES, canSee, type Visibility } from './visibility';
+export {
+  SAVE_MODES,
+  createConnection,
+  getConnection,
+  listConnections,
+  updateConnection,
+  revealClientId,
+  disconnectConnection,
+  setConnectionStatus,
+  recordConnectionError,
+  clearConnectionError,
+  recordConnectionProgress,
+  recordSyncPosition,
+  type Connection,
+  type ConnectionError,
+  type ConnectionSettings,
+  type Reviewers,
+  type SaveMode,
+} from './connections';
+export {
+  CONTRACT_FIELDS,
+  FIELD_SOURCES,
+  contractFieldsSchema,
+  extractedFieldsSchema,
+  getContract,
+  contractsVisibleTo,
+  type Contract,
+  type ContractField,
+  type ContractFieldValues,
+  type ContractQuery,
+  type FieldSource,
+} from './contracts';
+export { editContract, applyExtraction, type RefusedField } from './provenance';
+export { IMPORT_OUTCOMES, importFile, type ImportFileInput, type ImportOutcome, type ImportResult } from './imports';
+export { DEFAULT_QUOTA_LIMIT, getQuota, setQuotaLimit, type Quota } from './quota';
+export { RUN_KINDS, RUN_OUTCOMES, startRun, addRunCounts, finishRun, getRun, listRuns, type RunCounts, type RunKind, type RunOutcome, type SyncRun } from './runs';
+export { recordFileError, listFileErrors, type FileError } from './file-errors';
+export { recordIncident, resolveIncidents, incidentRecipients } from './incidents';
+export { discardDocument, isDiscarded } from './discards';
+export { settleKnownFiles, type FileKey } from './known-files';

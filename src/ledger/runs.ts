@@ -1,0 +1,171 @@
+import { defineEntity, p, raw, type InferEntity } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ConnectionSchema, loadConnection } from './connections';
+import { NotFoundError } from './errors';
+import { isUuid, newId } from './ids';
+import { findPage, type Page, type PageRequest } from './pagination';
+
+export const RUN_KINDS = ['full', 'incremental', 'manual'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
+/** `paused` is not final: a resumed run goes on and finishes later. */
+export const RUN_OUTCOMES = ['running', 'succeeded', 'failed', 'paused'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+export interface RunCounts {
+  /** Files in the run's window. */
+  listed: number;
+  imported: number;
+  sentToReview: number;
+  /** Files already in the ledger (imported earlier, or by another connection). */
+  skippedDuplicate: number;
+  /** Files of documents a reviewer discarded. */
+  skippedDiscarded: number;
+  failed: number;
+}
+
+const COUNT_COLUMNS: Record<keyof RunCounts, string> = {
+  listed: 'listed',
+  imported: 'imported',
+  sentToReview: 'sent_to_review',
+  skippedDuplicate: 'skipped_duplicate',
+  skippedDiscarded: 'skipped_discarded',
+  failed: 'failed',
+};
+
+/** One sync of a connection: its window of CloudSign `last_processed_at`, its counts and how it ended. */
+export const SyncRunSchema = defineEntity({
+  name: 'SyncRun',
+  tableName: 'sync_runs',
+  properties: {
+    id: p.uuid().primary().onCreate(() => newId()),
+    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id'),
+    /** Chosen by the caller (the workflow), so that a retried start finds the run it created. */
+    runKey: p.string().length(200).unique(),
+    kind: p.enum([...RUN_KINDS]),
+    windowFrom: p.string().length(32).nullable(),
+    windowTo: p.string().length(32),
+    startedAt: p.datetime(),
+    finishedAt: p.datetime().nullable(),
+    listed: p.integer().default(0),
+    imported: p.integer().default(0),
+    sentToReview: p.integer().default(0),
+    skippedDuplicate: p.integer().default(0),
+    skippedDiscarded: p.integer().default(0),
+    failed: p.integer().default(0),
+    outcome: p.enum([...RUN_OUTCOMES]),
+    error: p.json<{ code: string; message: string }>().nullable(),
+  },
+  indexes: [{ name: 'sync_runs_connection_started_index', properties: ['connection', 'startedAt', 'id'] }],
+});
+
+type SyncRunEntity = InferEntity<typeof SyncRunSchema>;
+
+export interface SyncRun {
+  id: string;
+  connectionId: string;
+  runKey: string;
+  kind: RunKind;
+  window: { from: string | null; to: string };
+  startedAt: Date;
+  finishedAt: Date | null;
+  counts: RunCounts;
+  outcome: RunOutcome;
+  error: { code: string; message: string } | null;
+}
+
+/** Starts a run, or returns the one started with this run key (an activity may be retried). */
+export async function startRun(
+  em: EntityManager,
+  input: { connectionId: string; runKey: string; kind: RunKind; window: { from: string | null; to: string }; listed?: number },
+): Promise<SyncRun> {
+  await loadConnection(em, input.connectionId);
+  await em
+    .createQueryBuilder(SyncRunSchema)
+    .insert({
+      id: newId(),
+      connection: input.connectionId,
+      runKey: input.runKey,
+      kind: input.kind,
+      windowFrom: input.window.from,
+      windowTo: input.window.to,
+      startedAt: new Date(),
+      listed: input.listed ?? 0,
+      outcome: 'running',
+    })
+    .onConflict('runKey')
+    .ignore()
+    .execute();
+  return toRun(await em.findOneOrFail(SyncRunSchema, { runKey: input.runKey }, { disableIdentityMap: true }));
+}
+
+/**
+ * Adds to a run's counts, atomically. Imported, duplicate and discarded files are counted by `importFile`
+ * itself (exactly once per file and run), so they cannot be added here.
+ */
+export async function addRunCounts(
+  em: EntityManager,
+  input: { runId: string } & Partial<Pick<RunCounts, 'listed' | 'sentToReview' | 'failed'>>,
+): Promise<void> {
+  const { runId, ...counts } = input;
+  await incrementRunCounts(em, runId, counts);
+}
+
+/** Ends a run; a run that has ended already keeps its outcome, so a retried call changes nothing. */
+export async function finishRun(
+  em: EntityManager,
+  input: { runId: string; outcome: Exclude<RunOutcome, 'running'>; error?: { code: string; message: string } },
+): Promise<SyncRun> {
+  await em.nativeUpdate(
+    SyncRunSchema,
+    { id: input.runId, outcome: { $in: ['running', 'paused'] } },
+    { outcome: input.outcome, finishedAt: new Date(), error: input.error ?? null },
+  );
+  return getRun(em, input.runId);
+}
+
+export async function getRun(em: EntityManager, runId: string): Promise<SyncRun> {
+  const entity = isUuid(runId) ? await em.findOne(SyncRunSchema, { id: runId }, { disableIdentityMap: true }) : null;
+  if (!entity) throw new NotFoundError('run', runId);
+  return toRun(entity);
+}
+
+/** The runs of a connection, newest first. */
+export async function listRuns(em: EntityManager, input: { connectionId: string } & PageRequest): Promise<Page<SyncRun>> {
+  await loadConnection(em, input.connectionId);
+  const page = await findPage<SyncRunEntity>(em, SyncRunSchema, { connection: input.connectionId }, 'startedAt', input);
+  return { items: page.items.map(toRun), nextCursor: page.nextCursor };
+}
+
+export async function incrementRunCounts(em: EntityManager, runId: string, counts: Partial<RunCounts>): Promise<void> {
+  const changes = Object.fromEntries(
+    Object.entries(counts)
+      .filter(([, n]) => n)
+      .map(([key, n]) => [key, raw(`${COUNT_COLUMNS[key as keyof RunCounts]} + ?`, [n])]),
+  );
+  if (!Object.keys(changes).length) return;
+  const updated = isUuid(runId) ? await em.nativeUpdate(SyncRunSchema, { id: runId }, changes) : 0;
+  if (!updated) throw new NotFoundError('run', runId);
+}
+
+function toRun(entity: SyncRunEntity): SyncRun {
+  return {
+    id: entity.id,
+    connectionId: entity.connection,
+    runKey: entity.runKey,
+    kind: entity.kind,
+    window: { from: entity.windowFrom ?? null, to: entity.windowTo },
+    startedAt: entity.startedAt,
+    finishedAt: entity.finishedAt ?? null,
+    counts: {
+      listed: entity.listed,
+      imported: entity.imported,
+      sentToReview: entity.sentToReview,
+      skippedDuplicate: entity.skippedDuplicate,
+      skippedDiscarded: entity.skippedDiscarded,
+      failed: entity.failed,
+    },
+    outcome: entity.outcome,
+    error: entity.error ?? null,
+  };
+}

@@ -1,0 +1,30 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { newId } from './ids';
+
+export const USER_ROLES = ['admin', 'member'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** A person of the ledger. API tokens are stored as SHA-256 hashes: the token itself is shown once. */
+export const UserSchema = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    id: p.uuid().primary().onCreate(() => newId()),
+    name: p.string().length(200),
+    email: p.string().length(320).unique(),
+    role: p.enum([...USER_ROLES]),
+    apiTokenHash: p.string().length(64).unique(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+
+export type UserEntity = InferEntity<typeof UserSchema>;
+
+/** A user as the services hand it out: never the token hash. */
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  role: UserRole;
+  createdAt: Date;
+}

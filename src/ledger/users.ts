@@ -1,0 +1,93 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { findUnknownIds, isUuid, newId } from './ids';
+import { findPage, type Page, type PageRequest } from './pagination';
+import { USER_ROLES, UserSchema, type User, type UserEntity, type UserRole } from './user';
+
+export interface CreateUserInput {
+  name: string;
+  email: string;
+  role: UserRole;
+}
+
+/** The bootstrap admin is found by this address, so that a changed BOOTSTRAP_ADMIN_TOKEN moves to the same user. */
+const BOOTSTRAP_ADMIN_EMAIL = 'admin@cloudsign-sync.invalid';
+
+/** Creates a user and its API token; the token is returned here once and only its hash is kept. */
+export async function createUser(em: EntityManager, input: CreateUserInput): Promise<{ user: User; apiToken: string }> {
+  const name = input.name.trim();
+  const email = input.email.trim().toLowerCase();
+  if (!name || name.length > 200) throw new ValidationError('invalid_user', 'A user needs a name of 1 to 200 characters.');
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 320) {
+    throw new ValidationError('invalid_user', `"${input.email}" is not an e-mail address.`);
+  }
+  if (!USER_ROLES.includes(input.role)) throw new ValidationError('invalid_user', `A role is one of ${USER_ROLES.join(', ')}.`);
+
+  const apiToken = `csk_${randomBytes(32).toString('base64url')}`;
+  const user = { id: newId(), name, email, role: input.role, createdAt: new Date() };
+  try {
+    await em.insert(UserSchema, { ...user, apiTokenHash: hashToken(apiToken) });
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) {
+      throw new ConflictError('email_taken', `A user with the e-mail address ${email} exists already.`, { email });
+    }
+    throw error;
+  }
+  return { user, apiToken };
+}
+
+/** The user an API token belongs to, or null for an unknown token. */
+export async function authenticate(em: EntityManager, token: string): Promise<User | null> {
+  const entity = await em.findOne(UserSchema, { apiTokenHash: hashToken(token) });
+  return entity && toUser(entity);
+}
+
+/**
+ * Makes the configured bootstrap token an admin's token. Safe to run at every start, from several processes
+ * at once: nothing changes when a user already has the token; otherwise the bootstrap admin is created, or
+ * given the new token when the configuration changed it.
+ */
+export async function ensureBootstrapAdmin(em: EntityManager, input: { token: string }): Promise<{ user: User; created: boolean }> {
+  const existing = await authenticate(em, input.token);
+  if (existing) return { user: existing, created: false };
+  const [row] = await em.execute<{ id: string; created: boolean }[]>(
+    `insert into users (id, name, email, role, api_token_hash, created_at) values (?, 'Administrator', ?, 'admin', ?, ?)
+     on conflict (email) do update set api_token_hash = excluded.api_token_hash
+     returning id, (xmax = 0) as created`,
+    [newId(), BOOTSTRAP_ADMIN_EMAIL, hashToken(input.token), new Date()],
+  );
+  return { user: await getUser(em, row!.id), created: row!.created };
+}
+
+export async function getUser(em: EntityManager, id: string): Promise<User> {
+  const entity = isUuid(id) ? await em.findOne(UserSchema, { id }) : null;
+  if (!entity) throw new NotFoundError('user', id);
+  return toUser(entity);
+}
+
+export async function listUsers(em: EntityManager, request: PageRequest = {}): Promise<Page<User>> {
+  const page = await findPage<UserEntity>(em, UserSchema, {}, 'createdAt', request);
+  return { items: page.items.map(toUser), nextCursor: page.nextCursor };
+}
+
+/**
+ * Checks that every ID names a user and returns them without repeats; the error names the unknown ones, and
+ * `field` says where they were given (owners, reviewers, members).
+ */
+export async function assertUsersExist(em: EntityManager, ids: readonly string[], field: string): Promise<string[]> {
+  const { ids: unique, unknown } = await findUnknownIds<UserEntity>(em, UserSchema, ids);
+  if (unknown.length) {
+    throw new ValidationError('unknown_users', `No user has the ID ${unknown.join(', ')} (in ${field}).`, { field, userIds: unknown });
+  }
+  return unique;
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function toUser(entity: UserEntity): User {
+  return { id: entity.id, name: entity.name, email: entity.email, role: entity.role, createdAt: entity.createdAt };
+}
