@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
-import { createCloudSignClient } from '../../src/cloudsign';
 import type { MikroORM } from '../../src/db';
 import { createUser, ensureBootstrapAdmin } from '../../src/ledger';
-import { lazyTemporalClient } from '../../src/temporal/client';
+import { testApiDeps } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
 
 const ADMIN_TOKEN = 'groups-test-admin-token';
@@ -15,14 +14,7 @@ let bob: { id: string; token: string };
 
 beforeAll(async () => {
   orm = await openTestDatabase();
-  const temporal = lazyTemporalClient({ address: inject('temporalAddress'), namespace: 'default' });
-  app = createApp({
-    orm,
-    temporal: { ...temporal, taskQueue: 'groups-test' },
-    cloudsign: createCloudSignClient({ baseUrl: 'http://127.0.0.1:1' }), // not called by these routes
-    secretsKey: '0'.repeat(64),
-    syncIntervalMs: 86_400_000,
-  });
+  app = createApp(testApiDeps(orm, { taskQueue: 'groups-test' }));
 });
 afterAll(async () => {
   await orm?.close();
