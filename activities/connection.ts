@@ -99,7 +99,15 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
      * as a contract. Retried as a whole, it does nothing twice: the ledger's import records skip what an
      * earlier attempt (or another connection) saved.
      */
-    async importPage(input: { connectionId: string; runId: string; window: SyncWindow; page: number }): Promise<PageResult> {
+    async importPage(input: {
+      connectionId: string;
+      runId: string;
+      window: SyncWindow;
+      page: number;
+      /** Files of the run handled before this page, for the progress shown in the API. */
+      filesDoneBefore: number;
+      filesTotal: number;
+    }): Promise<PageResult> {
       return failingAsFailure(async () => {
         const clientId = await clientIdOf(input.connectionId);
         const { documents, hasMore } = await listWindowPage(cloudsign, clientId, input.window, input.page);
@@ -114,6 +122,8 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
             onProgress: (done) => heartbeat({ page: input.page, documentsDone: done }),
           },
         );
+        const filesDone = input.filesDoneBefore + counts.files;
+        await recordConnectionProgress(orm.em.fork(), { connectionId: input.connectionId, filesDone, filesTotal: Math.max(filesDone, input.filesTotal) });
         return { filesDone: counts.files, hasMore };
       });
     },

@@ -216,7 +216,15 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     for (let pagesThisRun = 0; ; pagesThisRun++) {
       if (pagesThisRun >= PAGES_PER_RUN || workflowInfo().continueAsNewSuggested) return 'continued';
       const page: PageResult | undefined = await persist(
-        () => sync.importPage({ connectionId, runId: running.runId, window: running.window, page: running.page }),
+        () =>
+          sync.importPage({
+            connectionId,
+            runId: running.runId,
+            window: running.window,
+            page: running.page,
+            filesDoneBefore: running.filesDone,
+            filesTotal: running.filesTotal,
+          }),
         busy,
       );
       if (!page) return 'stopped';

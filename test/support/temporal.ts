@@ -1,6 +1,9 @@
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
+
+// Workers log every state change at INFO; a test run wants only what went wrong.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 type CreateOptions = {
   supportsTimeSkipping: boolean;

@@ -1,0 +1,81 @@
+import type { Service } from '../support/service';
+
+/** One CloudSign file as the simulator's ground truth describes it, with the contract it must become. */
+export interface ExpectedContract {
+  documentId: string;
+  fileId: string;
+  sha256: string;
+  size: number;
+  fields: Record<string, unknown>;
+}
+
+interface TruthDocument {
+  id: string;
+  title: string | null;
+  attribute: Record<string, unknown> | null;
+  files: { id: string; name: string; size: number; sha256: string }[];
+}
+
+const AUTO_UPDATE: Record<number, boolean | null> = { 0: null, 1: true, 2: false };
+const orNull = (value: unknown) => (value === undefined || value === '' ? null : value);
+
+/** What the ledger must hold after importing everything `clientId` sees: one contract per file. */
+export async function expectedContracts(service: Service, clientId: string): Promise<ExpectedContract[]> {
+  const truth = (await service.sim('GET', `/truth?client_id=${encodeURIComponent(clientId)}`)) as { documents: TruthDocument[] };
+  return truth.documents.flatMap((document) =>
+    document.files.map((file) => {
+      const a = document.attribute;
+      return {
+        documentId: document.id,
+        fileId: file.id,
+        sha256: file.sha256,
+        size: file.size,
+        fields: {
+          title: orNull(document.title ?? a?.title),
+          conclusionDate: orNull(a?.contract_at),
+          startDate: orNull(a?.validity_start_at),
+          endDate: orNull(a?.validity_end_at),
+          amount: a?.amount === undefined || a.amount === null ? null : Number(a.amount),
+          autoRenewal: a ? (AUTO_UPDATE[a.auto_update as number] ?? null) : null,
+          cancellationNoticeDate: orNull(a?.validity_end_notice_at),
+          fileName: file.name,
+          approvalNumber: orNull(a?.local_id),
+          counterparty: orNull(a?.counterparty),
+        },
+      };
+    }),
+  );
+}
+
+/** Every contract in the ledger, straight from the database, keyed `documentId/fileId`. */
+export async function ledgerContracts(service: Service): Promise<Map<string, ExpectedContract & { connectionId: string }>> {
+  const rows = await service.orm.em.getConnection().execute<Record<string, unknown>[]>(
+    `select document_id, file_id, file_sha256, file_size, connection_id, title, conclusion_date, start_date, end_date, amount,
+            auto_renewal, cancellation_notice_date, file_name, approval_number, counterparty from contracts`,
+  );
+  const day = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : (v ?? null));
+  return new Map(
+    rows.map((r) => [
+      `${r.document_id}/${r.file_id}`,
+      {
+        documentId: r.document_id as string,
+        fileId: r.file_id as string,
+        sha256: r.file_sha256 as string,
+        size: Number(r.file_size),
+        connectionId: r.connection_id as string,
+        fields: {
+          title: r.title,
+          conclusionDate: day(r.conclusion_date),
+          startDate: day(r.start_date),
+          endDate: day(r.end_date),
+          amount: r.amount === null ? null : Number(r.amount),
+          autoRenewal: r.auto_renewal,
+          cancellationNoticeDate: day(r.cancellation_notice_date),
+          fileName: r.file_name,
+          approvalNumber: r.approval_number,
+          counterparty: r.counterparty,
+        },
+      },
+    ]),
+  );
+}

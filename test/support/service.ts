@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createApp } from '../../api/app';
+import { createCloudSignClient, RequestBudget } from '../../src/cloudsign';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/cloudsign-simulator';
+import type { MikroORM } from '../../src/db';
+import { ensureBootstrapAdmin, listConnections } from '../../src/ledger';
+import { createMailer } from '../../src/mail';
+import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
+import { createFileStorage } from '../../src/storage';
+import { WORKFLOWS_PATH } from '../../worker';
+import { connectionWorkflowId } from '../../workflows/connection';
+import { testApiDeps, TEST_SECRETS_KEY } from './app';
+import { openTestDatabase, resetDatabase } from './database';
+import { connectTestEnvironment, uniqueTaskQueue, workflowBundle } from './temporal';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface ServiceOptions {
+  simulator?: Partial<SimulatorOptions>;
+  syncIntervalMs?: number;
+}
+
+/**
+ * The whole service on real parts, for workflow-level tests: the run's Temporal test server, the test
+ * database (emptied), the CloudSign simulator, a real SMTP server, file storage in a temporary folder,
+ * a worker running the real workflows and activities, and the API app.
+ */
+export async function startService(options: ServiceOptions = {}) {
+  const orm: MikroORM = await openTestDatabase();
+  await resetDatabase(orm);
+  await ensureBootstrapAdmin(orm.em.fork(), { token: ADMIN_TOKEN });
+  const simulator: RunningSimulator = await startSimulator({
+    documents: 30,
+    clientId: 'testclient0123456789abcdefghijklmnop',
+    rateLimitPerMinute: 0,
+    ...options.simulator,
+    port: 0,
+  });
+  const mail: MailCatcher = await startMailCatcher();
+  const filesDir = mkdtempSync(join(tmpdir(), 'cloudsign-sync-files-'));
+  const storage = createFileStorage({ dir: filesDir });
+  const env: TestWorkflowEnvironment = await connectTestEnvironment();
+  const taskQueue = uniqueTaskQueue('service');
+  // Fast retries: the tests inject faults and must not wait minutes for CloudSign's backoff.
+  const cloudsign = createCloudSignClient({
+    baseUrl: simulator.url,
+    budget: new RequestBudget(0),
+    retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 },
+  });
+  const mailer = createMailer({ smtpUrl: mail.url, from: 'cloudsign-sync <sync@test.invalid>' });
+  const activities = createActivities({ orm, cloudsign, storage, mailer, secretsKey: TEST_SECRETS_KEY });
+  const bundle = await workflowBundle(WORKFLOWS_PATH);
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const startWorker = async () => {
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    running = worker.run();
+  };
+  const stopWorker = async () => {
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    worker = undefined;
+  };
+  await startWorker();
+
+  const app = createApp(
+    testApiDeps(orm, {
+      cloudsignUrl: simulator.url,
+      temporal: { connection: env.connection, client: env.client, taskQueue },
+      syncIntervalMs: options.syncIntervalMs ?? 24 * 3_600_000,
+    }),
+  );
+
+  /** An API call as the bootstrap admin (or with `token`), answering status and parsed body. */
+  const api = async (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) => {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+
+  /** A simulator control call. */
+  const sim = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${simulator.url}/_sim${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`simulator ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+
+  const close = async () => {
+    // Connection workflows live forever: end them so that they do not wake up in a later test's time skips.
+    const { items } = await listConnections(orm.em.fork(), { limit: 500 });
+    for (const connection of items) {
+      await env.client.workflow.getHandle(connectionWorkflowId(connection.managementId)).terminate('test over').catch(() => undefined);
+    }
+    await stopWorker();
+    await env.teardown();
+    await simulator.close();
+    await mail.close();
+    await orm.close();
+    rmSync(filesDir, { recursive: true, force: true });
+  };
+
+  return { orm, simulator, mail, storage, filesDir, env, taskQueue, app, api, sim, startWorker, stopWorker, close };
+
+}
+
+export type Service = Awaited<ReturnType<typeof startService>>;
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 30_000, what = 'the condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
