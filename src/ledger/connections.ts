@@ -5,6 +5,7 @@ import { assertGroupsExist } from './groups';
 import { isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
 import { decryptSecret, encryptSecret, fingerprintSecret } from './secrets';
+import { sqlArray } from './sql';
 import { CONNECTION_STATUSES, type ConnectionStatus } from './status';
 import { assertUsersExist } from './users';
 import { visibilityColumns, visibilityOf, visibilityProperties, type Visibility } from './visibility';
@@ -294,7 +295,7 @@ async function toConnections(em: EntityManager, entities: ConnectionEntity[]): P
        (select count(*) from discarded_documents d where d.connection_id = c.id) as discarded,
        (select count(*) from file_errors f where f.connection_id = c.id and f.resolved_at is null) as failed
      from unnest(?::uuid[]) as c(id)`,
-    [`{${entities.map((e) => e.id).join(',')}}`],
+    [sqlArray(entities.map((e) => e.id))],
   );
   const totals = new Map(rows.map((r) => [r.id, { imported: Number(r.imported), discarded: Number(r.discarded), failed: Number(r.failed) }]));
   return entities.map((entity) => ({

@@ -5,6 +5,7 @@ import { ContractSchema, contractFieldsSchema, parseFields, type ContractField, 
 import { isDiscarded } from './discards';
 import { ConflictError, ValidationError } from './errors';
 import { resolveFileErrors } from './file-errors';
+import { newId } from './ids';
 import { consumeQuota } from './quota';
 import { incrementRunCounts, SyncRunSchema, type RunCounts } from './runs';
 import { visibilityColumns, visibilityOf, type Visibility } from './visibility';
@@ -112,6 +113,7 @@ export async function importFile(em: EntityManager, input: ImportFileInput): Pro
       const fieldSources: Partial<Record<ContractField, FieldSource>> = {};
       for (const [field, value] of Object.entries(fields)) if (value !== null) fieldSources[field as ContractField] = 'cloudsign';
       const contract = tx.create(ContractSchema, {
+        id: newId(),
         ...fields,
         fieldSources,
         ...access,

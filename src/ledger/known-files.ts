@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { incrementRunCounts } from './runs';
+import { sqlArray } from './sql';
 
 export interface FileKey {
   documentId: string;
@@ -19,18 +20,17 @@ export async function settleKnownFiles(
   return em.transactional(async (tx) => {
     const documentIds = input.files.map((f) => f.documentId);
     const fileIds = input.files.map((f) => f.fileId);
-    const settled = await tx.execute<{ file_id: string; outcome: 'duplicate' | 'discarded'; contract_id: string | null }[]>(
-      `select f.file_id,
+    const settled = await tx.execute<{ document_id: string; file_id: string; outcome: 'duplicate' | 'discarded'; contract_id: string | null }[]>(
+      `select f.document_id, f.file_id,
               case when r.document_id is not null then 'duplicate' else 'discarded' end as outcome,
               r.contract_id
          from unnest(?::text[], ?::text[]) as f(document_id, file_id)
          left join import_records r on r.document_id = f.document_id and r.file_id = f.file_id
          left join discarded_documents d on d.document_id = f.document_id
         where r.document_id is not null or d.document_id is not null`,
-      [documentIds, fileIds],
+      [sqlArray(documentIds), sqlArray(fileIds)],
     );
     if (!settled.length) return new Set();
-    const documentOf = new Map(input.files.map((f) => [f.fileId, f.documentId]));
     const inserted = await tx.execute<{ outcome: 'duplicate' | 'discarded' }[]>(
       `insert into run_files (run_id, document_id, file_id, outcome, contract_id)
        select ?, * from unnest(?::text[], ?::text[], ?::text[], ?::uuid[])
@@ -38,10 +38,10 @@ export async function settleKnownFiles(
        returning outcome`,
       [
         input.runId,
-        settled.map((s) => documentOf.get(s.file_id)!),
-        settled.map((s) => s.file_id),
-        settled.map((s) => s.outcome),
-        settled.map((s) => s.contract_id),
+        sqlArray(settled.map((s) => s.document_id)),
+        sqlArray(settled.map((s) => s.file_id)),
+        sqlArray(settled.map((s) => s.outcome)),
+        sqlArray(settled.map((s) => s.contract_id)),
       ],
     );
     await incrementRunCounts(tx, input.runId, {
