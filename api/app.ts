@@ -3,6 +3,7 @@ import { requireUser } from './auth';
 import type { ApiDeps } from './context';
 import { renderDocsPage } from './docs';
 import { connectionRoutes } from './connections';
+import { contractRoutes } from './contracts';
 import { ErrorSchema, errorResponse, errorResponses, handleError } from './errors';
 import { groupRoutes } from './groups';
 import { healthRoutes } from './health';
@@ -47,6 +48,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/users', userRoutes(deps));
   v1.route('/groups', groupRoutes(deps));
   v1.route('/quota', quotaRoutes(deps));
+  v1.route('/contracts', contractRoutes(deps));
   v1.route('/', connectionRoutes(deps));
   app.route('/v1', v1);
 

@@ -2,6 +2,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { CloudSignClient } from '../src/cloudsign';
 import type { MikroORM } from '../src/db';
 import type { User } from '../src/ledger/user';
+import type { FileStorage } from '../src/storage';
 
 /** What the HTTP API needs from the rest of the system; tests build it with their own parts. */
 export interface ApiDeps {
@@ -13,6 +14,8 @@ export interface ApiDeps {
   secretsKey: string;
   /** Handed to each new connection's workflow. */
   syncIntervalMs: number;
+  /** The stored PDFs, served by `GET /v1/contracts/:id/file`. */
+  storage: FileStorage;
   /** How long a dependency check may take before /health calls it down. */
   healthTimeoutMs?: number;
 }

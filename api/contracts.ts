@@ -1,0 +1,266 @@
+import { Readable } from 'node:stream';
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  FIELD_SOURCES,
+  applyExtraction,
+  contractFieldsSchema,
+  contractsVisibleTo,
+  editContract,
+  extractedFieldsSchema,
+  getContract,
+  type Contract,
+  type ContractField,
+  type User,
+} from '../src/ledger';
+import type { ApiDeps } from './context';
+import { ApiError, ErrorSchema, errorResponses } from './errors';
+import { newRouter } from './router';
+import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, pageOf } from './schemas';
+
+/**
+ * The ledger's contracts (API.md "Contracts"). Every read goes through the ledger's visibility rule: a
+ * contract the caller may not see answers 404, exactly like one that does not exist.
+ */
+
+const DateString = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'must be a date of the calendar')
+  .openapi({ format: 'date', example: '2025-04-01' });
+
+const Source = z.enum(FIELD_SOURCES).nullable().openapi({
+  description: 'Where the value came from; null when nobody has given one. Values from CloudSign or a user are never overwritten by extraction.',
+});
+
+/** The value type of every ledger field: a new field in the ledger fails to compile here until it is described. */
+const fieldValues = {
+  title: z.string(),
+  conclusionDate: z.string().openapi({ format: 'date' }),
+  startDate: z.string().openapi({ format: 'date' }),
+  endDate: z.string().openapi({ format: 'date' }),
+  amount: z.number().int().openapi({ description: '取引金額, whole yen' }),
+  autoRenewal: z.boolean(),
+  cancellationNoticeDate: z.string().openapi({ format: 'date' }),
+  fileName: z.string(),
+  approvalNumber: z.string().openapi({ description: '稟議番号等 (CloudSign 管理番号)' }),
+  counterparty: z.string(),
+} satisfies Record<ContractField, z.ZodType>;
+
+const provenanced = <T extends z.ZodType>(value: T) => z.object({ value: value.nullable(), source: Source });
+
+const ContractSchema = z
+  .object({
+    id: z.string(),
+    title: provenanced(fieldValues.title),
+    conclusionDate: provenanced(fieldValues.conclusionDate),
+    startDate: provenanced(fieldValues.startDate),
+    endDate: provenanced(fieldValues.endDate),
+    amount: provenanced(fieldValues.amount),
+    autoRenewal: provenanced(fieldValues.autoRenewal),
+    cancellationNoticeDate: provenanced(fieldValues.cancellationNoticeDate),
+    fileName: provenanced(fieldValues.fileName),
+    approvalNumber: provenanced(fieldValues.approvalNumber),
+    counterparty: provenanced(fieldValues.counterparty),
+    visibility: VisibilitySchema,
+    owners: OwnersSchema,
+    source: z
+      .object({ connectionId: z.string(), managementId: z.string(), documentId: z.string(), fileId: z.string() })
+      .openapi({ description: 'The connection (and its 管理ID) it was imported by, and its CloudSign document and file.' }),
+    file: z.object({ name: z.string(), size: z.number().int(), sha256: z.string() }).openapi({ description: 'The stored PDF.' }),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+    updatedAt: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('Contract');
+
+const ContractListQuery = ListQuery.extend({
+  connectionId: z.string().min(1).max(100).optional().openapi({ description: 'Only contracts imported by this connection.' }),
+  q: z.string().max(200).optional().openapi({ description: 'Part of the title, file name, counterparty or approval number.' }),
+  concludedFrom: DateString.optional().openapi({ description: 'Conclusion date on or after (YYYY-MM-DD).' }),
+  concludedTo: DateString.optional().openapi({ description: 'Conclusion date on or before (YYYY-MM-DD).' }),
+});
+
+/** A user's edit: the fields to change (null clears one), at the top level or under `fields`. */
+const EditBody = contractFieldsSchema
+  .extend({ fields: contractFieldsSchema.optional().openapi({ description: 'The same fields, if you prefer to nest them.' }) })
+  .openapi('ContractEdit', { description: 'The fields to change; null clears a field. Each becomes source `user`.' });
+
+const ExtractionBody = z.object({ fields: extractedFieldsSchema }).strict().openapi('ContractExtraction', {
+  description: 'What the ledger\'s data extraction (OCR) found; each field with a value.',
+});
+
+const ExtractionResult = z
+  .object({
+    applied: z.array(z.string()).openapi({ description: 'Fields that took the extracted value (source `extraction`).' }),
+    refused: z
+      .array(z.object({ field: z.string(), reason: z.enum(['from_cloudsign', 'edited_by_user']), message: z.string() }))
+      .openapi({ description: 'Fields kept as they were, and why.' }),
+    contract: ContractSchema,
+  })
+  .openapi('ContractExtractionResult');
+
+const errorContent = { 'application/json': { schema: ErrorSchema } };
+const notFound = { 404: { description: 'No contract has this ID that you may see', content: errorContent } };
+const refused = { 422: { description: 'A value the ledger cannot take', content: errorContent } };
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Contracts you may see, newest first, filtered by connection, text and conclusion date',
+  security: [{ Bearer: [] }],
+  request: { query: ContractListQuery },
+  responses: {
+    200: { description: 'A page of contracts', content: { 'application/json': { schema: pageOf(ContractSchema, 'ContractPage') } } },
+    ...errorResponses,
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One contract: every field with its provenance, visibility, owners, source and file',
+  security: [{ Bearer: [] }],
+  request: { params: IdParam },
+  responses: {
+    200: { description: 'The contract', content: { 'application/json': { schema: ContractSchema } } },
+    ...notFound,
+    ...errorResponses,
+  },
+});
+
+const editRoute = createRoute({
+  method: 'patch',
+  path: '/{id}',
+  summary: 'Edit fields of a contract (admins and its owners); edited fields get source `user`',
+  security: [{ Bearer: [] }],
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: EditBody } } } },
+  responses: {
+    200: { description: 'The contract as edited', content: { 'application/json': { schema: ContractSchema } } },
+    ...notFound,
+    ...refused,
+    ...errorResponses,
+  },
+});
+
+const extractionRoute = createRoute({
+  method: 'post',
+  path: '/{id}/extractions',
+  summary: 'Apply data-extraction (OCR) results (admins and owners); values from CloudSign or a user are kept',
+  security: [{ Bearer: [] }],
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: ExtractionBody } } } },
+  responses: {
+    200: { description: 'Which fields were applied and which refused, and why', content: { 'application/json': { schema: ExtractionResult } } },
+    ...notFound,
+    ...refused,
+    ...errorResponses,
+  },
+});
+
+const fileRoute = createRoute({
+  method: 'get',
+  path: '/{id}/file',
+  summary: 'The PDF of a contract',
+  security: [{ Bearer: [] }],
+  request: { params: IdParam },
+  responses: {
+    200: {
+      description: 'The PDF, with its file name in Content-Disposition (RFC 5987, UTF-8)',
+      content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    ...notFound,
+    ...errorResponses,
+  },
+});
+
+export function toContractJson(contract: Contract): z.infer<typeof ContractSchema> {
+  const f = contract.fields;
+  return {
+    id: contract.id,
+    title: f.title,
+    conclusionDate: f.conclusionDate,
+    startDate: f.startDate,
+    endDate: f.endDate,
+    amount: f.amount,
+    autoRenewal: f.autoRenewal,
+    cancellationNoticeDate: f.cancellationNoticeDate,
+    fileName: f.fileName,
+    approvalNumber: f.approvalNumber,
+    counterparty: f.counterparty,
+    visibility: contract.visibility,
+    owners: contract.owners,
+    source: contract.source,
+    file: { name: fileNameOf(contract), size: contract.file.size, sha256: contract.file.sha256 },
+    createdAt: contract.createdAt.toISOString(),
+    updatedAt: contract.updatedAt.toISOString(),
+  };
+}
+
+/** The name a download is offered under: the contract's file name, else one made of its CloudSign IDs. */
+function fileNameOf(contract: Contract): string {
+  return contract.fields.fileName.value ?? `${contract.source.documentId}-${contract.source.fileId}.pdf`;
+}
+
+/**
+ * `attachment` with the name twice: `filename*` in UTF-8 (RFC 5987/6266; the names are mostly Japanese) for
+ * every current client, and an ASCII `filename` for the others.
+ */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/**
+ * Changing a contract's data is for admins and its owners; someone who may only see it gets 403, someone
+ * who may not see it 404 (from the ledger, so that its existence does not leak).
+ */
+async function assertMayChange(deps: ApiDeps, user: User, contractId: string): Promise<void> {
+  const contract = await getContract(deps.orm.em.fork(), { contractId, user });
+  if (user.role !== 'admin' && !contract.owners.includes(user.id)) {
+    throw new ApiError(403, 'forbidden', 'Only an admin or an owner (社内担当者) of this contract may change it.');
+  }
+}
+
+export function contractRoutes(deps: ApiDeps) {
+  const { orm } = deps;
+  return newRouter()
+    .openapi(listRoute, async (c) => {
+      const { limit, cursor, connectionId, q, concludedFrom, concludedTo } = c.req.valid('query');
+      const page = await contractsVisibleTo(orm.em.fork(), { user: c.get('user'), limit, cursor, connectionId, q, concludedFrom, concludedTo });
+      return c.json({ items: page.items.map(toContractJson), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(getRoute, async (c) => {
+      const contract = await getContract(orm.em.fork(), { contractId: c.req.valid('param').id, user: c.get('user') });
+      return c.json(toContractJson(contract), 200);
+    })
+    .openapi(fileRoute, async (c) => {
+      const contract = await getContract(orm.em.fork(), { contractId: c.req.valid('param').id, user: c.get('user') });
+      const { sha256, size } = contract.file;
+      if (!(await deps.storage.exists(sha256))) {
+        console.error(`contract ${contract.id}: its PDF ${sha256} is missing from the file storage`);
+        throw new ApiError(500, 'file_missing', 'The PDF of this contract is missing from the file storage; the error has been logged for an operator.');
+      }
+      const body = Readable.toWeb(deps.storage.open(sha256)) as ReadableStream<Uint8Array>;
+      return c.body(body, 200, {
+        'content-type': 'application/pdf',
+        'content-length': String(size),
+        'content-disposition': contentDisposition(fileNameOf(contract)),
+        'cache-control': 'private, no-store',
+      });
+    })
+    .openapi(editRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const { fields: nested, ...flat } = c.req.valid('json');
+      if (nested && Object.keys(flat).length) {
+        throw new ApiError(400, 'invalid_request', 'Give the fields either at the top level or under `fields`, not both.');
+      }
+      await assertMayChange(deps, c.get('user'), id);
+      const contract = await editContract(orm.em.fork(), { contractId: id, user: c.get('user'), fields: nested ?? flat });
+      return c.json(toContractJson(contract), 200);
+    })
+    .openapi(extractionRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      await assertMayChange(deps, c.get('user'), id);
+      const result = await applyExtraction(orm.em.fork(), { contractId: id, user: c.get('user'), fields: c.req.valid('json').fields });
+      return c.json({ applied: result.applied, refused: result.refused, contract: toContractJson(result.contract) }, 200);
+    });
+}
