@@ -12,10 +12,11 @@ import { canSee, visibilityOf, visibilityProperties, visibleToFilter, type Visib
 export const FIELD_SOURCES = ['cloudsign', 'extraction', 'user'] as const;
 export type FieldSource = (typeof FIELD_SOURCES)[number];
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((v) => new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'must be a date of the calendar');
+/** `YYYY-MM-DD` naming a day of the calendar (not 2024-02-30). */
+const isoDate = z.string().refine((v) => {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : null;
+  return !!day && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(v);
+}, 'must be a date YYYY-MM-DD');
 
 /** The ledger fields of a contract (PRODUCT.md "What is imported"), with the values each accepts. */
 const fieldValues = {

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addRunCounts,
+  finishRun,
+  incidentRecipients,
+  listRuns,
+  recordIncident,
+  resolveIncidents,
+  startRun,
+} from '../../src/ledger';
+import { aConnection, aUser, useLedger } from './fixtures';
+
+const ledger = useLedger();
+const window = { from: '2024-05-01T00:00:00.000000Z', to: '2024-05-02T00:00:00.000000Z' };
+
+describe('runs', () => {
+  it('starts once per run key, counts atomically and keeps the first end', async () => {
+    const connection = await aConnection(ledger.em());
+    const input = { connectionId: connection.id, runKey: 'connection/CS-0001/cycle-1', kind: 'incremental' as const, window, listed: 7 };
+    const [run, retried] = await Promise.all([startRun(ledger.em(), input), startRun(ledger.em(), input)]);
+    expect(retried.id).toBe(run.id);
+    expect(run).toMatchObject({ kind: 'incremental', window, outcome: 'running', finishedAt: null, counts: { listed: 7, imported: 0 } });
+
+    await Promise.all(Array.from({ length: 5 }, () => addRunCounts(ledger.em(), { runId: run.id, sentToReview: 1, failed: 2 })));
+    await finishRun(ledger.em(), { runId: run.id, outcome: 'paused' });
+    const finished = await finishRun(ledger.em(), { runId: run.id, outcome: 'failed', error: { code: 'transient', message: 'CloudSign is down.' } });
+    expect(finished).toMatchObject({ outcome: 'failed', error: { code: 'transient' }, finishedAt: expect.any(Date), counts: { sentToReview: 5, failed: 10 } });
+    expect(await finishRun(ledger.em(), { runId: run.id, outcome: 'succeeded' })).toMatchObject({ outcome: 'failed' });
+  });
+
+  it("lists a connection's runs, newest first, page by page", async () => {
+    const connection = await aConnection(ledger.em());
+    const other = await aConnection(ledger.em());
+    const keys: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      keys.push(`run-${i}`);
+      await startRun(ledger.em(), { connectionId: connection.id, runKey: `run-${i}`, kind: i ? 'incremental' : 'full', window });
+    }
+    await startRun(ledger.em(), { connectionId: other.id, runKey: 'elsewhere', kind: 'manual', window });
+
+    const first = await listRuns(ledger.em(), { connectionId: connection.id, limit: 2 });
+    const second = await listRuns(ledger.em(), { connectionId: connection.id, limit: 2, cursor: first.nextCursor });
+    expect([...first.items, ...second.items].map((r) => r.runKey)).toEqual(keys.reverse());
+    expect(second.nextCursor).toBeNull();
+    await expect(listRuns(ledger.em(), { connectionId: crypto.randomUUID() })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('incidents', () => {
+  it('is new once per open incident, however often it is reported, and again after being resolved', async () => {
+    const connection = await aConnection(ledger.em());
+    const other = await aConnection(ledger.em());
+    const report = (connectionId: string, kind = 'forbidden') => recordIncident(ledger.em(), { connectionId, kind, message: 'CloudSign refused access.' });
+
+    expect(await Promise.all([report(connection.id), report(connection.id), report(connection.id)])).toEqual(expect.arrayContaining([true, false, false]));
+    expect(await report(connection.id)).toBe(false);
+    expect(await report(connection.id, 'quota_exhausted')).toBe(true);
+    expect(await report(other.id)).toBe(true);
+
+    expect(await resolveIncidents(ledger.em(), { connectionId: connection.id })).toBe(2);
+    expect(await report(connection.id)).toBe(true);
+    expect(await report(other.id)).toBe(false);
+  });
+
+  it('tells every admin and the owners of the connection', async () => {
+    const admin = await aUser(ledger.em(), 'admin');
+    const owner = await aUser(ledger.em());
+    await aUser(ledger.em());
+    const connection = await aConnection(ledger.em(), { owners: [owner.id] });
+    expect((await incidentRecipients(ledger.em(), { connectionId: connection.id })).sort()).toEqual([admin.email, owner.email].sort());
+  });
+});
