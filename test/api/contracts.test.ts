@@ -252,6 +252,19 @@ describe('GET /v1/contracts/:id/file', () => {
     expect(decodeURIComponent(encoded)).toBe('業務委託契約書（株式会社サンプル）.pdf');
     expect(Buffer.from(await res.arrayBuffer()).equals(companyPdf)).toBe(true);
   });
+
+  it('says so, without a stack trace, when the stored PDF has gone missing', async () => {
+    const { contractId } = await importFile(orm.em.fork(), {
+      connectionId: connA.id,
+      documentId: 'doc-lost',
+      fileId: 'file-lost',
+      fields: { title: 'Lost' },
+      file: { sha256: 'f'.repeat(64), size: 10 },
+    });
+    const res = await call('GET', `/v1/contracts/${contractId}/file`);
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as ErrorJson).error.code).toBe('file_missing');
+  });
 });
 
 describe('PATCH /v1/contracts/:id', () => {
