@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 
-export { incidentMail, reviewReminderMail, type MailContent } from './messages';
+export { INCIDENT_KINDS, incidentMail, reviewReminderMail, type IncidentKind, type MailContent } from './messages';
 
 export interface Mailer {
   send(message: { to: string[]; subject: string; text: string }): Promise<void>;

@@ -9,12 +9,19 @@ export interface MailContent {
 }
 
 interface Guidance {
+  /** Short enough for a subject line. */
+  subject: { ja: string; en: string };
   ja: { what: string; fix: string };
   en: { what: string; fix: string };
 }
 
-const GUIDANCE: Record<string, Guidance> = {
+/** Incidents with their own guidance; another kind gets the general one, with the details that came with it. */
+export const INCIDENT_KINDS = ['invalid_client', 'forbidden', 'api_not_in_plan', 'plan_not_supported', 'quota_exhausted', 'stalled'] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+
+const GUIDANCE: Record<IncidentKind, Guidance> = {
   invalid_client: {
+    subject: { ja: 'クライアントIDが無効です', en: 'client ID not accepted' },
     ja: {
       what: 'クラウドサインがこのクライアントIDを認識しません。',
       fix: 'クラウドサインの管理画面（アカウント > クライアントID）で正しいクライアントIDを確認し、接続設定のクライアントIDを更新してください（PATCH /v1/connections/:id）。',
@@ -25,6 +32,7 @@ const GUIDANCE: Record<string, Guidance> = {
     },
   },
   forbidden: {
+    subject: { ja: 'クラウドサインがアクセスを拒否しました', en: 'CloudSign refused access' },
     ja: {
       what: 'クラウドサインがアクセスを拒否しました。',
       fix: 'クライアントIDのクラウドサインユーザーが無効化・削除されていないか、またはチームのIPアドレス制限が本サービスのアドレスを許可しているかを確認してください。有効なユーザーの新しいクライアントIDを設定するか、制限を変更した後、接続を再開してください（POST /v1/connections/:id/resume）。',
@@ -35,6 +43,7 @@ const GUIDANCE: Record<string, Guidance> = {
     },
   },
   api_not_in_plan: {
+    subject: { ja: 'プランにWeb APIが含まれていません', en: 'Web API not in the CloudSign plan' },
     ja: {
       what: 'ご契約中のクラウドサインのプランではWeb APIを利用できません。',
       fix: 'Web APIを利用できるプラン・オプションをお申し込みの上、接続を再開してください。',
@@ -45,6 +54,7 @@ const GUIDANCE: Record<string, Guidance> = {
     },
   },
   plan_not_supported: {
+    subject: { ja: '連携できないプランです', en: 'CloudSign plan not supported' },
     ja: {
       what: 'このクラウドサインアカウント（エンタープライズプラン / 複数部署管理）は連携に対応していません。',
       fix: '連携可能なアカウントのクライアントIDを設定してください。',
@@ -55,6 +65,7 @@ const GUIDANCE: Record<string, Guidance> = {
     },
   },
   quota_exhausted: {
+    subject: { ja: '契約書の登録上限に達しました', en: 'contract quota used up' },
     ja: {
       what: '契約書の登録上限に達したため、取り込みを停止しました。取り込み済みのデータはそのままで、途中で保存されたものはありません。',
       fix: '上限を引き上げると（PUT /v1/quota）、残りのファイルが自動的に取り込まれます。',
@@ -65,6 +76,7 @@ const GUIDANCE: Record<string, Guidance> = {
     },
   },
   stalled: {
+    subject: { ja: '同期が長時間完了していません', en: 'sync not finishing' },
     ja: {
       what: 'クラウドサインとの同期が長時間完了できていません（障害やメンテナンスの可能性があります）。',
       fix: '自動的に再試行を続けます。解消しない場合はクラウドサインの稼働状況と本サービスのネットワークを確認してください。',
@@ -76,11 +88,23 @@ const GUIDANCE: Record<string, Guidance> = {
   },
 };
 
-/** The one e-mail of an incident of a connection. */
+const GENERAL: Guidance = {
+  subject: { ja: '対応が必要です', en: 'needs attention' },
+  ja: {
+    what: 'クラウドサインとの連携で、対応が必要な問題が発生しました。',
+    fix: '下記の詳細を確認し、接続の状態（GET /v1/connections/:id）と実行履歴（GET /v1/connections/:id/runs）を確認してください。',
+  },
+  en: {
+    what: 'The CloudSign connection needs attention.',
+    fix: "Read the details below, then check the connection's state (GET /v1/connections/:id) and its runs (GET /v1/connections/:id/runs).",
+  },
+};
+
+/** The one e-mail of an incident of a connection. `message` is the technical detail, quoted as is. */
 export function incidentMail(input: { kind: string; managementId: string; connectionName: string; message: string }): MailContent {
-  const guidance = GUIDANCE[input.kind] ?? GUIDANCE.stalled!;
+  const guidance = (GUIDANCE as Record<string, Guidance>)[input.kind] ?? GENERAL;
   return {
-    subject: `[cloudsign-sync] ${input.managementId}: ${guidance.en.what}`,
+    subject: `[cloudsign-sync] ${input.managementId}: ${guidance.subject.ja} / ${guidance.subject.en}`,
     text: [
       `管理ID: ${input.managementId}（${input.connectionName}）`,
       '',
@@ -93,7 +117,8 @@ export function incidentMail(input: { kind: string; managementId: string; connec
       guidance.en.what,
       `How to fix it: ${guidance.en.fix}`,
       '',
-      `Details: ${input.message}`,
+      '----',
+      `詳細 / Details (${input.kind}): ${input.message}`,
     ].join('\n'),
   };
 }
@@ -101,7 +126,7 @@ export function incidentMail(input: { kind: string; managementId: string; connec
 /** Reminds reviewers that documents of a review-mode connection are waiting for a decision. */
 export function reviewReminderMail(input: { managementId: string; connectionName: string; pending: number }): MailContent {
   return {
-    subject: `[cloudsign-sync] ${input.managementId}: ${input.pending} document(s) wait for your review`,
+    subject: `[cloudsign-sync] ${input.managementId}: ${input.pending}件の書類がレビュー待ちです / ${input.pending} document(s) wait for your review`,
     text: [
       `管理ID: ${input.managementId}（${input.connectionName}）`,
       `${input.pending}件の書類がレビュー（保存または破棄）を待っています。GET /v1/reviews?status=pending で確認できます。`,

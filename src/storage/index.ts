@@ -55,7 +55,8 @@ export function createFileStorage({ dir }: { dir: string }): FileStorage {
               yield chunk;
             }
           },
-          createWriteStream(tmp),
+          // Flushed to disk before the rename: after a crash, a file under its final name is whole.
+          createWriteStream(tmp, { flush: true }),
         );
         const sha256 = hash.digest('hex');
         const target = pathOf(sha256);
