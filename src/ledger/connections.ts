@@ -201,7 +201,7 @@ export async function setConnectionStatus(
 /** Records what went wrong (shown in the API as the last error) and sets the status, `error` unless told. */
 export async function recordConnectionError(
   em: EntityManager,
-  input: { connectionId: string; code: string; message: string; status?: 'error' | 'quota_exhausted' | 'paused' },
+  input: { connectionId: string; code: string; message: string; status?: 'error' | 'quota_exhausted' },
 ): Promise<void> {
   await updateLive(em, input.connectionId, {
     status: input.status ?? 'error',

@@ -56,7 +56,7 @@ export async function findPage<T extends { id: string }>(
   };
 }
 
-export function pageSize(limit: number | undefined): number {
+function pageSize(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw new ValidationError('invalid_limit', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, { limit });
@@ -64,11 +64,11 @@ export function pageSize(limit: number | undefined): number {
   return limit;
 }
 
-export function encodeCursor(position: Position): string {
+function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify([position.at.toISOString(), position.id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): Position {
+function decodeCursor(cursor: string): Position {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = typeof at === 'string' ? new Date(at) : null;

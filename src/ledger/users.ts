@@ -52,6 +52,8 @@ export async function authenticate(em: EntityManager, token: string): Promise<Us
 export async function ensureBootstrapAdmin(em: EntityManager, input: { token: string }): Promise<{ user: User; created: boolean }> {
   const existing = await authenticate(em, input.token);
   if (existing) return { user: existing, created: false };
+  // One statement, so that processes starting together cannot create two admins; `xmax = 0` tells an
+  // inserted row from an updated one.
   const [row] = await em.execute<{ id: string; created: boolean }[]>(
     `insert into users (id, name, email, role, api_token_hash, created_at) values (?, 'Administrator', ?, 'admin', ?, ?)
      on conflict (email) do update set api_token_hash = excluded.api_token_hash

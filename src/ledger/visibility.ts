@@ -16,7 +16,7 @@ export const VISIBILITY_SCOPES = ['company', 'private', 'groups'] as const;
 type VisibilityScope = (typeof VISIBILITY_SCOPES)[number];
 
 /** How a row stores visibility and owners: plain columns, so that "visible to" is one indexed SQL condition. */
-export interface VisibilityColumns {
+interface VisibilityColumns {
   visibilityScope: VisibilityScope;
   visibilityGroupIds: string[];
   ownerIds: string[];
