@@ -4,6 +4,7 @@ import { createCloudSignClient, RequestBudget } from '../src/cloudsign';
 import { loadConfig, type Config } from '../src/config';
 import { migrate, openDatabase } from '../src/db';
 import { ensureBootstrapAdmin } from '../src/ledger';
+import { createFileStorage } from '../src/storage';
 import { lazyTemporalClient } from '../src/temporal/client';
 import { createApp } from './app';
 import type { ApiDeps } from './context';
@@ -48,7 +49,8 @@ async function main() {
     baseUrl: config.CLOUDSIGN_BASE_URL,
     budget: new RequestBudget(config.CLOUDSIGN_REQUESTS_PER_MINUTE),
   });
-  const server = await startApiServer(config, { orm, cloudsign, secretsKey: config.SECRETS_KEY });
+  const storage = createFileStorage({ dir: config.FILE_STORAGE_DIR });
+  const server = await startApiServer(config, { orm, cloudsign, storage, secretsKey: config.SECRETS_KEY });
   console.log(`API listening on ${server.url}`);
   const stop = async () => {
     await server.close();

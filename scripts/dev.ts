@@ -81,7 +81,7 @@ async function main() {
     await connection.close();
   });
 
-  const api = await startApiServer(effective, { orm: services.orm, cloudsign: services.cloudsign, secretsKey });
+  const api = await startApiServer(effective, { orm: services.orm, cloudsign: services.cloudsign, storage: services.storage, secretsKey });
   stops.unshift(api.close);
 
   console.log(`

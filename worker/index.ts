@@ -11,13 +11,14 @@ export interface WorkerSetup {
   activities: object;
   /** A pre-built bundle (tests build it once per run); otherwise the worker bundles `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  maxCachedWorkflows?: number;
 }
 
 /**
  * Connects first and only then creates the worker: a worker created on a connection that cannot be made
  * can hang start-up instead of failing it.
  */
-export async function createWorker({ address, namespace, taskQueue, activities, workflowBundle }: WorkerSetup) {
+export async function createWorker({ address, namespace, taskQueue, activities, workflowBundle, maxCachedWorkflows }: WorkerSetup) {
   const connection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
     connection,
@@ -25,6 +26,7 @@ export async function createWorker({ address, namespace, taskQueue, activities, 
     taskQueue,
     activities,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }),
     // On SIGINT/SIGTERM the worker stops polling and lets running activities finish for this long; an
     // activity still running after it is cancelled and retried by Temporal on another worker.
     shutdownGraceTime: '30s',

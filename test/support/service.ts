@@ -74,6 +74,7 @@ export async function startService(options: ServiceOptions = {}) {
       cloudsignUrl: simulator.url,
       temporal: { connection: env.connection, client: env.client, taskQueue },
       syncIntervalMs: options.syncIntervalMs ?? 24 * 3_600_000,
+      storage,
     }),
   );
 
