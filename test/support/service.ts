@@ -120,14 +120,14 @@ export async function startService(options: ServiceOptions = {}) {
 
 export type Service = Awaited<ReturnType<typeof startService>>;
 
-/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+/** Polls until `check` returns a value other than undefined, null or false, or fails after `timeoutMs`. */
 export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 30_000, what = 'the condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch (error) {
       last = error;
     }

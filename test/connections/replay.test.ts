@@ -1,0 +1,23 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { Worker } from '@temporalio/worker';
+import { expect, it } from 'vitest';
+import { WORKFLOWS_PATH } from '../../worker';
+import { workflowBundle } from '../support/temporal';
+
+/*
+ * Histories recorded from real runs (`RECORD_HISTORIES=1 npx vitest run test/connections/long-run.test.ts`)
+ * must replay against today's workflow code: a change that would break the workflows already running for
+ * years fails here, before it is deployed. Record new ones when the workflow changes on purpose, with a
+ * versioning patch for the running ones.
+ */
+const dir = new URL('../fixtures/histories/', import.meta.url);
+const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+it('has recorded histories to replay', () => {
+  expect(files.length).toBeGreaterThan(0);
+});
+
+it.each(files)('replays %s without a nondeterminism error', async (file) => {
+  const history = JSON.parse(readFileSync(new URL(file, dir), 'utf8'));
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle(WORKFLOWS_PATH) }, history);
+});
