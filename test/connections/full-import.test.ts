@@ -15,7 +15,7 @@ afterAll(async () => {
 
 const DAY = 24 * 3_600_000;
 
-async function connectionWhen(id: string, predicate: (c: any) => boolean, what: string) { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function connectionWhen(id: string, predicate: (c: any) => boolean, what: string) {
   return eventually(async () => {
     const { body } = await service.api('GET', `/v1/connections/${id}`);
     return predicate(body) ? body : undefined;

@@ -43,14 +43,14 @@ it(`syncs every day for ${DAYS} simulated days with a history that stays small, 
   }
 
   expect((await ledgerContracts(service)).size).toBe(initial + concluded);
-  const runs = [];
+  const runs: { outcome: string }[] = [];
   for (let cursor: string | null = null, first = true; first || cursor; first = false) {
-    const page = (await service.api('GET', `/v1/connections/${id}/runs?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).body;
+    const page: { items: { outcome: string }[]; nextCursor: string | null } = (await service.api('GET', `/v1/connections/${id}/runs?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).body;
     runs.push(...page.items);
     cursor = page.nextCursor;
   }
   expect(runs).toHaveLength(DAYS + 1);
-  expect(runs.every((r: { outcome: string }) => r.outcome === 'succeeded')).toBe(true);
+  expect(runs.every((r) => r.outcome === 'succeeded')).toBe(true);
 
   // Continue-as-new after every cycle: the current run's history is a handful of events, not 60 days of them.
   const handle = service.env.client.workflow.getHandle(connectionWorkflowId(managementId));

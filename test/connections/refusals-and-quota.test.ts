@@ -18,7 +18,7 @@ async function connect(name: string, clientId: string) {
   return created.body as { id: string; managementId: string };
 }
 
-const connectionWhen = (id: string, predicate: (c: any) => boolean, what: string) => // eslint-disable-line @typescript-eslint/no-explicit-any
+const connectionWhen = (id: string, predicate: (c: any) => boolean, what: string) =>
   eventually(async () => {
     const { body } = await service.api('GET', `/v1/connections/${id}`);
     return predicate(body) ? body : undefined;

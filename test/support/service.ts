@@ -86,7 +86,7 @@ export async function startService(options: ServiceOptions = {}) {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
   };
 
   /** A simulator control call. */
@@ -97,7 +97,7 @@ export async function startService(options: ServiceOptions = {}) {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     if (!res.ok) throw new Error(`simulator ${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return res.json() as Promise<any>;
   };
 
   const close = async () => {
