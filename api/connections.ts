@@ -84,7 +84,12 @@ const ConnectionSchema = z
     lastSyncAt: z.string().nullable(),
     nextSyncAt: z.string().nullable(),
     progress: z.object({ filesDone: z.number().int(), filesTotal: z.number().int() }),
-    totals: z.object({ imported: z.number().int(), discarded: z.number().int(), failed: z.number().int() }),
+    totals: z.object({
+      imported: z.number().int().openapi({ description: 'Files this connection imported first' }),
+      pendingReview: z.number().int().openapi({ description: 'Documents waiting in its reviews (GET /v1/reviews?status=pending)' }),
+      discarded: z.number().int().openapi({ description: 'Documents discarded in its reviews' }),
+      failed: z.number().int().openapi({ description: 'Files still failing' }),
+    }),
     lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).nullable(),
     createdAt: z.string(),
   })

@@ -81,8 +81,11 @@ export interface Connection {
   nextSyncAt: Date | null;
   lastError: ConnectionError | null;
   progress: { filesDone: number; filesTotal: number };
-  /** Files this connection imported first, documents discarded in its reviews, files still failing. */
-  totals: { imported: number; discarded: number; failed: number };
+  /**
+   * Files this connection imported first, documents waiting in its reviews (a review is one document, which
+   * may hold several files), documents discarded in its reviews, files still failing.
+   */
+  totals: { imported: number; pendingReview: number; discarded: number; failed: number };
   createdAt: Date;
   disconnectedAt: Date | null;
 }
@@ -289,15 +292,18 @@ function toSettings(entity: ConnectionEntity): Required<ConnectionSettings> {
 
 async function toConnections(em: EntityManager, entities: ConnectionEntity[]): Promise<Connection[]> {
   if (!entities.length) return [];
-  const rows = await em.execute<{ id: string; imported: string; discarded: string; failed: string }[]>(
+  const rows = await em.execute<{ id: string; imported: string; pending_review: string; discarded: string; failed: string }[]>(
     `select c.id,
        (select count(*) from import_records r where r.connection_id = c.id) as imported,
+       (select count(*) from reviews v where v.connection_id = c.id and v.status = 'pending') as pending_review,
        (select count(*) from discarded_documents d where d.connection_id = c.id) as discarded,
        (select count(*) from file_errors f where f.connection_id = c.id and f.resolved_at is null) as failed
      from unnest(?::uuid[]) as c(id)`,
     [sqlArray(entities.map((e) => e.id))],
   );
-  const totals = new Map(rows.map((r) => [r.id, { imported: Number(r.imported), discarded: Number(r.discarded), failed: Number(r.failed) }]));
+  const totals = new Map(
+    rows.map((r) => [r.id, { imported: Number(r.imported), pendingReview: Number(r.pending_review), discarded: Number(r.discarded), failed: Number(r.failed) }]),
+  );
   return entities.map((entity) => ({
     id: entity.id,
     managementId: entity.managementId,
@@ -309,7 +315,7 @@ async function toConnections(em: EntityManager, entities: ConnectionEntity[]): P
     nextSyncAt: entity.nextSyncAt ?? null,
     lastError: entity.lastError ? { ...entity.lastError, at: new Date(entity.lastError.at) } : null,
     progress: { filesDone: entity.filesDone, filesTotal: entity.filesTotal },
-    totals: totals.get(entity.id) ?? { imported: 0, discarded: 0, failed: 0 },
+    totals: totals.get(entity.id) ?? { imported: 0, pendingReview: 0, discarded: 0, failed: 0 },
     createdAt: entity.createdAt,
     disconnectedAt: entity.disconnectedAt ?? null,
   }));

@@ -6,6 +6,7 @@ import { GroupSchema } from './groups';
 import { ImportRecordSchema, RunFileSchema } from './imports';
 import { IncidentSchema } from './incidents';
 import { QuotaSchema } from './quota';
+import { ReviewReminderSchema, ReviewSchema } from './reviews';
 import { SyncRunSchema } from './runs';
 import { UserSchema } from './user';
 
@@ -22,4 +23,6 @@ export const entities = [
   FileErrorSchema,
   IncidentSchema,
   DiscardedDocumentSchema,
+  ReviewSchema,
+  ReviewReminderSchema,
 ];

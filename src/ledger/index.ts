@@ -1,5 +1,5 @@
 /**
- * The ledger: every rule about users, groups, connections, contracts, imports, quota, runs and incidents.
+ * The ledger: every rule about users, groups, connections, contracts, imports, quota, runs, incidents and reviews.
  * The API and the Temporal activities call these services (each takes an EntityManager of its own,
  * `orm.em.fork()`, and one input object) and re-implement none of their rules.
  */
@@ -51,3 +51,24 @@ export { recordFileError, listFileErrors, type FileError } from './file-errors';
 export { recordIncident, resolveIncidents, incidentRecipients } from './incidents';
 export { discardDocument, isDiscarded } from './discards';
 export { settleKnownFiles, type FileKey } from './known-files';
+export {
+  REVIEW_DECISIONS,
+  REVIEW_STATUSES,
+  applyDecision,
+  createReview,
+  decideReview,
+  getReview,
+  mayDecide,
+  remindReviewers,
+  reviewOf,
+  reviewsAwaitingQuota,
+  reviewsFor,
+  undeliveredDecisions,
+  type DecisionOptions,
+  type PendingReason,
+  type Review,
+  type ReviewDecision,
+  type ReviewFile,
+  type ReviewQuery,
+  type ReviewStatus,
+} from './reviews';

@@ -170,7 +170,7 @@ describe('importFile', () => {
     await importFile(ledger.em(), input);
     expect((await listFileErrors(ledger.em(), { connectionId: connection.id })).items).toEqual([]);
     expect((await listFileErrors(ledger.em(), { connectionId: connection.id, includeResolved: true })).items).toHaveLength(1);
-    expect(await aConnectionTotals(connection.id)).toEqual({ imported: 1, discarded: 0, failed: 0 });
+    expect(await aConnectionTotals(connection.id)).toEqual({ imported: 1, pendingReview: 0, discarded: 0, failed: 0 });
   });
 });
 

@@ -1,0 +1,414 @@
+import { defineEntity, p, type FilterQuery, type InferEntity } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ConnectionSchema, loadConnection, type Reviewers } from './connections';
+import type { ContractField } from './contracts';
+import { discardDocument } from './discards';
+import { ConflictError, LedgerError, NotFoundError, QuotaExhaustedError, ValidationError } from './errors';
+import { groupIdsOf } from './groups';
+import { isUuid, newId } from './ids';
+import { importFile } from './imports';
+import { findPage, type Page, type PageRequest } from './pagination';
+import { addRunCounts, SyncRunSchema } from './runs';
+import { sqlArray } from './sql';
+import { UserSchema, type User } from './user';
+import { visibilityColumns, type Visibility } from './visibility';
+
+/**
+ * Review mode (PRODUCT.md Step 3): a CloudSign document of a review-mode connection waits here, with its
+ * PDFs already in the file storage and the contract fields it would get, until a reviewer approves it (one
+ * contract per file, with the reviewer's visibility and owners or the connection's) or discards it (never
+ * imported, by any connection). One review per (connection, document).
+ *
+ * `status` is what has *happened*: a review stays `pending` until its decision has taken effect in the
+ * ledger. `decision` is what a reviewer *asked*: recorded once, atomically, before the review's workflow is
+ * told, so that a retried or repeated request can never decide twice. Between the two a review may wait —
+ * for its workflow, or for quota — and `pendingReason` says why.
+ */
+export const REVIEW_STATUSES = ['pending', 'approved', 'discarded'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+
+export const REVIEW_DECISIONS = ['approve', 'discard'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+
+/** One PDF of the document: where it is stored, and the contract it would become. */
+export interface ReviewFile {
+  fileId: string;
+  name: string | null;
+  size: number;
+  sha256: string;
+  /** The mapped CloudSign values, as `importFile` takes them. */
+  fields: Partial<Record<ContractField, unknown>>;
+  /** Once approved: the contract of this file (null when the document was discarded elsewhere meanwhile). */
+  contractId?: string | null;
+}
+
+/** A reviewer's choice for the contracts of an approved document; the connection's settings where absent. */
+export interface DecisionOptions {
+  visibility?: Visibility;
+  owners?: string[];
+}
+
+export interface PendingReason {
+  code: string;
+  message: string;
+}
+
+export const ReviewSchema = defineEntity({
+  name: 'Review',
+  tableName: 'reviews',
+  properties: {
+    id: p.uuid().primary().onCreate(() => newId()),
+    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id'),
+    documentId: p.string().length(100),
+    title: p.string().length(1000).nullable(),
+    files: p.json<ReviewFile[]>(),
+    status: p.enum([...REVIEW_STATUSES]),
+    /** The sync run that found the document: a retried page finds the reviews it created. */
+    run: p.manyToOne(SyncRunSchema).mapToPk().joinColumn('run_id').nullable().deleteRule('set null'),
+    /** On Temporal's clock (`temporalNow` in activities/clock.ts), which the reminders are timed by. */
+    createdAt: p.datetime(),
+    decision: p.enum([...REVIEW_DECISIONS]).nullable(),
+    decidedBy: p.manyToOne(UserSchema).mapToPk().joinColumn('decided_by').nullable().deleteRule('set null'),
+    decidedAt: p.datetime().nullable(),
+    decisionOptions: p.json<DecisionOptions>().nullable(),
+    /** Why an approved review could not be saved yet (spent quota…); null otherwise. */
+    blockedBy: p.json<PendingReason>().nullable(),
+    completedAt: p.datetime().nullable(),
+  },
+  uniques: [{ name: 'reviews_connection_document_unique', properties: ['connection', 'documentId'] }],
+  indexes: [
+    { name: 'reviews_created_at_id_index', properties: ['createdAt', 'id'] },
+    { name: 'reviews_connection_status_index', properties: ['connection', 'status'] },
+  ],
+});
+
+/** The last reminder e-mail of a connection's pending reviews: at most one a week, however many workers ask. */
+export const ReviewReminderSchema = defineEntity({
+  name: 'ReviewReminder',
+  tableName: 'review_reminders',
+  properties: {
+    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id').primary().deleteRule('cascade'),
+    sentAt: p.datetime(),
+    /** How many documents it said were waiting. */
+    pending: p.integer(),
+  },
+});
+
+type ReviewEntity = InferEntity<typeof ReviewSchema>;
+
+export interface Review {
+  id: string;
+  connectionId: string;
+  documentId: string;
+  title: string | null;
+  files: ReviewFile[];
+  status: ReviewStatus;
+  /** The sync run that sent it to review. */
+  runId: string | null;
+  decision: ({ action: ReviewDecision; decidedBy: string | null; decidedAt: Date } & DecisionOptions) | null;
+  /** Why a pending review is still pending; null once decided and done. */
+  pendingReason: PendingReason | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+/** The review of a document by a connection, if there is one. */
+export async function reviewOf(
+  em: EntityManager,
+  input: { connectionId: string; documentId: string },
+): Promise<{ id: string; runId: string | null; status: ReviewStatus } | null> {
+  const entity = await em.findOne(
+    ReviewSchema,
+    { connection: input.connectionId, documentId: input.documentId },
+    { fields: ['id', 'run', 'status'], disableIdentityMap: true },
+  );
+  return entity && { id: entity.id, runId: entity.run ?? null, status: entity.status };
+}
+
+/**
+ * Sends a document to review: a pending review with its stored files and proposed fields. Once per
+ * (connection, document): a second call returns the first review. The files of a review it creates are
+ * counted as `sentToReview` in `runId`, in the same transaction, so a retried page counts them once.
+ */
+export async function createReview(
+  em: EntityManager,
+  input: { connectionId: string; runId?: string; documentId: string; title: string | null; files: ReviewFile[]; createdAt: Date },
+): Promise<{ review: Review; created: boolean }> {
+  return em.transactional(async (tx) => {
+    const result = await tx
+      .createQueryBuilder(ReviewSchema)
+      .insert({
+        id: newId(),
+        connection: input.connectionId,
+        documentId: input.documentId,
+        title: input.title,
+        files: input.files,
+        status: 'pending',
+        run: input.runId ?? null,
+        createdAt: input.createdAt,
+      })
+      .onConflict(['connection', 'documentId'])
+      .ignore()
+      .execute('run');
+    const created = result.affectedRows === 1;
+    if (created && input.runId) await addRunCounts(tx, { runId: input.runId, sentToReview: input.files.length });
+    const entity = await tx.findOneOrFail(ReviewSchema, { connection: input.connectionId, documentId: input.documentId }, { disableIdentityMap: true });
+    return { review: toReview(entity), created };
+  });
+}
+
+export async function getReview(em: EntityManager, reviewId: string): Promise<Review> {
+  return toReview(await loadReview(em, reviewId));
+}
+
+/** Reviewers decide: admins, the connection's reviewer users and the members of its reviewer groups. */
+export async function mayDecide(em: EntityManager, user: Pick<User, 'id' | 'role'>, reviewers: Reviewers): Promise<boolean> {
+  if (user.role === 'admin' || reviewers.userIds.includes(user.id)) return true;
+  if (!reviewers.groupIds.length) return false;
+  const memberOf = new Set(await groupIdsOf(em, user.id));
+  return reviewers.groupIds.some((id) => memberOf.has(id));
+}
+
+export interface ReviewQuery extends PageRequest {
+  user: Pick<User, 'id' | 'role'>;
+  status?: ReviewStatus;
+  connectionId?: string;
+}
+
+/**
+ * The reviews a user may decide, newest first. The connection's reviewers are read now, so that a change of
+ * reviewers applies to the reviews already waiting.
+ */
+export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise<Page<Review>> {
+  const conditions: FilterQuery<ReviewEntity>[] = [];
+  if (query.user.role !== 'admin') {
+    const groupIds = await groupIdsOf(em, query.user.id);
+    const connections = await em.find(
+      ConnectionSchema,
+      { $or: [{ reviewerUserIds: { $contains: [query.user.id] } }, ...(groupIds.length ? [{ reviewerGroupIds: { $overlap: groupIds } }] : [])] },
+      { fields: ['id'] },
+    );
+    if (!connections.length) return { items: [], nextCursor: null };
+    conditions.push({ connection: { $in: connections.map((c) => c.id) } });
+  }
+  if (query.connectionId !== undefined) {
+    if (!isUuid(query.connectionId)) return { items: [], nextCursor: null };
+    conditions.push({ connection: query.connectionId });
+  }
+  if (query.status) conditions.push({ status: query.status });
+  const page = await findPage<ReviewEntity>(em, ReviewSchema, { $and: conditions }, 'createdAt', query);
+  return { items: page.items.map(toReview), nextCursor: page.nextCursor };
+}
+
+/**
+ * Records a reviewer's decision: one statement that changes a review only while it is pending and
+ * undecided, so that of two concurrent decisions exactly one wins. Repeating the decision that won (the
+ * same reviewer, action and options: a retried request) is not a conflict; it answers `replayed` so that
+ * the caller can deliver it again. Any other second decision is a ConflictError.
+ */
+export async function decideReview(
+  em: EntityManager,
+  input: { reviewId: string; action: ReviewDecision; decidedBy: string } & DecisionOptions,
+): Promise<{ review: Review; replayed: boolean }> {
+  const options = decisionOptionsOf(input);
+  if (options && input.action === 'discard') {
+    throw new ValidationError('invalid_decision', 'A discarded document gets no contracts: visibility and owners go with approve only.');
+  }
+  // The reviewer's groups and users must exist; what is missing takes the connection's settings when applied.
+  if (options) await visibilityColumns(em, options.visibility ?? { scope: 'company' }, options.owners ?? []);
+  const updated = isUuid(input.reviewId)
+    ? await em.nativeUpdate(
+        ReviewSchema,
+        { id: input.reviewId, status: 'pending', decision: null },
+        { decision: input.action, decidedBy: input.decidedBy, decidedAt: new Date(), decisionOptions: options },
+      )
+    : 0;
+  const review = await getReview(em, input.reviewId);
+  if (updated) return { review, replayed: false };
+  const earlier = review.decision;
+  if (earlier && earlier.action === input.action && earlier.decidedBy === input.decidedBy && sameOptions(earlier, options ?? {})) {
+    return { review, replayed: true };
+  }
+  const done = earlier?.action === 'discard' ? 'discarded' : 'approved';
+  throw new ConflictError('review_decided', `This review was already ${done}${earlier ? ` on ${earlier.decidedAt.toISOString()}` : ''}; it cannot be decided again.`, {
+    decision: earlier && { action: earlier.action, decidedBy: earlier.decidedBy, decidedAt: earlier.decidedAt.toISOString() },
+  });
+}
+
+/**
+ * Makes a recorded decision take effect, once: approve saves one contract per file — all of the document's
+ * files in one transaction, each with its unit of quota, so that spent quota leaves nothing half-saved —
+ * and discard records the document as discarded. A review that is done already is returned as it is.
+ * When the ledger refuses (spent quota, a disconnected connection), the review stays pending with the
+ * refusal as its reason, and the error is thrown for the caller to wait and try again.
+ */
+export async function applyDecision(em: EntityManager, input: { reviewId: string }): Promise<Review> {
+  const review = await getReview(em, input.reviewId);
+  if (review.status !== 'pending') return review;
+  const { decision } = review;
+  if (!decision) throw new ConflictError('review_undecided', 'This review has no decision to apply yet.');
+  try {
+    await em.transactional(async (tx) => {
+      let done: { status: ReviewStatus; files: ReviewFile[] };
+      if (decision.action === 'discard') {
+        // Discarded documents never enter the ledger, from any connection (`settleKnownFiles`, `importFile`).
+        await discardDocument(tx, { documentId: review.documentId, connectionId: review.connectionId, decidedBy: decision.decidedBy! });
+        done = { status: 'discarded', files: review.files };
+      } else {
+        const files: ReviewFile[] = [];
+        for (const file of review.files) {
+          const result = await importFile(tx, {
+            connectionId: review.connectionId,
+            documentId: review.documentId,
+            fileId: file.fileId,
+            fields: file.fields,
+            file: { sha256: file.sha256, size: file.size },
+            ...(decision.visibility && { visibility: decision.visibility }),
+            ...(decision.owners && { owners: decision.owners }),
+          });
+          files.push({ ...file, contractId: result.contractId });
+        }
+        done = { status: 'approved', files };
+      }
+      await tx.nativeUpdate(ReviewSchema, { id: review.id, status: 'pending' }, { ...done, blockedBy: null, completedAt: new Date() });
+    });
+  } catch (error) {
+    if (error instanceof LedgerError) {
+      const message =
+        error instanceof QuotaExhaustedError
+          ? `Approved, but the contract quota is used up (${error.used} of ${error.limit}). The review waits and is saved by itself when the quota is raised (PUT /v1/quota).`
+          : error.message;
+      await em.nativeUpdate(ReviewSchema, { id: review.id, status: 'pending' }, { blockedBy: { code: error.code, message } });
+    }
+    throw error;
+  }
+  return getReview(em, review.id);
+}
+
+/** Approved reviews waiting for quota, for the API to wake their workflows when the quota is raised. */
+export async function reviewsAwaitingQuota(em: EntityManager): Promise<{ managementId: string; documentId: string }[]> {
+  const rows = await em.execute<{ management_id: string; document_id: string }[]>(
+    `select c.management_id, r.document_id from reviews r join connections c on c.id = r.connection_id
+      where r.status = 'pending' and r.blocked_by->>'code' = 'quota_exhausted'`,
+  );
+  return rows.map((r) => ({ managementId: r.management_id, documentId: r.document_id }));
+}
+
+/**
+ * Decisions recorded at least a while ago that have not taken effect and are not waiting for quota: their
+ * signal may have been lost (the API recorded the decision, then could not reach Temporal). Oldest first.
+ */
+export async function undeliveredDecisions(
+  em: EntityManager,
+  input: { connectionId: string; decidedBefore: Date; limit: number },
+): Promise<{ documentId: string; action: ReviewDecision; decidedBy: string | null; options: DecisionOptions }[]> {
+  const entities = await em.find(
+    ReviewSchema,
+    { connection: input.connectionId, status: 'pending', decision: { $ne: null }, blockedBy: null, decidedAt: { $lt: input.decidedBefore } },
+    { orderBy: { decidedAt: 'asc' }, limit: input.limit, disableIdentityMap: true },
+  );
+  return entities.map((e) => ({ documentId: e.documentId, action: e.decision!, decidedBy: e.decidedBy ?? null, options: e.decisionOptions ?? {} }));
+}
+
+/**
+ * Reminds a connection's reviewers of documents waiting for a decision: when the oldest undecided review has
+ * waited `afterMs`, and at most once every `everyMs` per connection. `send` runs inside the transaction that
+ * records the reminder: if it fails, nothing is recorded and the next call tries again. Returns when the next
+ * reminder could be due (null: nothing waits). All times are on the clock the reviews were created by.
+ */
+export async function remindReviewers(
+  em: EntityManager,
+  input: {
+    connectionId: string;
+    now: Date;
+    afterMs: number;
+    everyMs: number;
+    send: (reminder: { pending: number; recipients: string[] }) => Promise<void>;
+  },
+): Promise<{ sent: boolean; nextAt: Date | null }> {
+  const { connectionId, now, afterMs, everyMs } = input;
+  return em.transactional(async (tx) => {
+    const [waiting] = await tx.execute<{ pending: string; oldest: Date | null }[]>(
+      `select count(*) as pending, min(created_at) as oldest from reviews where connection_id = ? and status = 'pending' and decision is null`,
+      [connectionId],
+    );
+    if (!waiting?.oldest) return { sent: false, nextAt: null };
+    const pending = Number(waiting.pending);
+    const last = await tx.findOne(ReviewReminderSchema, { connection: connectionId }, { disableIdentityMap: true });
+    const dueAt = Math.max(new Date(waiting.oldest).getTime() + afterMs, last ? last.sentAt.getTime() + everyMs : 0);
+    if (dueAt > now.getTime()) return { sent: false, nextAt: new Date(dueAt) };
+    // Claims this week's reminder; a concurrent claim waits for this transaction and then finds it taken.
+    const claimed = await tx.execute(
+      `insert into review_reminders (connection_id, sent_at, pending) values (?, ?, ?)
+       on conflict (connection_id) do update set sent_at = excluded.sent_at, pending = excluded.pending
+       where review_reminders.sent_at <= ?
+       returning connection_id`,
+      [connectionId, now, pending, new Date(now.getTime() - everyMs)],
+    );
+    if (claimed.length) await input.send({ pending, recipients: await reviewerEmails(tx, connectionId) });
+    return { sent: claimed.length > 0, nextAt: new Date(Math.max(new Date(waiting.oldest).getTime() + afterMs, now.getTime() + everyMs)) };
+  });
+}
+
+/** The e-mail addresses of a connection's reviewers: its reviewer users and the members of its reviewer groups. */
+export async function reviewerEmails(em: EntityManager, connectionId: string): Promise<string[]> {
+  const connection = await loadConnection(em, connectionId);
+  const rows = await em.execute<{ email: string }[]>(
+    `select distinct u.email from users u
+      where u.id = any(?::uuid[]) or u.id in (select m.user_id from group_members m where m.group_id = any(?::uuid[]))
+      order by u.email`,
+    [sqlArray(connection.reviewerUserIds), sqlArray(connection.reviewerGroupIds)],
+  );
+  return rows.map((r) => r.email);
+}
+
+async function loadReview(em: EntityManager, reviewId: string): Promise<ReviewEntity> {
+  const entity = isUuid(reviewId) ? await em.findOne(ReviewSchema, { id: reviewId }, { disableIdentityMap: true }) : null;
+  if (!entity) throw new NotFoundError('review', reviewId);
+  return entity;
+}
+
+function decisionOptionsOf(input: DecisionOptions): DecisionOptions | null {
+  const options: DecisionOptions = {
+    ...(input.visibility && { visibility: input.visibility }),
+    ...(input.owners && { owners: input.owners }),
+  };
+  return Object.keys(options).length ? options : null;
+}
+
+/** Equal choices, whatever the order of keys (jsonb reorders them) or of IDs. */
+function sameOptions(a: DecisionOptions, b: DecisionOptions): boolean {
+  const key = (o: DecisionOptions) =>
+    JSON.stringify([
+      o.visibility?.scope ?? null,
+      o.visibility?.scope === 'groups' ? [...o.visibility.groupIds].sort() : null,
+      o.owners ? [...o.owners].sort() : null,
+    ]);
+  return key(a) === key(b);
+}
+
+function pendingReasonOf(entity: ReviewEntity): PendingReason | null {
+  if (entity.status !== 'pending') return null;
+  if (!entity.decision) return { code: 'awaiting_decision', message: 'Waiting for a reviewer to approve (save) or discard it.' };
+  if (entity.blockedBy) return entity.blockedBy;
+  const decided = entity.decision === 'approve' ? 'Approved' : 'Discarded';
+  return { code: 'applying', message: `${decided}; the decision is being applied to the ledger.` };
+}
+
+function toReview(entity: ReviewEntity): Review {
+  return {
+    id: entity.id,
+    connectionId: entity.connection,
+    documentId: entity.documentId,
+    title: entity.title ?? null,
+    files: entity.files,
+    status: entity.status,
+    runId: entity.run ?? null,
+    decision: entity.decision
+      ? { action: entity.decision, decidedBy: entity.decidedBy ?? null, decidedAt: entity.decidedAt!, ...entity.decisionOptions }
+      : null,
+    pendingReason: pendingReasonOf(entity),
+    createdAt: entity.createdAt,
+    completedAt: entity.completedAt ?? null,
+  };
+}
