@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { TypedSearchAttributes, type SignalDefinition } from '@temporalio/common';
 import { CloudSignError, type CloudSignAccess } from '../src/cloudsign';
-import { countWindow } from '../src/import/window';
+import { countWindow, listingScopeOf } from '../src/import/window';
 import {
   createConnection,
   disconnectConnection,
@@ -157,8 +157,10 @@ function adviceFor(access: CloudSignAccess, confidential: number): string[] {
   if (confidential > 0) {
     advice.push(`${confidential} of the documents are confidential (親展); they will be imported with the connection's visibility.`);
   }
-  if (access.user.authorities?.teamDocumentAdministrator === false) {
+  if (listingScopeOf(access.user) === 'user') {
     advice.push('This CloudSign user has no document-management right (書類管理権限): only the documents it sent or received are imported.');
+  } else {
+    advice.push("This CloudSign user has the document-management right (書類管理権限): every document of the team is imported.");
   }
   return advice;
 }
@@ -191,7 +193,7 @@ export function connectionRoutes(deps: ApiDeps) {
     async (c) => {
       const { clientId } = c.req.valid('json');
       const access = await cloudsign.checkAccess(clientId).catch(refusal);
-      const count = await countWindow(cloudsign, clientId, {}).catch(refusal);
+      const count = await countWindow(cloudsign, clientId, { scope: listingScopeOf(access.user) }).catch(refusal);
       const quota = await getQuota(orm.em.fork());
       return c.json(
         {

@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { canList, ownDocuments } from './access';
+import { canList, ownDocuments, teamDocuments } from './access';
 import type { User } from './data';
 import { fail } from './errors';
 import type { SimulatorState } from './state';
@@ -54,7 +54,9 @@ export function controlRoutes(state: SimulatorState): Hono {
   app.get('/truth', (c) => {
     const user = userOr404(c, c.req.query('client_id') ?? '');
     if (user instanceof Response) return user;
-    const documents = canList(user) ? state.list(ownDocuments(user), { statuses: new Set([2]) }).map((r) => state.truth(r)) : [];
+    // scope=team: what a 書類管理権限 holder's /team_documents lists (concluded only), as an importer of the team sees it.
+    const visible = c.req.query('scope') === 'team' ? teamDocuments(user) : ownDocuments(user);
+    const documents = canList(user) ? state.list(visible, { statuses: new Set([2]) }).map((r) => state.truth(r)) : [];
     return c.json({ documents, files: documents.reduce((n, d) => n + d.files.length, 0) });
   });
 

@@ -61,7 +61,14 @@ export interface ListConcludedDocumentsOptions {
   to?: Date | string;
   /** Resume a listing after the last page a caller finished (pages are 1-based). */
   startPage?: number;
+  /**
+   * `user` (default): what the user sent or received (`/documents`). `team`: every document of the team
+   * (`/team_documents`), for a user with 書類管理権限 — the kind of user CloudSign recommends for this.
+   */
+  scope?: ListingScope;
 }
+
+export type ListingScope = 'user' | 'team';
 
 export interface ConcludedDocumentsPage {
   page: number;
@@ -69,6 +76,8 @@ export interface ConcludedDocumentsPage {
   total: number | null;
   /** With their files. A document already yielded by an earlier page of this listing is left out. */
   documents: CloudSignDocument[];
+  /** Whether a later page may hold more (a team page may hold no concluded document and still not be the last). */
+  hasMore: boolean;
 }
 
 export interface CloudSignAccess {
@@ -148,14 +157,17 @@ class HttpCloudSignClient implements CloudSignClient {
     clientId: string,
     options: ListConcludedDocumentsOptions = {},
   ): AsyncGenerator<ConcludedDocumentsPage> {
-    const query: Record<string, string> = { status: '2', with_files: 'y', with_participants: 'n' };
+    // /team_documents (a 書類管理権限 holder's view of the whole team) has no status filter: its other
+    // states are dropped here, and only an empty raw page ends the listing.
+    const team = options.scope === 'team';
+    const query: Record<string, string> = { ...(team ? {} : { status: '2' }), with_files: 'y', with_participants: 'n' };
     if (options.from !== undefined) query.from = formatTime(options.from);
     if (options.to !== undefined) query.to = formatTime(options.to);
     const seen = new Set<string>();
     // The longest page seen stands for the page size, should CloudSign ever page by fewer than 100.
     let pageSize = 0;
     for (let page = options.startPage ?? 1; ; page++) {
-      const list = await this.getJson(this.listCall(clientId, page, query), documentListSchema);
+      const list = await this.getJson(this.listCall(clientId, page, query, team ? '/team_documents' : '/documents'), documentListSchema);
       if (list.page !== null && list.page !== page) {
         // Paging would never end (or skip documents) if CloudSign answered another page than asked for.
         throw new CloudSignUnexpectedResponseError(
@@ -167,10 +179,11 @@ class HttpCloudSignClient implements CloudSignClient {
       if (list.documents.length === 0) return;
       pageSize = Math.max(pageSize, list.documents.length);
       // The order of the list is undocumented: a document concluded while listing may shift others to the next page.
-      const documents = list.documents.filter((d) => !seen.has(d.id));
+      const documents = list.documents.filter((d) => !seen.has(d.id) && (!team || d.status === 2));
       for (const d of documents) seen.add(d.id);
-      yield { page, total: list.total, documents };
-      if (list.total !== null && page * pageSize >= list.total) return;
+      const hasMore = list.total === null || page * pageSize < list.total;
+      yield { page, total: list.total, documents, hasMore };
+      if (!hasMore) return;
     }
   }
 
@@ -242,8 +255,8 @@ class HttpCloudSignClient implements CloudSignClient {
     return { accessToken: token.access_token, expiresIn: token.expires_in };
   }
 
-  private listCall(clientId: string, page: number, query: Record<string, string>): Call {
-    return { clientId, path: '/documents', query: { ...query, page: String(page) }, doing: `listing concluded documents (page ${page})` };
+  private listCall(clientId: string, page: number, query: Record<string, string>, path = '/documents'): Call {
+    return { clientId, path, query: { ...query, page: String(page) }, doing: `listing concluded documents (page ${page})` };
   }
 
   private getJson<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {

@@ -14,6 +14,7 @@ export {
   type CloudSignClientOptions,
   type ConcludedDocumentsPage,
   type ListConcludedDocumentsOptions,
+  type ListingScope,
   type RetryPolicy,
 } from './client';
 export type { DownloadedFile } from './download';

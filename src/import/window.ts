@@ -1,10 +1,20 @@
-import type { CloudSignClient, CloudSignDocument } from '../cloudsign';
+import type { CloudSignClient, CloudSignDocument, CloudSignUser, ListingScope } from '../cloudsign';
 
 /** A sync's slice of CloudSign: concluded documents whose `last_processed_at` falls in [from, to]. */
 export interface SyncWindow {
   /** null for the full import: everything ever concluded. */
   from: string | null;
   to: string;
+  /** Whose documents; `user` when absent (windows recorded before team listings existed). */
+  scope?: ListingScope;
+}
+
+/**
+ * What a connection imports is what its CloudSign user can see: a user with 書類管理権限 (document
+ * management right) sees the whole team's documents, anyone else what they sent or received.
+ */
+export function listingScopeOf(user: CloudSignUser): ListingScope {
+  return user.authorities.teamDocumentAdministrator || user.authorities.teamAdministrator ? 'team' : 'user';
 }
 
 export interface WindowCount {
@@ -16,6 +26,7 @@ export interface WindowCount {
 }
 
 const listOptions = (window: Partial<SyncWindow>, startPage?: number) => ({
+  ...(window.scope ? { scope: window.scope } : {}),
   ...(window.from ? { from: window.from } : {}),
   ...(window.to ? { to: window.to } : {}),
   ...(startPage ? { startPage } : {}),
@@ -57,9 +68,7 @@ export async function listWindowPage(
   try {
     const first = await pages.next();
     if (first.done) return { documents: [], hasMore: false };
-    const { documents, total } = first.value;
-    const hasMore = documents.length > 0 && (total === null ? documents.length >= 100 : page * 100 < total);
-    return { documents, hasMore };
+    return { documents: first.value.documents, hasMore: first.value.hasMore };
   } finally {
     await pages.return?.();
   }

@@ -19,9 +19,9 @@ interface TruthDocument {
 const AUTO_UPDATE: Record<number, boolean | null> = { 0: null, 1: true, 2: false };
 const orNull = (value: unknown) => (value === undefined || value === '' ? null : value);
 
-/** What the ledger must hold after importing everything `clientId` sees: one contract per file. */
-export async function expectedContracts(service: Service, clientId: string): Promise<ExpectedContract[]> {
-  const truth = (await service.sim('GET', `/truth?client_id=${encodeURIComponent(clientId)}`)) as { documents: TruthDocument[] };
+/** What the ledger must hold after importing everything `clientId` sees (its own or its team's): one contract per file. */
+export async function expectedContracts(service: Service, clientId: string, scope: 'user' | 'team' = 'user'): Promise<ExpectedContract[]> {
+  const truth = (await service.sim('GET', `/truth?client_id=${encodeURIComponent(clientId)}&scope=${scope}`)) as { documents: TruthDocument[] };
   return truth.documents.flatMap((document) =>
     document.files.map((file) => {
       const a = document.attribute;
