@@ -46,27 +46,19 @@ const PreviewSchema = z
   })
   .openapi('ConnectionPreview');
 
-const CreateConnection = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    clientId: ClientId,
-    visibility: VisibilitySchema,
-    owners: OwnersSchema,
-    saveMode: z.enum(['direct', 'review']),
-    reviewers: Reviewers.optional(),
-  })
-  .openapi('CreateConnection');
+const ConnectionSettings = z.object({
+  name: z.string().trim().min(1).max(200),
+  clientId: ClientId,
+  visibility: VisibilitySchema,
+  owners: OwnersSchema,
+  saveMode: z.enum(['direct', 'review']),
+  reviewers: Reviewers,
+});
 
-const UpdateConnection = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    clientId: ClientId,
-    visibility: VisibilitySchema,
-    owners: OwnersSchema,
-    saveMode: z.enum(['direct', 'review']),
-    reviewers: Reviewers,
-  })
-  .partial()
+const CreateConnection = ConnectionSettings.extend({ reviewers: Reviewers.optional() }).openapi('CreateConnection');
+
+/** Any subset of the settings; a new clientId rotates the credential. */
+const UpdateConnection = ConnectionSettings.partial()
   .strict()
   .openapi('UpdateConnection');
 
