@@ -51,7 +51,11 @@ export const errorResponses = {
 } as const;
 
 /** The ledger's refusals, as the API's status codes: well-formed requests the domain refuses are 422. */
+/** Ledger refusals that are about the request's form (a list cursor the API handed out), not the domain. */
+const MALFORMED = new Set(['invalid_cursor', 'invalid_limit']);
+
 function ledgerStatus(error: LedgerError): ContentfulStatusCode {
+  if (MALFORMED.has(error.code)) return 400;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof ValidationError || error instanceof QuotaExhaustedError) return 422;
