@@ -1,12 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import proto from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
-import { temporalBinaryPath } from '../../src/temporal/binaries';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { dropDatabase } from './database';
-
-const { IndexedValueType } = proto.temporal.api.enums.v1;
+import { startTimeSkippingServer } from './time-skipping-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -30,12 +25,7 @@ export default async function setup(project: TestProject) {
     throw new Error(`npm run db:migrate failed on the test database:\n${String((error as { stderr?: Buffer }).stderr)}`);
   }
 
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: {
-      executable: { type: 'existing-path', path: temporalBinaryPath('testServer') },
-    },
-  });
-  await registerSearchAttributes(env);
+  const env = await startTimeSkippingServer();
 
   project.provide('databaseUrl', databaseUrl);
   project.provide('temporalAddress', env.address);
@@ -44,13 +34,4 @@ export default async function setup(project: TestProject) {
     await env.teardown();
     await dropDatabase(databaseUrl);
   };
-}
-
-async function registerSearchAttributes(env: TestWorkflowEnvironment) {
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      SEARCH_ATTRIBUTES.map((a) => [a.name, IndexedValueType[`INDEXED_VALUE_TYPE_${a.cliType.toUpperCase()}` as keyof typeof IndexedValueType]]),
-    ),
-  });
 }
