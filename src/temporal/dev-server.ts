@@ -35,7 +35,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level', 'error',
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.cliType}`]),
   ];
-  const child = spawn(temporalBinaryPath('cli'), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A process group of its own: Ctrl-C in the terminal reaches only `npm run dev`, which stops the worker
+  // while the server still answers, and stops the server last.
+  const child = spawn(temporalBinaryPath('cli'), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
