@@ -141,7 +141,7 @@ export async function importFile(em: EntityManager, input: ImportFileInput): Pro
 }
 
 /** CloudSign sends "no value" as null, an absent key or an empty string; the ledger stores null for all. */
-function blankToNull(fields: Partial<Record<ContractField, unknown>>): Record<string, unknown> {
+export function blankToNull(fields: Partial<Record<ContractField, unknown>>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(fields).map(([field, value]) => {
       const text = typeof value === 'string' ? value.trim() : value;

@@ -1,12 +1,12 @@
 import { defineEntity, p, type FilterQuery, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConnectionSchema, loadConnection, type Reviewers } from './connections';
-import type { ContractField } from './contracts';
+import { contractFieldsSchema, parseFields, type ContractField } from './contracts';
 import { discardDocument } from './discards';
 import { ConflictError, LedgerError, NotFoundError, QuotaExhaustedError, ValidationError } from './errors';
 import { groupIdsOf } from './groups';
 import { isUuid, newId } from './ids';
-import { importFile } from './imports';
+import { blankToNull, importFile } from './imports';
 import { findPage, type Page, type PageRequest } from './pagination';
 import { addRunCounts, SyncRunSchema } from './runs';
 import { sqlArray } from './sql';
@@ -134,6 +134,8 @@ export async function createReview(
   em: EntityManager,
   input: { connectionId: string; runId?: string; documentId: string; title: string | null; files: ReviewFile[]; createdAt: Date },
 ): Promise<{ review: Review; created: boolean }> {
+  // The proposal is what the contract would get, checked as `importFile` will check it.
+  const files = input.files.map((file) => ({ ...file, fields: parseFields(contractFieldsSchema, blankToNull(file.fields)) }));
   return em.transactional(async (tx) => {
     const result = await tx
       .createQueryBuilder(ReviewSchema)
@@ -142,7 +144,7 @@ export async function createReview(
         connection: input.connectionId,
         documentId: input.documentId,
         title: input.title,
-        files: input.files,
+        files,
         status: 'pending',
         run: input.runId ?? null,
         createdAt: input.createdAt,
@@ -151,7 +153,7 @@ export async function createReview(
       .ignore()
       .execute('run');
     const created = result.affectedRows === 1;
-    if (created && input.runId) await addRunCounts(tx, { runId: input.runId, sentToReview: input.files.length });
+    if (created && input.runId) await addRunCounts(tx, { runId: input.runId, sentToReview: files.length });
     const entity = await tx.findOneOrFail(ReviewSchema, { connection: input.connectionId, documentId: input.documentId }, { disableIdentityMap: true });
     return { review: toReview(entity), created };
   });
