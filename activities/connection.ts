@@ -2,7 +2,7 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { CloudSignError, type CloudSignClient } from '../src/cloudsign';
 import type { MikroORM } from '../src/db';
-import { importDocuments } from '../src/import/importer';
+import { importDocuments, type ReviewToStart } from '../src/import/importer';
 import { countWindow, listWindowPage, type SyncWindow } from '../src/import/window';
 import {
   LedgerError,
@@ -25,13 +25,17 @@ import {
 import type { Mailer } from '../src/mail';
 import { incidentMail } from '../src/mail';
 import type { FileStorage } from '../src/storage';
+import { temporalNow } from './clock';
 
 export type { SyncWindow } from '../src/import/window';
+export type { ReviewToStart } from '../src/import/importer';
 export type SyncKind = 'full' | 'incremental' | 'manual';
 
 export interface PageResult {
   filesDone: number;
   hasMore: boolean;
+  /** Review mode: the pending reviews of this page, whose workflows the connection's workflow starts. */
+  reviews?: ReviewToStart[];
 }
 
 export interface ConnectionActivityDeps {
@@ -96,8 +100,9 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
 
     /**
      * Imports one page of a window: every file not yet in the ledger is downloaded into storage and saved
-     * as a contract. Retried as a whole, it does nothing twice: the ledger's import records skip what an
-     * earlier attempt (or another connection) saved.
+     * as a contract — or, when the connection is in review mode now, each new document is sent to review.
+     * Retried as a whole, it does nothing twice: the ledger's import records skip what an earlier attempt
+     * (or another connection) saved, and a document has one review per connection.
      */
     async importPage(input: {
       connectionId: string;
@@ -110,6 +115,8 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
     }): Promise<PageResult> {
       return failingAsFailure(async () => {
         const clientId = await clientIdOf(input.connectionId);
+        // Read per page, so that a change of save mode applies from the next page on.
+        const { saveMode } = await getConnection(orm.em.fork(), input.connectionId);
         const { documents, hasMore } = await listWindowPage(cloudsign, clientId, input.window, input.page);
         const counts = await importDocuments(
           { orm, cloudsign, storage },
@@ -120,11 +127,13 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
             documents,
             concurrency: importConcurrency,
             onProgress: (done) => heartbeat({ page: input.page, documentsDone: done }),
+            saveMode,
+            now: temporalNow(),
           },
         );
         const filesDone = input.filesDoneBefore + counts.files;
         await recordConnectionProgress(orm.em.fork(), { connectionId: input.connectionId, filesDone, filesTotal: Math.max(filesDone, input.filesTotal) });
-        return { filesDone: counts.files, hasMore };
+        return { filesDone: counts.files, hasMore, ...(saveMode === 'review' && { reviews: counts.reviews }) };
       });
     },
 

@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { CloudSignError, type CloudSignClient, type CloudSignDocument, type CloudSignFile } from '../cloudsign';
 import type { MikroORM } from '../db';
-import { importFile, recordFileError, settleKnownFiles } from '../ledger';
-import type { FileStorage } from '../storage';
-import { contractFieldsOf } from './mapping';
+import { createReview, importFile, recordFileError, reviewOf, settleKnownFiles, type ReviewFile, type SaveMode } from '../ledger';
+import type { FileStorage, StoredFile } from '../storage';
+import { contractFieldsOf, type CloudSignContractFields } from './mapping';
 import { forEachConcurrently } from './pool';
 
 export interface ImportServices {
@@ -21,14 +21,28 @@ export interface ImportDocumentsInput {
   concurrency: number;
   /** Called after each document with how many are done, e.g. to heartbeat. */
   onProgress?: (documentsDone: number) => void;
+  /** `review`: each new document waits for a reviewer instead of being saved (PRODUCT.md Step 3). Default `direct`. */
+  saveMode?: SaveMode;
+  /** When the reviews it creates were created (the reminders are timed from it); default now. */
+  now?: Date;
+}
+
+/** A pending review whose workflow the caller starts. */
+export interface ReviewToStart {
+  reviewId: string;
+  documentId: string;
 }
 
 export interface ImportCounts {
   documents: number;
-  /** Files handled: imported, skipped (in the ledger already, or discarded) or failed. */
+  /** Files handled: imported, sent to review, skipped (in the ledger already, discarded, or waiting in a review) or failed. */
   files: number;
   imported: number;
   failed: number;
+  /** Files of the reviews created now. */
+  sentToReview: number;
+  /** The pending reviews this run created, this call or an earlier attempt of it. */
+  reviews: ReviewToStart[];
 }
 
 /** A file CloudSign cannot serve (gone, not a PDF): recorded as a failed file, and the rest goes on. */
@@ -38,13 +52,16 @@ const isFileProblem = (error: unknown) =>
 /**
  * Saves every file of `documents` that is not in the ledger yet: its 書類情報 is read once per document,
  * each PDF is streamed into storage, then the ledger saves the contract with its import record and its
- * unit of quota in one transaction. Run again over the same documents, it downloads and saves nothing
- * twice. Refusals, spent quota and transient failures propagate for the caller's retry policy.
+ * unit of quota in one transaction. In review mode the document instead becomes one pending review, with
+ * its PDFs stored and the contract fields each would get; quota is used only when a reviewer approves.
+ * Run again over the same documents, it downloads and saves nothing twice. Refusals, spent quota and
+ * transient failures propagate for the caller's retry policy.
  */
 export async function importDocuments(services: ImportServices, input: ImportDocumentsInput): Promise<ImportCounts> {
   const { orm, cloudsign, storage } = services;
   const { connectionId, runId, clientId } = input;
-  const counts: ImportCounts = { documents: 0, files: 0, imported: 0, failed: 0 };
+  const counts: ImportCounts = { documents: 0, files: 0, imported: 0, failed: 0, sentToReview: 0, reviews: [] };
+  const createdAt = input.now ?? new Date();
 
   const download = async (documentId: string, file: CloudSignFile) => {
     const pipe = new PassThrough();
@@ -59,6 +76,70 @@ export async function importDocuments(services: ImportServices, input: ImportDoc
     return stored;
   };
 
+  /**
+   * Reads the 書類情報 once and stores each file; `use` takes the stored file and its contract fields. A file
+   * CloudSign cannot serve is recorded as a failed file and the others go on. Returns whether all were stored.
+   */
+  const eachStored = async (
+    document: CloudSignDocument,
+    files: readonly CloudSignFile[],
+    use: (file: CloudSignFile, stored: StoredFile, fields: CloudSignContractFields) => Promise<void>,
+  ): Promise<boolean> => {
+    const attribute = await cloudsign.getDocumentAttribute(clientId, document.id);
+    let all = true;
+    for (const file of files) {
+      try {
+        await use(file, await download(document.id, file), contractFieldsOf(document, attribute, file));
+      } catch (error) {
+        if (!isFileProblem(error)) throw error;
+        await recordFileError(orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, message: (error as Error).message });
+        counts.failed++;
+        all = false;
+      }
+      counts.files++;
+    }
+    return all;
+  };
+
+  /** Direct mode: each file becomes a contract at once. */
+  const save = async (document: CloudSignDocument, files: readonly CloudSignFile[]) => {
+    await eachStored(document, files, async (file, stored, fields) => {
+      const result = await importFile(orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, fields: { ...fields }, file: stored });
+      if (result.outcome === 'imported') counts.imported++;
+    });
+  };
+
+  /**
+   * Review mode: the document becomes one pending review, once per connection. A review shows the whole
+   * document, so one with a file CloudSign cannot serve is not sent yet: like a failed file in direct mode,
+   * it is tried again when a sync lists it again.
+   */
+  const sendToReview = async (document: CloudSignDocument, files: readonly CloudSignFile[]) => {
+    const existing = await reviewOf(orm.em.fork(), { connectionId, documentId: document.id });
+    if (existing) {
+      counts.files += files.length;
+      // A retried page finds the reviews its earlier attempt created: their workflows may not have started.
+      // A review of an earlier run (incremental windows overlap) has its workflow already.
+      if (existing.runId === runId && existing.status === 'pending') counts.reviews.push({ reviewId: existing.id, documentId: document.id });
+      return;
+    }
+    const stored: ReviewFile[] = [];
+    const complete = await eachStored(document, files, async (file, { sha256, size }, fields) => {
+      stored.push({ fileId: file.id, name: file.name ?? null, size, sha256, fields: { ...fields } });
+    });
+    if (!complete) return;
+    const { review, created } = await createReview(orm.em.fork(), {
+      connectionId,
+      runId,
+      documentId: document.id,
+      title: stored[0]?.fields.title as string | null,
+      files: stored,
+      createdAt,
+    });
+    if (created) counts.sentToReview += stored.length;
+    if (review.runId === runId && review.status === 'pending') counts.reviews.push({ reviewId: review.id, documentId: document.id });
+  };
+
   await forEachConcurrently(input.documents, input.concurrency, async (document) => {
     const known = await settleKnownFiles(orm.em.fork(), {
       connectionId,
@@ -67,28 +148,7 @@ export async function importDocuments(services: ImportServices, input: ImportDoc
     });
     const todo = document.files.filter((file) => !known.has(file.id));
     counts.files += document.files.length - todo.length;
-    if (todo.length) {
-      const attribute = await cloudsign.getDocumentAttribute(clientId, document.id);
-      for (const file of todo) {
-        try {
-          const stored = await download(document.id, file);
-          const result = await importFile(orm.em.fork(), {
-            connectionId,
-            runId,
-            documentId: document.id,
-            fileId: file.id,
-            fields: { ...contractFieldsOf(document, attribute, file) },
-            file: stored,
-          });
-          if (result.outcome === 'imported') counts.imported++;
-        } catch (error) {
-          if (!isFileProblem(error)) throw error;
-          await recordFileError(orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, message: (error as Error).message });
-          counts.failed++;
-        }
-        counts.files++;
-      }
-    }
+    if (todo.length) await (input.saveMode === 'review' ? sendToReview(document, todo) : save(document, todo));
     counts.documents++;
     input.onProgress?.(counts.documents);
   });
