@@ -30,6 +30,13 @@ export async function openWorkerServices(config: Config, settings: WorkerSetting
   });
   const storage = createFileStorage({ dir: config.FILE_STORAGE_DIR });
   const mailer = createMailer({ smtpUrl: settings.smtpUrl, from: config.MAIL_FROM });
-  const activities = createActivities({ orm, cloudsign, storage, mailer, secretsKey: settings.secretsKey });
+  const activities = createActivities({
+    orm,
+    cloudsign,
+    storage,
+    mailer,
+    secretsKey: settings.secretsKey,
+    reviewReminderAfterMs: config.REVIEW_REMINDER_AFTER,
+  });
   return { orm, cloudsign, storage, mailer, activities, close: () => orm.close() };
 }

@@ -5,18 +5,29 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  getExternalWorkflowHandle,
+  log,
+  ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
+  WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ConnectionActivities, PageResult, SyncKind, SyncWindow } from '../activities/connection';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { ConnectionActivities, PageResult, ReviewToStart, SyncKind, SyncWindow } from '../activities/connection';
+import type { ReviewActivities } from '../activities/review';
 import type { ConnectionStatus } from '../src/ledger/status';
+import { quotaRaisedSignal } from './quota';
+import { decisionSignal, reviewWorkflowId, type reviewWorkflow } from './review';
 
 /**
  * One long-lived workflow per connection (ID `connection/<managementId>`): the full import, then every
  * SYNC_INTERVAL an incremental sync of what changed since, forever. Each cycle ends in continue-as-new,
- * and so does a very long import, so that the history stays small for years.
+ * and so does a very long import, so that the history stays small for years. In review mode each new
+ * document gets a review workflow of its own (workflows/review.ts), started here as an abandoned child.
  */
 
 export const syncNowSignal = defineSignal('syncNow');
@@ -26,7 +37,7 @@ export const disconnectSignal = defineSignal('disconnect');
 /** Settings (client ID, visibility, save mode…) changed: a connection waiting on an error tries again. */
 export const settingsChangedSignal = defineSignal('settingsChanged');
 /** The quota was raised: a connection stopped by `quota_exhausted` goes on. */
-export const quotaRaisedSignal = defineSignal('quotaRaised');
+export { quotaRaisedSignal };
 
 export interface ConnectionProgress {
   status: ConnectionStatus;
@@ -55,6 +66,8 @@ export interface ConnectionState {
   syncRequested: boolean;
   /** An incident e-mail went out; the next success closes it, so that a later failure mails again. */
   incidentOpen: boolean;
+  /** Review mode: pending reviews whose workflows wait for the next run to start them (see REVIEWS_PER_RUN). */
+  reviewsToStart?: ReviewToStart[];
 }
 
 export interface ConnectionWorkflowInput {
@@ -75,12 +88,23 @@ const DEFAULT_OVERLAP_MS = 2 * 24 * 3_600_000;
 const PAGES_PER_RUN = 200;
 const RETRY_AFTER_STALL_MS = 30 * 60_000;
 const QUOTA_RECHECK_MS = 3_600_000;
+/**
+ * Review workflows started per run. They are abandoned children that wait for people, for days or months,
+ * and each one a run starts counts against Temporal's limit of 2,000 unfinished children per run (500
+ * recommended) until that run closes. A run that reaches this number continues as new, carrying the
+ * reviews it could not start yet: the new run starts them with a fresh count, and the children live on.
+ */
+const REVIEWS_PER_RUN = 400;
+/** Review upkeep (reminders, lost decisions) while waiting; runs recorded before it replay without it. */
+const REVIEW_UPKEEP_PATCH = 'review-upkeep';
+/** The shortest wait for a reminder, so that a clock a little behind cannot make a busy loop. */
+const MIN_REMINDER_WAIT_MS = 60_000;
 
 /** Refusals only a person can resolve: the workflow stops and waits for them, it does not crash-loop. */
 const NEEDS_PERSON = ['invalid_client', 'forbidden', 'api_not_in_plan', 'plan_not_supported'];
 const QUOTA_EXHAUSTED = 'quota_exhausted';
 
-const short = proxyActivities<ConnectionActivities>({
+const short = proxyActivities<ConnectionActivities & ReviewActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -112,6 +136,9 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   let status: ConnectionStatus = 'idle';
   let disconnectRequested = false;
   let wakeUp = false;
+  let reviewsStarted = 0;
+  /** Starts of review workflows under way; every one must have happened before this run ends. */
+  const reviewStarts: Promise<void>[] = [];
 
   setHandler(syncNowSignal, () => void (state.syncRequested = true));
   setHandler(pauseSignal, () => void (state.paused = true));
@@ -229,8 +256,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       );
       if (!page) return 'stopped';
       running.filesDone += page.filesDone;
+      if (page.reviews?.length) (state.reviewsToStart ??= []).push(...page.reviews);
+      const allQueuedStarted = startReviews();
       if (!page.hasMore) break;
       running.page++;
+      if (!allQueuedStarted) return 'continued';
     }
     await short.finishRun({ connectionId, runId: running.runId });
     state.lastSyncWindowEnd = running.window.to;
@@ -238,7 +268,72 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     return 'done';
   }
 
+  /**
+   * Starts the workflows of the queued reviews, as many as this run may (REVIEWS_PER_RUN); false when some
+   * must wait for the next run. The starts go on while the next page is imported (starting a hundred
+   * workflows takes the server a while); `awaitReviewStarts` waits for them before the run ends.
+   */
+  function startReviews(): boolean {
+    const queue = state.reviewsToStart;
+    if (!queue?.length) return true;
+    const batch = queue.splice(0, REVIEWS_PER_RUN - reviewsStarted);
+    reviewsStarted += batch.length;
+    reviewStarts.push(...batch.map(startReview));
+    if (queue.length) return false;
+    delete state.reviewsToStart;
+    return true;
+  }
+
+  /** A start still pending when the run closes would be dropped by the server: the run waits for them. */
+  async function awaitReviewStarts(): Promise<void> {
+    await Promise.all(reviewStarts);
+  }
+
+  /** A review whose workflow exists already (its page was listed twice) is skipped. */
+  async function startReview({ reviewId, documentId }: ReviewToStart) {
+    try {
+      await startChild<typeof reviewWorkflow>('reviewWorkflow', {
+        workflowId: reviewWorkflowId(input.managementId, documentId),
+        args: [{ reviewId, connectionId, managementId: input.managementId, documentId }],
+        // It waits for a person and must outlive this run (continue-as-new), a restart, even a disconnect.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        // One workflow per review, ever: a review done already is never started again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        searchAttributes: { ManagementId: [input.managementId], ReviewStatus: ['pending'] },
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  /**
+   * Review mode's care, while the connection waits for its next sync anyway: the reviewers' reminder (the
+   * activity sends it when due, at most weekly) and a new delivery of decisions whose signal seems lost.
+   * One place for every review of the connection, instead of a timer in each of thousands of review
+   * workflows. Returns when the next reminder may be due; best effort: a failure waits for the next cycle.
+   */
+  async function reviewUpkeep(): Promise<number | null> {
+    try {
+      const upkeep = await short.reviewUpkeep({ connectionId });
+      await Promise.all(
+        upkeep.undelivered.map(({ documentId, decision }) =>
+          // A workflow that has ended (the decision took effect meanwhile) or not started yet needs nothing.
+          getExternalWorkflowHandle(reviewWorkflowId(input.managementId, documentId)).signal(decisionSignal, decision).catch(() => undefined),
+        ),
+      );
+      return upkeep.nextReminderAt === null ? null : new Date(upkeep.nextReminderAt).getTime();
+    } catch (error) {
+      log.warn('review upkeep failed; it runs again at the next sync', { error: (error as Error).message });
+      return null;
+    }
+  }
+
   upsertSearchAttributes({ ManagementId: [input.managementId] });
+  // Reviews the last run could not start come first (one run starts at most REVIEWS_PER_RUN).
+  if (!startReviews()) {
+    await awaitReviewStarts();
+    await continueAsNew<typeof connectionWorkflow>({ ...input, state });
+  }
   let outcome: Awaited<ReturnType<typeof runSync>>;
   if (state.running) {
     outcome = await runSync(state.running.kind);
@@ -251,6 +346,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     outcome = await runSync(kind);
   }
 
+  await awaitReviewStarts();
   if (outcome === 'stopped' || disconnectRequested) {
     await setStatus('disconnected');
     return;
@@ -258,20 +354,30 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   if (outcome === 'done') state.cycle++;
   await continueAsNew<typeof connectionWorkflow>({ ...input, state });
 
-  /** Sleeps until the next sync is due or asked for, showing `paused` while a pause holds it. */
+  /**
+   * Sleeps until the next sync is due or asked for, showing `paused` while a pause holds it, and waking
+   * meanwhile for the review upkeep when a reviewers' reminder falls due.
+   */
   async function waitForNextSync() {
     const dueAt = Date.now() + syncIntervalMs;
     const nextSyncAt = new Date(dueAt).toISOString();
+    let reminderAt = patched(REVIEW_UPKEEP_PATCH) ? await reviewUpkeep() : null;
     for (;;) {
       const paused = state.paused;
       await setStatus(paused ? 'paused' : 'idle', { nextSyncAt });
-      const remaining = dueAt - Date.now();
-      if (remaining <= 0) return;
-      const woke = await condition(
-        () => state.syncRequested || disconnectRequested || state.paused !== paused,
-        remaining,
-      );
-      if (!woke || state.syncRequested || disconnectRequested) return;
+      for (;;) {
+        const remaining = dueAt - Date.now();
+        if (remaining <= 0) return;
+        const reminderIn = reminderAt === null ? Infinity : Math.max(reminderAt - Date.now(), MIN_REMINDER_WAIT_MS);
+        const woke = await condition(
+          () => state.syncRequested || disconnectRequested || state.paused !== paused,
+          Math.min(remaining, reminderIn),
+        );
+        if (woke) break;
+        if (reminderIn >= remaining) return;
+        reminderAt = await reviewUpkeep();
+      }
+      if (state.syncRequested || disconnectRequested) return;
     }
   }
 }

@@ -1,2 +1,3 @@
 // Every workflow the worker runs.
 export { connectionWorkflow } from './connection';
+export { reviewWorkflow } from './review';

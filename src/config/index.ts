@@ -71,6 +71,8 @@ export const configSchema = z.object({
     z.string().min(24, 'must be at least 24 characters long (use a random token)').optional(),
   ),
   SYNC_INTERVAL: duration.default(parseDuration('24h')),
+  /** How long a document waits for a review before its reviewers are reminded (then at most weekly). */
+  REVIEW_REMINDER_AFTER: duration.default(parseDuration('7d')),
   SMTP_URL: optionalText.pipe(url(['smtp:', 'smtps:'], 'smtp://127.0.0.1:1025').optional()),
   MAIL_FROM: z.string().trim().min(3).default('cloudsign-sync <cloudsign-sync@localhost>'),
   SECRETS_KEY: optionalText.pipe(

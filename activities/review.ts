@@ -1,0 +1,120 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { MikroORM } from '../src/db';
+import {
+  applyDecision,
+  decideReview,
+  getConnection,
+  getReview,
+  LedgerError,
+  remindReviewers,
+  undeliveredDecisions,
+  type DecisionOptions,
+  type Review,
+  type ReviewDecision,
+} from '../src/ledger';
+import { reviewReminderMail, type Mailer } from '../src/mail';
+import type { ReviewDecisionSignal } from '../workflows/review';
+import { temporalNow } from './clock';
+
+export interface ReviewActivityDeps {
+  orm: MikroORM;
+  mailer: Mailer;
+  /** REVIEW_REMINDER_AFTER: how long a document waits for a decision before its reviewers are reminded. */
+  reviewReminderAfterMs?: number;
+}
+
+const WEEK_MS = 7 * 86_400_000;
+/** A decision recorded this long ago and still not applied has probably lost its signal. */
+const REDELIVER_AFTER_MS = 10 * 60_000;
+/** Signals a connection's upkeep sends at most, so that its history stays small. */
+const REDELIVER_LIMIT = 100;
+
+/**
+ * The ledger's refusals (spent quota, a disconnected connection, an unknown review) leave as failures that
+ * are not retried, typed by their code: the review workflow waits or ends on them. Anything else (the
+ * database is down) is retried by the activity's retry policy.
+ */
+async function refusalsAsFailures<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof LedgerError) throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true });
+    throw error;
+  }
+}
+
+function toSignal(decision: { action: ReviewDecision; decidedBy: string | null } & DecisionOptions): ReviewDecisionSignal {
+  return {
+    action: decision.action,
+    decidedBy: decision.decidedBy ?? '',
+    ...(decision.visibility && { visibility: decision.visibility }),
+    ...(decision.owners && { owners: decision.owners }),
+  };
+}
+
+export function createReviewActivities({ orm, mailer, reviewReminderAfterMs = WEEK_MS }: ReviewActivityDeps) {
+  return {
+    /** The decision the ledger holds for a review, if any: it may have been made before its workflow started. */
+    async recordedDecision(input: { reviewId: string }): Promise<ReviewDecisionSignal | null> {
+      return refusalsAsFailures(async () => {
+        const { decision } = await getReview(orm.em.fork(), input.reviewId);
+        return decision && toSignal(decision);
+      });
+    },
+
+    /**
+     * Makes the decision take effect in the ledger, once, however often retried. The ledger's recorded
+     * decision wins; a signal with no recorded decision behind it (an operator's, sent with the temporal
+     * CLI) is recorded first, under the same rule. A ledger refusal (spent quota, a disconnected connection)
+     * fails without retries, with the refusal's code as its type, and leaves the review pending with it.
+     */
+    async applyReviewDecision(input: { reviewId: string; decision: ReviewDecisionSignal }): Promise<{ status: Review['status'] }> {
+      return refusalsAsFailures(async () => {
+        const em = orm.em.fork();
+        const review = await getReview(em, input.reviewId);
+        if (!review.decision && review.status === 'pending') {
+          const { action, decidedBy, visibility, owners } = input.decision;
+          await decideReview(em, { reviewId: review.id, action, decidedBy, visibility, owners });
+        }
+        return { status: (await applyDecision(em, { reviewId: review.id })).status };
+      });
+    },
+
+    /**
+     * A review-mode connection's periodic care, run by its workflow while it waits for the next sync: sends
+     * the reviewers' reminder when it is due, and finds decisions whose signal seems lost, for the workflow
+     * to deliver again. Returns when the next reminder could be due (on Temporal's clock), so that the
+     * workflow wakes for it.
+     */
+    async reviewUpkeep(input: { connectionId: string }): Promise<{ nextReminderAt: string | null; undelivered: { documentId: string; decision: ReviewDecisionSignal }[] }> {
+      return refusalsAsFailures(async () => {
+        const em = orm.em.fork();
+        const connection = await getConnection(em, input.connectionId);
+        const reminder = await remindReviewers(em, {
+          connectionId: connection.id,
+          now: temporalNow(),
+          afterMs: reviewReminderAfterMs,
+          everyMs: WEEK_MS,
+          send: async ({ pending, recipients }) => {
+            await mailer.send({ to: recipients, ...reviewReminderMail({ managementId: connection.managementId, connectionName: connection.name, pending }) });
+          },
+        });
+        // Decisions are recorded by the API on its own clock, so they are aged on the same one.
+        const undelivered = await undeliveredDecisions(em, {
+          connectionId: connection.id,
+          decidedBefore: new Date(Date.now() - REDELIVER_AFTER_MS),
+          limit: REDELIVER_LIMIT,
+        });
+        return {
+          nextReminderAt: reminder.nextAt?.toISOString() ?? null,
+          undelivered: undelivered.map((u) => ({
+            documentId: u.documentId,
+            decision: toSignal({ action: u.action, decidedBy: u.decidedBy, ...u.options }),
+          })),
+        };
+      });
+    },
+  };
+}
+
+export type ReviewActivities = ReturnType<typeof createReviewActivities>;

@@ -1,0 +1,87 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { ConnectionActivities } from '../activities/connection';
+import type { ReviewActivities } from '../activities/review';
+import type { ReviewStatus } from '../src/ledger/reviews';
+import type { Visibility } from '../src/ledger/visibility';
+import { quotaRaisedSignal } from './quota';
+
+/**
+ * One workflow per CloudSign document of a review-mode connection (ID `review/<managementId>/<documentId>`),
+ * started by the connection's workflow as an abandoned child: it outlives the parent's continue-as-new and
+ * restarts. Its document's files are in storage and its pending review in the ledger already; it waits for
+ * a reviewer's decision, makes it take effect once, and ends. Search attributes `ManagementId` and
+ * `ReviewStatus` (`pending` → `approved` | `discarded`) make what waits easy to list in the Web UI.
+ */
+
+/** A reviewer's decision, as the API records it in the ledger and then delivers it. */
+export interface ReviewDecisionSignal {
+  action: 'approve' | 'discard';
+  /** The user who decided. */
+  decidedBy: string;
+  /** Approve only: the contracts' visibility and owners; the connection's where absent. */
+  visibility?: Visibility;
+  owners?: string[];
+}
+export const decisionSignal = defineSignal<[ReviewDecisionSignal]>('decision');
+
+export interface ReviewWorkflowInput {
+  reviewId: string;
+  connectionId: string;
+  managementId: string;
+  documentId: string;
+}
+
+export function reviewWorkflowId(managementId: string, documentId: string): string {
+  return `review/${managementId}/${documentId}`;
+}
+
+/** A decision the ledger refuses for now (spent quota) is tried again this long after, doubling up to a day. */
+const FIRST_RECHECK_MS = 3_600_000;
+const LAST_RECHECK_MS = 24 * 3_600_000;
+/** Refusals that nothing will lift: the review stays pending with the reason, and its workflow ends. */
+const FINAL_REFUSALS = ['connection_disconnected', 'not_found'];
+
+// No maximum of attempts: a database outage must delay a reviewer's decision, never lose it.
+const ledger = proxyActivities<ReviewActivities & Pick<ConnectionActivities, 'hasQuota'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export async function reviewWorkflow(input: ReviewWorkflowInput): Promise<ReviewStatus> {
+  let decision: ReviewDecisionSignal | undefined;
+  let wakeUp = false;
+  // The first decision delivered stands: the ledger let only one be recorded, and a repeat is a redelivery.
+  setHandler(decisionSignal, (d) => {
+    decision ??= d;
+    wakeUp = true;
+  });
+  setHandler(quotaRaisedSignal, () => void (wakeUp = true));
+
+  // A reviewer may have decided before this workflow started (its parent starts a bounded number per run).
+  decision ??= (await ledger.recordedDecision({ reviewId: input.reviewId })) ?? undefined;
+  await condition(() => decision !== undefined);
+
+  for (let recheckMs = FIRST_RECHECK_MS; ; recheckMs = Math.min(2 * recheckMs, LAST_RECHECK_MS)) {
+    try {
+      const { status } = await ledger.applyReviewDecision({ reviewId: input.reviewId, decision: decision! });
+      upsertSearchAttributes({ ReviewStatus: [status] });
+      return status;
+    } catch (error) {
+      const refusal = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type : undefined;
+      if (!refusal) throw error;
+      if (FINAL_REFUSALS.includes(refusal)) return 'pending';
+      // The ledger recorded the refusal as the review's pending reason. Raising the quota signals
+      // `quotaRaised`; the timer covers a raise made while no signal could be sent.
+      wakeUp = false;
+      await condition(() => wakeUp, recheckMs);
+    }
+  }
+}
