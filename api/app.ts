@@ -8,6 +8,7 @@ import { ErrorSchema, errorResponse, errorResponses, handleError } from './error
 import { groupRoutes } from './groups';
 import { healthRoutes } from './health';
 import { quotaRoutes } from './quota';
+import { reviewRoutes } from './reviews';
 import { newRouter } from './router';
 import { userRoutes } from './users';
 
@@ -49,6 +50,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/groups', groupRoutes(deps));
   v1.route('/quota', quotaRoutes(deps));
   v1.route('/contracts', contractRoutes(deps));
+  v1.route('/reviews', reviewRoutes(deps));
   v1.route('/', connectionRoutes(deps));
   app.route('/v1', v1);
 

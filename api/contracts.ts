@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import {
   FIELD_SOURCES,
   applyExtraction,
@@ -12,6 +13,7 @@ import {
   type ContractField,
   type User,
 } from '../src/ledger';
+import type { FileStorage } from '../src/storage';
 import type { ApiDeps } from './context';
 import { ApiError, ErrorSchema, errorResponses } from './errors';
 import { newRouter } from './router';
@@ -209,6 +211,25 @@ export function contentDisposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
+/** A stored PDF as a download; one missing from the storage is an operator's problem (500 `file_missing`), logged. */
+export async function pdfResponse(
+  c: Context,
+  storage: FileStorage,
+  file: { sha256: string; size: number; name: string; of: { kind: string; id: string } },
+) {
+  if (!(await storage.exists(file.sha256))) {
+    console.error(`${file.of.kind} ${file.of.id}: its PDF ${file.sha256} is missing from the file storage`);
+    throw new ApiError(500, 'file_missing', `The PDF of this ${file.of.kind} is missing from the file storage; the error has been logged for an operator.`);
+  }
+  const body = Readable.toWeb(storage.open(file.sha256)) as ReadableStream<Uint8Array>;
+  return c.body(body, 200, {
+    'content-type': 'application/pdf',
+    'content-length': String(file.size),
+    'content-disposition': contentDisposition(file.name),
+    'cache-control': 'private, no-store',
+  });
+}
+
 /**
  * Changing a contract's data is for admins and its owners; someone who may only see it gets 403, someone
  * who may not see it 404 (from the ledger, so that its existence does not leak).
@@ -234,18 +255,7 @@ export function contractRoutes(deps: ApiDeps) {
     })
     .openapi(fileRoute, async (c) => {
       const contract = await getContract(orm.em.fork(), { contractId: c.req.valid('param').id, user: c.get('user') });
-      const { sha256, size } = contract.file;
-      if (!(await deps.storage.exists(sha256))) {
-        console.error(`contract ${contract.id}: its PDF ${sha256} is missing from the file storage`);
-        throw new ApiError(500, 'file_missing', 'The PDF of this contract is missing from the file storage; the error has been logged for an operator.');
-      }
-      const body = Readable.toWeb(deps.storage.open(sha256)) as ReadableStream<Uint8Array>;
-      return c.body(body, 200, {
-        'content-type': 'application/pdf',
-        'content-length': String(size),
-        'content-disposition': contentDisposition(fileNameOf(contract)),
-        'cache-control': 'private, no-store',
-      });
+      return pdfResponse(c, deps.storage, { ...contract.file, name: fileNameOf(contract), of: { kind: 'contract', id: contract.id } });
     })
     .openapi(editRoute, async (c) => {
       const { id } = c.req.valid('param');

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { getQuota, listConnections, setQuotaLimit, type Quota } from '../src/ledger';
+import { getQuota, listConnections, reviewsAwaitingQuota, setQuotaLimit, type Quota } from '../src/ledger';
 import { connectionWorkflowId, quotaRaisedSignal } from '../workflows/connection';
+import { reviewWorkflowId } from '../workflows/review';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
 import { ErrorSchema, errorResponses } from './errors';
@@ -34,7 +35,7 @@ const getQuotaRoute = createRoute({
 const setQuotaRoute = createRoute({
   method: 'put',
   path: '/',
-  summary: 'Set the quota limit (admin); connections stopped by quota_exhausted go on by themselves',
+  summary: 'Set the quota limit (admin); connections stopped by quota_exhausted and approved reviews waiting for quota go on by themselves',
   security: [{ Bearer: [] }],
   middleware: requireAdmin,
   request: { body: { required: true, content: { 'application/json': { schema: SetQuotaBody } } } },
@@ -45,40 +46,44 @@ const setQuotaRoute = createRoute({
   },
 });
 
-/** How long the signals to stopped connections may take before the request answers anyway. */
+/** How long each signal may take before it is given up (the request answers anyway). */
 const SIGNAL_DEADLINE_MS = 5_000;
+/** Signals in flight at once: thousands of approved reviews may wait for quota. */
+const SIGNALS_AT_ONCE = 100;
 
 /**
- * Tells every connection stopped by `quota_exhausted` that the quota was raised: its workflow
- * (`connection/<managementId>`) takes the `quotaRaised` signal and goes on. A workflow that is missing or
- * cannot be reached is logged and skipped: the quota is changed already, and a stopped workflow also
- * rechecks the quota by itself from time to time. Returns the management IDs that were signalled.
+ * Tells whatever waits for quota that it was raised, with the `quotaRaised` signal: the workflow of every
+ * connection stopped by `quota_exhausted` (`connection/<managementId>`) and of every approved review that
+ * could not be saved (`review/<managementId>/<documentId>`); they go on by themselves. A workflow that is
+ * missing or cannot be reached is logged and skipped: the quota is changed already, and both kinds of
+ * workflow also recheck the quota by themselves from time to time. Returns the workflow IDs signalled.
  */
 export async function notifyQuotaRaised(deps: Pick<ApiDeps, 'orm' | 'temporal'>): Promise<string[]> {
-  const stopped: string[] = [];
+  const waiting: string[] = [];
   const em = deps.orm.em.fork();
   let cursor: string | null = null;
   do {
     const page = await listConnections(em, { limit: 500, cursor });
-    for (const connection of page.items) if (connection.status === 'quota_exhausted') stopped.push(connection.managementId);
+    for (const c of page.items) if (c.status === 'quota_exhausted') waiting.push(connectionWorkflowId(c.managementId));
     cursor = page.nextCursor;
   } while (cursor);
-  if (!stopped.length) return [];
+  for (const review of await reviewsAwaitingQuota(em)) waiting.push(reviewWorkflowId(review.managementId, review.documentId));
 
   const { connection, client } = deps.temporal;
-  const results = await Promise.allSettled(
-    stopped.map((managementId) =>
-      connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
-        client.workflow.getHandle(connectionWorkflowId(managementId)).signal(quotaRaisedSignal),
-      ),
-    ),
-  );
   const signalled: string[] = [];
-  results.forEach((result, i) => {
-    const managementId = stopped[i]!;
-    if (result.status === 'fulfilled') signalled.push(managementId);
-    else console.warn(`quota raised: could not signal the workflow of connection ${managementId}: ${(result.reason as Error).message}`);
-  });
+  for (let i = 0; i < waiting.length; i += SIGNALS_AT_ONCE) {
+    const batch = waiting.slice(i, i + SIGNALS_AT_ONCE);
+    const results = await Promise.allSettled(
+      batch.map((workflowId) =>
+        connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => client.workflow.getHandle(workflowId).signal(quotaRaisedSignal)),
+      ),
+    );
+    results.forEach((result, j) => {
+      const workflowId = batch[j]!;
+      if (result.status === 'fulfilled') signalled.push(workflowId);
+      else console.warn(`quota raised: could not signal workflow ${workflowId}: ${(result.reason as Error).message}`);
+    });
+  }
   return signalled;
 }
 
@@ -93,8 +98,8 @@ export function quotaRoutes(deps: ApiDeps) {
     .openapi(setQuotaRoute, async (c) => {
       const quota = await setQuotaLimit(orm.em.fork(), { limit: c.req.valid('json').limit });
       if (quota.remaining > 0) {
-        // The limit is changed already: failing to wake the stopped connections must not turn that into an error.
-        await notifyQuotaRaised(deps).catch((error: Error) => console.warn(`quota raised: could not notify connections: ${error.message}`));
+        // The limit is changed already: failing to wake what waits must not turn that into an error.
+        await notifyQuotaRaised(deps).catch((error: Error) => console.warn(`quota raised: could not notify the waiting workflows: ${error.message}`));
       }
       return c.json(toQuotaJson(quota), 200);
     });
