@@ -23,6 +23,14 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export interface ServiceOptions {
   simulator?: Partial<SimulatorOptions>;
   syncIntervalMs?: number;
+  /** REVIEW_REMINDER_AFTER of the worker (default 7 days). */
+  reviewReminderAfterMs?: number;
+  /**
+   * A worker that keeps no workflow cache, and so asks for no sticky task queue: the time-skipping server
+   * never moves a task off the sticky queue of a stopped worker, so a test that restarts the worker
+   * (`stopWorker()` / `startWorker()`) needs this.
+   */
+  restartableWorker?: boolean;
 }
 
 /**
@@ -53,13 +61,19 @@ export async function startService(options: ServiceOptions = {}) {
     retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 },
   });
   const mailer = createMailer({ smtpUrl: mail.url, from: 'cloudsign-sync <sync@test.invalid>' });
-  const activities = createActivities({ orm, cloudsign, storage, mailer, secretsKey: TEST_SECRETS_KEY });
+  const activities = createActivities({ orm, cloudsign, storage, mailer, secretsKey: TEST_SECRETS_KEY, reviewReminderAfterMs: options.reviewReminderAfterMs });
   const bundle = await workflowBundle(WORKFLOWS_PATH);
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   const startWorker = async () => {
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities,
+      ...(options.restartableWorker && { maxCachedWorkflows: 0 }),
+    });
     running = worker.run();
   };
   const stopWorker = async () => {
