@@ -1,0 +1,234 @@
+/**
+ * npm run bench:review -- [--documents 2000] [--concurrency 16]
+ *
+ * How fast do reviewers' decisions go through, with thousands of documents waiting? Against real parts —
+ * the Temporal dev server (CLI, free loopback ports, a temporary SQLite file, our search attributes),
+ * Postgres (database `cloudsign_sync_bench_review`, dropped and migrated at start, left for inspection),
+ * the CloudSign simulator in this process (rate limit off), a worker in this process with the real
+ * workflows and activities, and the API listening on a loopback port — it measures:
+ *
+ *  1. sending to review: a review-mode connection is created with POST /v1/connections and timed until its
+ *     full import is done: every document pending, its PDFs stored, one review workflow each;
+ *  2. deciding through the API: every review, approve and discard alternately, `--concurrency` requests in
+ *     flight, over HTTP as a reviewer (not an admin, so the reviewer check runs): decisions answered per
+ *     second (202) and their latency;
+ *  3. taking effect: until the ledger has no pending review left — decisions applied per second, end to end.
+ *
+ * Then it checks the result: one contract per file of each approved document, none for a discarded one,
+ * quota used once per contract, and the Web UI's view (`ReviewStatus` counts from Temporal's visibility).
+ */
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createApp } from '../api/app';
+import { startSimulator } from '../src/cloudsign-simulator';
+import { createCloudSignClient, RequestBudget } from '../src/cloudsign';
+import { ensureBootstrapAdmin } from '../src/ledger';
+import { createMailer } from '../src/mail';
+import { startMailCatcher } from '../src/mail/catcher';
+import { createFileStorage } from '../src/storage';
+import { startDevServer } from '../src/temporal/dev-server';
+import { createWorker } from '../worker';
+import { freePort, freshDatabase, onExit, percentile, runBench, tempDir } from './support';
+
+const { values } = parseArgs({
+  options: {
+    documents: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '16' },
+  },
+});
+const DOCUMENTS = Number(values.documents);
+const CONCURRENCY = Number(values.concurrency);
+for (const [name, n] of [['--documents', DOCUMENTS], ['--concurrency', CONCURRENCY]] as const) {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1`);
+}
+
+const CLIENT_ID = 'benchreview0123456789abcdefghijklmno';
+const ADMIN_TOKEN = 'bench-review-admin-token-0123456789';
+const SECRETS_KEY = 'c0'.repeat(32);
+const TASK_QUEUE = 'bench-review';
+const NAMESPACE = 'default';
+
+const f1 = (n: number) => n.toFixed(1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<boolean> {
+  console.log(
+    `bench:review — node ${process.version}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const orm = await freshDatabase('cloudsign_sync_bench_review');
+  const sim = await startSimulator({ documents: DOCUMENTS, clientId: CLIENT_ID, rateLimitPerMinute: 0, port: 0 });
+  onExit('the simulator', () => sim.close());
+  const server = await startDevServer({
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: NAMESPACE,
+    dbFile: join(tempDir('cloudsign-sync-bench-review-temporal-'), 'temporal.sqlite'),
+  });
+  onExit('the Temporal dev server', () => server.stop());
+  const connection = await Connection.connect({ address: server.address });
+  onExit('the Temporal client', () => connection.close());
+  const client = new Client({ connection, namespace: NAMESPACE });
+  const mail = await startMailCatcher();
+  onExit('the mail catcher', () => mail.close());
+  const storage = createFileStorage({ dir: tempDir('cloudsign-sync-bench-review-files-') });
+  const cloudsign = createCloudSignClient({ baseUrl: sim.url, budget: new RequestBudget(0) });
+
+  const activities = createActivities({
+    orm,
+    cloudsign,
+    storage,
+    mailer: createMailer({ smtpUrl: mail.url, from: 'cloudsign-sync <bench@localhost>' }),
+    secretsKey: SECRETS_KEY,
+  });
+  const { worker, connection: workerConnection } = await createWorker({ address: server.address, namespace: NAMESPACE, taskQueue: TASK_QUEUE, activities });
+  const running = worker.run();
+  onExit('the worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await workerConnection.close();
+  });
+
+  await ensureBootstrapAdmin(orm.em.fork(), { token: ADMIN_TOKEN });
+  const app = createApp({ orm, temporal: { connection, client, taskQueue: TASK_QUEUE }, cloudsign, secretsKey: SECRETS_KEY, syncIntervalMs: 24 * 3_600_000, storage });
+  const port = await freePort();
+  const http = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
+  onExit('the API server', () => new Promise<void>((resolve) => http.close(() => resolve())));
+  const api = async (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  const scalar = async (sql: string) => Number((await orm.em.getConnection().execute<{ n: string }[]>(sql))[0]!.n);
+
+  // 1. Sending to review.
+  const reviewer = (await api('POST', '/v1/users', { name: 'Reviewer', email: 'reviewer@bench.invalid', role: 'member' })).body;
+  const startedAt = performance.now();
+  const { body: created } = await api('POST', '/v1/connections', {
+    name: 'Benchmark',
+    clientId: CLIENT_ID,
+    visibility: { scope: 'company' },
+    owners: [],
+    saveMode: 'review',
+    reviewers: { groupIds: [], userIds: [reviewer.id] },
+  });
+  for (;;) {
+    const { body: c } = await api('GET', `/v1/connections/${created.id}`);
+    if (c.status === 'idle' && c.lastSyncAt) break;
+    if (c.status === 'error') throw new Error(`the import stopped: ${JSON.stringify(c.lastError)}`);
+    await sleep(250);
+  }
+  const sendSeconds = (performance.now() - startedAt) / 1000;
+  const pending = await scalar(`select count(*) as n from reviews where status = 'pending'`);
+  const files = await scalar(`select coalesce(sum(jsonb_array_length(files)), 0) as n from reviews`);
+  console.log(`simulator: ${DOCUMENTS} documents of the demo user; --concurrency ${CONCURRENCY}`);
+  console.log(`send to review ${f1(sendSeconds).padStart(7)} s  ${f1(pending / sendSeconds).padStart(7)} documents/s  (${pending} pending reviews, ${files} PDFs stored)`);
+
+  console.log(`               ${await whereTheTimeWent(client, `connection/${created.managementId}`)}`);
+
+  const countOf = (status: string) => client.workflow.count(`ManagementId = '${created.managementId}' AND ReviewStatus = '${status}'`).then((c) => c.count);
+  const visible = async (status: string, expected: number) => {
+    for (let tries = 0; tries < 100 && (await countOf(status)) !== expected; tries++) await sleep(200);
+    return countOf(status);
+  };
+  console.log(`web UI         ReviewStatus = 'pending': ${await visible('pending', pending)} workflows`);
+
+  // Every pending review, through the API's pages, as the reviewer sees them.
+  const listedAt = performance.now();
+  const reviews: { id: string; files: unknown[] }[] = [];
+  for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+    const { body: page } = await api('GET', `/v1/reviews?status=pending&limit=500${cursor ? `&cursor=${cursor}` : ''}`, undefined, reviewer.apiToken);
+    reviews.push(...page.items);
+    cursor = page.nextCursor;
+  }
+  console.log(`list           ${f1((performance.now() - listedAt) / 1000).padStart(7)} s  for ${reviews.length} reviews in pages of 500`);
+
+  // 2. Deciding through the API.
+  const latencies: number[] = [];
+  const refused: number[] = [];
+  let next = 0;
+  const decidedAt = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < reviews.length) {
+        const i = next++;
+        const t = performance.now();
+        const { status } = await api('POST', `/v1/reviews/${reviews[i]!.id}/${i % 2 ? 'discard' : 'approve'}`, i % 2 ? undefined : {}, reviewer.apiToken);
+        latencies.push(performance.now() - t);
+        if (status !== 202) refused.push(status);
+      }
+    }),
+  );
+  const decideSeconds = (performance.now() - decidedAt) / 1000;
+  latencies.sort((a, b) => a - b);
+  console.log(
+    `decide via API ${f1(decideSeconds).padStart(7)} s  ${f1(reviews.length / decideSeconds).padStart(7)} decisions/s  ` +
+      `p50 ${f1(percentile(latencies, 0.5))} ms  p95 ${f1(percentile(latencies, 0.95))} ms  p99 ${f1(percentile(latencies, 0.99))} ms` +
+      (refused.length ? `  (${refused.length} not 202: ${[...new Set(refused)].join(', ')})` : ''),
+  );
+
+  // 3. Taking effect.
+  while ((await scalar(`select count(*) as n from reviews where status = 'pending'`)) > 0) await sleep(100);
+  const appliedSeconds = (performance.now() - decidedAt) / 1000;
+  console.log(`applied        ${f1(appliedSeconds).padStart(7)} s  ${f1(reviews.length / appliedSeconds).padStart(7)} decisions/s end to end (API call to ledger)`);
+
+  // The result.
+  const approved = reviews.filter((_, i) => i % 2 === 0);
+  const approvedFiles = approved.reduce((n, r) => n + r.files.length, 0);
+  const contracts = await scalar('select count(*) as n from contracts');
+  const discarded = await scalar('select count(*) as n from discarded_documents');
+  const quota = (await api('GET', '/v1/quota')).body;
+  const [shownApproved, shownDiscarded, shownPending] = [
+    await visible('approved', approved.length),
+    await visible('discarded', reviews.length - approved.length),
+    await visible('pending', 0),
+  ];
+  const exact = contracts === approvedFiles && discarded === reviews.length - approved.length && quota.used === approvedFiles && !refused.length;
+  console.log(
+    `result         ${contracts} contracts for ${approvedFiles} files of ${approved.length} approved documents, ${discarded} discarded, quota used ${quota.used} — ${exact ? 'exact' : 'NOT EXACT'}`,
+  );
+  console.log(`web UI         ReviewStatus approved ${shownApproved}, discarded ${shownDiscarded}, pending ${shownPending}`);
+  return exact;
+}
+
+/**
+ * From the connection workflow's runs (continue-as-new makes several): how long its pages took inside the
+ * `importPage` activity (listing, downloads, ledger) and how many review workflows the runs started.
+ */
+async function whereTheTimeWent(client: Client, workflowId: string): Promise<string> {
+  const seconds = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) + (t.nanos ?? 0) / 1e9 : NaN);
+  let runs = 0;
+  let pages = 0;
+  let pageSeconds = 0;
+  let started = 0;
+  // Continue-as-new links the runs, first to current (the visibility list may trail behind).
+  const { raw } = await client.workflow.getHandle(workflowId).describe();
+  for (let runId = raw.workflowExecutionInfo?.firstRunId; runId; ) {
+    runs++;
+    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    const scheduled = new Map<string, { type: string; at: number }>();
+    for (const event of events) {
+      const a = event.activityTaskScheduledEventAttributes;
+      if (a) scheduled.set(String(event.eventId), { type: a.activityType?.name ?? '?', at: seconds(event.eventTime) });
+      const done = event.activityTaskCompletedEventAttributes;
+      const s = done && scheduled.get(String(done.scheduledEventId));
+      if (s?.type === 'importPage') {
+        pages++;
+        pageSeconds += seconds(event.eventTime) - s.at;
+      }
+      if (event.childWorkflowExecutionStartedEventAttributes) started++;
+    }
+  }
+  return `${pages} pages took ${f1(pageSeconds)} s in importPage; ${started} review workflows started by ${runs} runs of the connection's workflow`;
+}
+
+await runBench('bench:review', 20 * 60_000, main);

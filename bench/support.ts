@@ -1,0 +1,84 @@
+/**
+ * What a benchmark on real parts needs around its measurement: tidying up whatever happens, free loopback
+ * ports, temporary folders, and a database of its own. (bench/import.ts predates this module and carries
+ * its own copies.)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { migrate, openDatabase, type MikroORM } from '../src/db';
+
+const stops: Array<{ what: string; stop: () => Promise<unknown> }> = [];
+
+/** Registers how to stop something started; `tidy()` stops everything, newest first. */
+export const onExit = (what: string, stop: () => Promise<unknown>) => void stops.unshift({ what, stop });
+
+export async function tidy(): Promise<void> {
+  while (stops.length) {
+    const { what, stop } = stops.shift()!;
+    await stop().catch((error: Error) => console.error(`while stopping ${what}: ${error.message}`));
+  }
+}
+
+/** Runs `main` within `hardTimeoutMs`, tidying up on success, failure, timeout and Ctrl-C; exits 0 when it returns true. */
+export async function runBench(name: string, hardTimeoutMs: number, main: () => Promise<boolean>): Promise<never> {
+  const timeout = setTimeout(() => {
+    console.error(`${name}: no result within ${hardTimeoutMs / 60_000} minutes; stopping`);
+    void tidy().finally(() => process.exit(2));
+  }, hardTimeoutMs);
+  process.once('SIGINT', () => void tidy().finally(() => process.exit(130)));
+  let ok = false;
+  try {
+    ok = await main();
+  } catch (error) {
+    console.error(error);
+  } finally {
+    clearTimeout(timeout);
+    await tidy();
+  }
+  process.exit(ok ? 0 : 1);
+}
+
+/** A temporary folder, removed when the run ends. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onExit(dir, async () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A port nobody listens on now (the Temporal dev server needs to be told its ports). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * A database `name` on the configured (loopback) Postgres, dropped, created and migrated; left behind for
+ * inspection. Never the development database.
+ */
+export async function freshDatabase(name: string): Promise<MikroORM> {
+  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloudsign_sync');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`DATABASE_URL must point to a loopback address, not ${url.hostname}`);
+  url.pathname = `/${name}`;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await client.end();
+  }
+  const orm = await openDatabase(url.toString());
+  onExit('the ORM', () => orm.close());
+  await migrate(orm);
+  return orm;
+}
+
+/** Percentile of sorted numbers. */
+export const percentile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
