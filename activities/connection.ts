@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { CloudSignError, type CloudSignClient } from '../src/cloudsign';
 import type { MikroORM } from '../src/db';
 import { importDocuments, type ReviewToStart } from '../src/import/importer';
-import { countWindow, listWindowPage, type SyncWindow } from '../src/import/window';
+import { countWindow, listingScopeOf, listWindowPage, type SyncWindow } from '../src/import/window';
 import {
   LedgerError,
   QuotaExhaustedError,
@@ -66,6 +66,21 @@ function asFailure(error: unknown): unknown {
   return error;
 }
 
+/**
+ * Runs a long activity's work like failingAsFailure, heartbeating on a timer all
+ * along: a single slow download (CloudSign may take up to 180 s to answer) must not look like a dead
+ * worker, while a worker that really died is noticed within the heartbeat timeout.
+ */
+async function longRunning<T>(work: () => Promise<T>): Promise<T> {
+  const alive = setInterval(() => heartbeat(), 5_000);
+  try {
+    return await failingAsFailure(work);
+  } finally {
+    clearInterval(alive);
+  }
+}
+
+/** Runs an activity's work, its errors translated for the workflow (see asFailure). */
 async function failingAsFailure<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -80,11 +95,12 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
   return {
     /** Opens a sync run (once per run key, however often retried) and counts the files of its window. */
     async beginRun(input: { connectionId: string; kind: SyncKind; runKey: string; from: string | null }) {
-      return failingAsFailure(async () => {
+      return longRunning(async () => {
         const clientId = await clientIdOf(input.connectionId);
         // The window ends now by this worker's clock, recorded once in history; the next window starts
         // there less an overlap, which also absorbs clock differences with CloudSign.
-        const window: SyncWindow = { from: input.from, to: new Date().toISOString() };
+        const scope = listingScopeOf(await cloudsign.getMe(clientId));
+        const window: SyncWindow = { from: input.from, to: new Date().toISOString(), scope };
         const count = await countWindow(cloudsign, clientId, window, (documents) => heartbeat({ counted: documents }));
         const run = await startRun(orm.em.fork(), {
           connectionId: input.connectionId,
@@ -94,7 +110,7 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
           listed: count.files,
         });
         await recordConnectionProgress(orm.em.fork(), { connectionId: input.connectionId, filesDone: 0, filesTotal: count.files });
-        return { runId: run.id, window: run.window as SyncWindow, filesTotal: count.files };
+        return { runId: run.id, window: { ...run.window, scope }, filesTotal: count.files };
       });
     },
 
@@ -113,7 +129,7 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
       filesDoneBefore: number;
       filesTotal: number;
     }): Promise<PageResult> {
-      return failingAsFailure(async () => {
+      return longRunning(async () => {
         const clientId = await clientIdOf(input.connectionId);
         // Read per page, so that a change of save mode applies from the next page on.
         const { saveMode } = await getConnection(orm.em.fork(), input.connectionId);

@@ -111,7 +111,9 @@ const short = proxyActivities<ConnectionActivities & ReviewActivities>({
 
 const sync = proxyActivities<ConnectionActivities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  // The activities heartbeat every few seconds whatever they are doing (see activities/connection.ts),
+  // so a worker that died is noticed within this time and its page is retried elsewhere.
+  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '5 seconds',
     backoffCoefficient: 2,

@@ -17,6 +17,7 @@ import { connectionWorkflowId } from '../../workflows/connection';
 import { testApiDeps, TEST_SECRETS_KEY } from './app';
 import { openTestDatabase, resetDatabase } from './database';
 import { connectTestEnvironment, uniqueTaskQueue, workflowBundle } from './temporal';
+import { startTimeSkippingServer } from './time-skipping-server';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -31,6 +32,11 @@ export interface ServiceOptions {
    * (`stopWorker()` / `startWorker()`) needs this.
    */
   restartableWorker?: boolean;
+  /**
+   * A time-skipping server of the test's own instead of the run's shared one: for tests that kill
+   * workers, whose abandoned activity tasks would hold the shared server's clock for later tests.
+   */
+  ownTemporalServer?: boolean;
 }
 
 /**
@@ -52,7 +58,7 @@ export async function startService(options: ServiceOptions = {}) {
   const mail: MailCatcher = await startMailCatcher();
   const filesDir = mkdtempSync(join(tmpdir(), 'cloudsign-sync-files-'));
   const storage = createFileStorage({ dir: filesDir });
-  const env: TestWorkflowEnvironment = await connectTestEnvironment();
+  const env: TestWorkflowEnvironment = options.ownTemporalServer ? await startTimeSkippingServer() : await connectTestEnvironment();
   const taskQueue = uniqueTaskQueue('service');
   // Fast retries: the tests inject faults and must not wait minutes for CloudSign's backoff.
   const cloudsign = createCloudSignClient({
