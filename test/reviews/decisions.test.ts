@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { decideReview } from '../../src/ledger';
 import { connectionWorkflowId } from '../../workflows/connection';
 import { reviewWorkflowId } from '../../workflows/review';
 import { expectedContracts, type ExpectedContract } from '../connections/expectations';
@@ -190,6 +191,20 @@ it('survives a worker restart and the connection workflow continuing as new', as
   expect((await service.api('POST', `/v1/reviews/${afterSync.id}/approve`, {}, who.reviewer.token)).status).toBe(202);
   await reviewWhen(service, afterSync.id, (r) => r.status === 'approved', 'the approval after continue-as-new');
   expect(await contractsOf(service, afterSync.documentId)).toHaveLength(afterSync.files.length);
+});
+
+it('delivers again a decision whose signal was lost, at the connection\'s next cycle', async () => {
+  const review = take();
+  // The API recorded the decision, then could not reach Temporal (the request answered 503).
+  await decideReview(service.orm.em.fork(), { reviewId: review.id, action: 'approve', decidedBy: who.reviewer.id });
+  await service.orm.em.getConnection().execute(`update reviews set decided_at = decided_at - interval '1 hour' where id = ?`, [review.id]);
+  expect((await service.api('GET', `/v1/reviews/${review.id}`)).body.pendingReason.code).toBe('applying');
+
+  const { lastSyncAt } = (await service.api('GET', `/v1/connections/${connection.id}`)).body;
+  expect((await service.api('POST', `/v1/connections/${connection.id}/sync`)).status).toBe(202);
+  await connectionWhen(service, connection.id, (c) => c.status === 'idle' && c.lastSyncAt !== lastSyncAt, 'the manual sync');
+  await reviewWhen(service, review.id, (r) => r.status === 'approved', 'the approval delivered again');
+  expect(await contractsOf(service, review.documentId)).toHaveLength(review.files.length);
 });
 
 it('discards: nothing in the ledger, no quota, and the document never comes back through a week of daily syncs', async () => {
