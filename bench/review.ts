@@ -105,7 +105,7 @@ async function main(): Promise<boolean> {
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json()) as any };
   };
   const scalar = async (sql: string) => Number((await orm.em.getConnection().execute<{ n: string }[]>(sql))[0]!.n);
 

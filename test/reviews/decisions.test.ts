@@ -18,7 +18,6 @@ import {
   type People,
 } from './support';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- API bodies are checked field by field */
 
 const DAY = 24 * 3_600_000;
 

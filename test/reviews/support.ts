@@ -3,7 +3,6 @@ import { expect } from 'vitest';
 import { reviewWorkflowId } from '../../workflows/review';
 import { eventually, type Service } from '../support/service';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- API bodies are checked field by field in the tests */
 
 export interface Person {
   id: string;
