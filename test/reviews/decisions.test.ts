@@ -18,7 +18,6 @@ import {
   type People,
 } from './support';
 
-
 const DAY = 24 * 3_600_000;
 
 let service: Service;

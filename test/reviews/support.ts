@@ -3,7 +3,6 @@ import { expect } from 'vitest';
 import { reviewWorkflowId } from '../../workflows/review';
 import { eventually, type Service } from '../support/service';
 
-
 export interface Person {
   id: string;
   token: string;

@@ -6,7 +6,6 @@ import { expectedContracts } from '../connections/expectations';
 import { startService, type Service } from '../support/service';
 import { connectForReview, connectionWhen, contractsOf, endReviewWorkflows, listReviews, people, quotaUsed, reviewWhen, type People } from './support';
 
-
 const DAY = 24 * 3_600_000;
 /** workflows/connection.ts REVIEWS_PER_RUN: children started by one run of the connection's workflow. */
 const REVIEWS_PER_RUN = 400;
