@@ -64,6 +64,7 @@ it('imports every concluded file exactly once, with its fields and its PDF, then
   // A day later: three new documents were concluded; only their files are imported.
   const { documents: fresh } = await service.sim('POST', '/documents/conclude', { count: 3, filesPerDocument: 2 });
   await service.sim('DELETE', '/requests');
+  await service.untilSleeping(created.body.managementId);
   await service.env.sleep(DAY + 60_000);
   await connectionWhen(created.body.id, (c) => c.status === 'idle' && c.lastSyncAt !== connection.lastSyncAt, 'the daily sync');
   const after = await ledgerContracts(service);
@@ -75,6 +76,7 @@ it('imports every concluded file exactly once, with its fields and its PDF, then
   // Another day with nothing new costs a handful of requests: a token, the list of the window, nothing else.
   await service.sim('DELETE', '/requests');
   const before = (await service.api('GET', `/v1/connections/${created.body.id}`)).body.lastSyncAt;
+  await service.untilSleeping(created.body.managementId);
   await service.env.sleep(DAY + 60_000);
   await connectionWhen(created.body.id, (c) => c.status === 'idle' && c.lastSyncAt !== before, 'the quiet daily sync');
   const { requests } = await service.sim('GET', '/requests');

@@ -35,6 +35,7 @@ it(`syncs every day for ${DAYS} simulated days with a history that stays small, 
   let concluded = 0;
   for (let day = 1; day <= DAYS; day++) {
     if (day % 10 === 0) concluded += (await service.sim('POST', '/documents/conclude', { count: 1, filesPerDocument: 1 })).documents.length;
+    await service.untilSleeping(managementId);
     await service.env.sleep(DAY);
     previous = await eventually(async () => {
       const at = await lastSyncAt();

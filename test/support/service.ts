@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
@@ -134,7 +135,17 @@ export async function startService(options: ServiceOptions = {}) {
     rmSync(filesDir, { recursive: true, force: true });
   };
 
-  return { orm, simulator, mail, storage, filesDir, env, taskQueue, app, api, sim, startWorker, stopWorker, close };
+  /**
+   * Waits until the connection's workflow sleeps on its timer. Skipping time before the timer exists
+   * would skip past nothing, and the sync the test waits for would be a simulated day later.
+   */
+  const untilSleeping = (managementId: string) =>
+    eventually(async () => {
+      const { events } = await env.client.workflow.getHandle(connectionWorkflowId(managementId)).fetchHistory();
+      return events?.at(-1)?.eventType === proto.temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED;
+    }, 30_000, `connection/${managementId} to sleep until its next sync`);
+
+  return { orm, simulator, mail, storage, filesDir, env, taskQueue, app, api, sim, startWorker, stopWorker, untilSleeping, close };
 
 }
 
