@@ -34,8 +34,9 @@ export interface ServiceOptions {
    */
   restartableWorker?: boolean;
   /**
-   * A time-skipping server of the test's own instead of the run's shared one: for tests that kill
-   * workers, whose abandoned activity tasks would hold the shared server's clock for later tests.
+   * A time-skipping server of the test's own (the default) instead of the run's shared one. The test
+   * server's clock is global and leaks locks (killed workers' tasks, children finishing after their
+   * parent's run): a file that skips simulated days must not inherit another file's leftovers.
    */
   ownTemporalServer?: boolean;
 }
@@ -59,7 +60,7 @@ export async function startService(options: ServiceOptions = {}) {
   const mail: MailCatcher = await startMailCatcher();
   const filesDir = mkdtempSync(join(tmpdir(), 'cloudsign-sync-files-'));
   const storage = createFileStorage({ dir: filesDir });
-  const env: TestWorkflowEnvironment = options.ownTemporalServer ? await startTimeSkippingServer() : await connectTestEnvironment();
+  const env: TestWorkflowEnvironment = (options.ownTemporalServer ?? true) ? await startTimeSkippingServer() : await connectTestEnvironment();
   const taskQueue = uniqueTaskQueue('service');
   // Fast retries: the tests inject faults and must not wait minutes for CloudSign's backoff.
   const cloudsign = createCloudSignClient({
