@@ -3,12 +3,15 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sleepForADay } from '../fixtures/workflows';
-import { connectTestEnvironment, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { startTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  env = await connectTestEnvironment();
+  // A server of its own: the run's shared server serves tests that leave workflows behind, and its
+  // clock is global.
+  env = await startTimeSkippingServer();
 });
 afterAll(async () => {
   await env?.teardown();
