@@ -22,20 +22,18 @@
  * download per file, the lists) takes ≥ 19 minutes whatever the code does, which would hide the rest.
  * It stops by itself (hard timeout 20 minutes) and tidies up on success, failure and Ctrl-C.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import pg from 'pg';
 import { createActivities } from '../activities';
 import { createApp } from '../api/app';
 import { startSimulator, type RunningSimulator } from '../src/cloudsign-simulator';
 import { createCloudSignClient, RequestBudget, type CloudSignClient } from '../src/cloudsign';
-import { migrate, openDatabase, type MikroORM } from '../src/db';
+import type { MikroORM } from '../src/db';
 import { importDocuments } from '../src/import/importer';
 import { listWindowPage, type SyncWindow } from '../src/import/window';
 import { createConnection, ensureBootstrapAdmin, finishRun, startRun } from '../src/ledger';
@@ -45,6 +43,7 @@ import { createFileStorage, type FileStorage } from '../src/storage';
 import { startDevServer } from '../src/temporal/dev-server';
 import { createWorker } from '../worker';
 import { connectionWorkflowId } from '../workflows/connection';
+import { freePort, freshDatabase, onExit, registeredStops, runBench, tempDir, tidy } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -74,55 +73,8 @@ function positiveInteger(name: string, text: string): number {
 // ---------------------------------------------------------------------------------------------------------
 // Tidying: everything started registers how to stop it; stops run newest first, whatever happened.
 
-const stops: Array<{ what: string; stop: () => Promise<unknown> }> = [];
-const onExit = (what: string, stop: () => Promise<unknown>) => stops.unshift({ what, stop });
-
-/** Stops what was started after `keep` stops were registered (everything by default). */
-async function tidy(keep = 0): Promise<void> {
-  while (stops.length > keep) {
-    const { what, stop } = stops.shift()!;
-    await stop().catch((error: Error) => console.error(`while stopping ${what}: ${error.message}`));
-  }
-}
-
-/** Removes a temporary folder when the run ends. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  onExit(dir, async () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A port nobody listens on now (the dev server needs to be told its ports). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Parts
-
-/** The bench's own database on the configured (loopback) Postgres: dropped, created and migrated. */
-async function freshDatabase(): Promise<MikroORM> {
-  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloudsign_sync');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`DATABASE_URL must point to a loopback address, not ${url.hostname}`);
-  url.pathname = '/cloudsign_sync_bench';
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query('drop database if exists cloudsign_sync_bench with (force)');
-  } finally {
-    await client.end();
-  }
-  const orm = await openDatabase(url.toString());
-  onExit('the ORM', () => orm.close());
-  await migrate(orm);
-  return orm;
-}
 
 /** Empties every ledger table: the plain copy starts from the same nothing as the durable import. */
 async function emptyDatabase(orm: MikroORM): Promise<void> {
@@ -372,7 +324,7 @@ async function startDurableService(orm: MikroORM, sim: RunningSimulator, storage
 }
 
 async function durableImport(orm: MikroORM, sim: RunningSimulator, truth: Truth) {
-  const outerStops = stops.length; // what this phase starts, it stops before the plain copy
+  const outerStops = registeredStops(); // what this phase starts, it stops before the plain copy
   const storage = createFileStorage({ dir: tempDir('cloudsign-sync-bench-durable-') });
   const { server, client, api } = await startDurableService(orm, sim, storage);
 
@@ -505,7 +457,7 @@ async function main() {
   );
   console.log(`--files ${FILES} --concurrency ${CONCURRENCY} --seed ${SEED}; CloudSign request budget: unlimited (RequestBudget(0), simulator rate limit off)`);
 
-  const orm = await freshDatabase();
+  const orm = await freshDatabase('cloudsign_sync_bench');
   const { sim, truth } = await sizedSimulator(FILES);
   console.log(`simulator: ${truth.documents.length} concluded documents, ${truth.files} files (the truth)`);
 
@@ -535,19 +487,4 @@ async function main() {
 }
 
 // Bounded: whatever hangs, the run ends within the hard timeout and still tidies up.
-const timeout = setTimeout(() => {
-  console.error(`bench:import: no result within ${HARD_TIMEOUT_MS / 60_000} minutes; stopping`);
-  void tidy().finally(() => process.exit(2));
-}, HARD_TIMEOUT_MS);
-process.once('SIGINT', () => void tidy().finally(() => process.exit(130)));
-
-let exact = false;
-try {
-  exact = await main();
-} catch (error) {
-  console.error(error);
-} finally {
-  clearTimeout(timeout);
-  await tidy();
-}
-process.exit(exact ? 0 : 1);
+await runBench('bench:import', HARD_TIMEOUT_MS, main);

@@ -1,7 +1,6 @@
 /**
  * What a benchmark on real parts needs around its measurement: tidying up whatever happens, free loopback
- * ports, temporary folders, and a database of its own. (bench/import.ts predates this module and carries
- * its own copies.)
+ * ports, temporary folders, and a database of its own.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,8 +14,11 @@ const stops: Array<{ what: string; stop: () => Promise<unknown> }> = [];
 /** Registers how to stop something started; `tidy()` stops everything, newest first. */
 export const onExit = (what: string, stop: () => Promise<unknown>) => void stops.unshift({ what, stop });
 
-export async function tidy(): Promise<void> {
-  while (stops.length) {
+/** How many stops are registered now: `tidy(count)` later stops only what was started after this. */
+export const registeredStops = () => stops.length;
+
+export async function tidy(keep = 0): Promise<void> {
+  while (stops.length > keep) {
     const { what, stop } = stops.shift()!;
     await stop().catch((error: Error) => console.error(`while stopping ${what}: ${error.message}`));
   }
