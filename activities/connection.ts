@@ -2,8 +2,8 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { CloudSignError, type CloudSignClient } from '../src/cloudsign';
 import type { MikroORM } from '../src/db';
-import { importDocuments, type ReviewToStart } from '../src/import/importer';
-import { countWindow, listingScopeOf, listWindowPage, type SyncWindow } from '../src/import/window';
+import { importDocuments } from '../src/import/importer';
+import { countWindow, listingScopeOf, listWindowPage } from '../src/import/window';
 import {
   LedgerError,
   QuotaExhaustedError,
@@ -25,18 +25,9 @@ import {
 import type { Mailer } from '../src/mail';
 import { incidentMail } from '../src/mail';
 import type { FileStorage } from '../src/storage';
+import type { PageResult, SyncKind, SyncWindow } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 
-export type { SyncWindow } from '../src/import/window';
-export type { ReviewToStart } from '../src/import/importer';
-export type SyncKind = 'full' | 'incremental' | 'manual';
-
-export interface PageResult {
-  filesDone: number;
-  hasMore: boolean;
-  /** Review mode: the pending reviews of this page, whose workflows the connection's workflow starts. */
-  reviews?: ReviewToStart[];
-}
 
 export interface ConnectionActivityDeps {
   orm: MikroORM;

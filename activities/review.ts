@@ -13,7 +13,7 @@ import {
   type ReviewDecision,
 } from '../src/ledger';
 import { reviewReminderMail, type Mailer } from '../src/mail';
-import type { ReviewDecisionSignal } from '../workflows/review';
+import type { Decision } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 
 export interface ReviewActivityDeps {
@@ -43,7 +43,7 @@ async function refusalsAsFailures<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function toSignal(decision: { action: ReviewDecision; decidedBy: string | null } & DecisionOptions): ReviewDecisionSignal {
+function toSignal(decision: { action: ReviewDecision; decidedBy: string | null } & DecisionOptions): Decision {
   return {
     action: decision.action,
     decidedBy: decision.decidedBy ?? '',
@@ -55,7 +55,7 @@ function toSignal(decision: { action: ReviewDecision; decidedBy: string | null }
 export function createReviewActivities({ orm, mailer, reviewReminderAfterMs = WEEK_MS }: ReviewActivityDeps) {
   return {
     /** The decision the ledger holds for a review, if any: it may have been made before its workflow started. */
-    async recordedDecision(input: { reviewId: string }): Promise<ReviewDecisionSignal | null> {
+    async recordedDecision(input: { reviewId: string }): Promise<Decision | null> {
       return refusalsAsFailures(async () => {
         const { decision } = await getReview(orm.em.fork(), input.reviewId);
         return decision && toSignal(decision);
@@ -68,7 +68,7 @@ export function createReviewActivities({ orm, mailer, reviewReminderAfterMs = WE
      * CLI) is recorded first, under the same rule. A ledger refusal (spent quota, a disconnected connection)
      * fails without retries, with the refusal's code as its type, and leaves the review pending with it.
      */
-    async applyReviewDecision(input: { reviewId: string; decision: ReviewDecisionSignal }): Promise<{ status: Review['status'] }> {
+    async applyReviewDecision(input: { reviewId: string; decision: Decision }): Promise<{ status: Review['status'] }> {
       return refusalsAsFailures(async () => {
         const em = orm.em.fork();
         const review = await getReview(em, input.reviewId);
@@ -86,7 +86,7 @@ export function createReviewActivities({ orm, mailer, reviewReminderAfterMs = WE
      * to deliver again. Returns when the next reminder could be due (on Temporal's clock), so that the
      * workflow wakes for it.
      */
-    async reviewUpkeep(input: { connectionId: string }): Promise<{ nextReminderAt: string | null; undelivered: { documentId: string; decision: ReviewDecisionSignal }[] }> {
+    async reviewUpkeep(input: { connectionId: string }): Promise<{ nextReminderAt: string | null; undelivered: { documentId: string; decision: Decision }[] }> {
       return refusalsAsFailures(async () => {
         const em = orm.em.fork();
         const connection = await getConnection(em, input.connectionId);

@@ -13,16 +13,17 @@ import {
   type Connection,
 } from '../src/ledger';
 import { CONNECTION_STATUSES } from '../src/ledger/status';
-import { CONNECTION_STATUS, MANAGEMENT_ID } from '../src/temporal/search-attributes';
 import {
+  CONNECTION_STATUS,
+  MANAGEMENT_ID,
   connectionWorkflowId,
   disconnectSignal,
   pauseSignal,
   resumeSignal,
   settingsChangedSignal,
   syncNowSignal,
-  type connectionWorkflow,
-} from '../workflows/connection';
+  type ConnectionWorkflowInput,
+} from '../src/temporal/messages';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
 import { ApiError, ErrorSchema, errorResponses } from './errors';
@@ -223,7 +224,7 @@ export function connectionRoutes(deps: ApiDeps) {
       // The workflow starts inside the transaction: if Temporal refuses, no connection is left behind.
       const connection = await orm.em.fork().transactional(async (em) => {
         const created = await createConnection(em, { ...body, secretsKey: deps.secretsKey });
-        await temporal.client.workflow.start<typeof connectionWorkflow>('connectionWorkflow', {
+        await temporal.client.workflow.start<(input: ConnectionWorkflowInput) => Promise<void>>('connectionWorkflow', {
           taskQueue: temporal.taskQueue,
           workflowId: connectionWorkflowId(created.managementId),
           args: [{ connectionId: created.id, managementId: created.managementId, syncIntervalMs: deps.syncIntervalMs }],

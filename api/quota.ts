@@ -1,7 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { getQuota, listConnections, reviewsAwaitingQuota, setQuotaLimit, type Quota } from '../src/ledger';
-import { connectionWorkflowId, quotaRaisedSignal } from '../workflows/connection';
-import { reviewWorkflowId } from '../workflows/review';
+import { connectionWorkflowId, quotaRaisedSignal, reviewWorkflowId } from '../src/temporal/messages';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
 import { ErrorSchema, errorResponses } from './errors';

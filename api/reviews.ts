@@ -14,7 +14,7 @@ import {
   type ReviewDecision,
   type User,
 } from '../src/ledger';
-import { decisionSignal, reviewWorkflowId, type ReviewDecisionSignal } from '../workflows/review';
+import { decisionSignal, reviewWorkflowId, type Decision } from '../src/temporal/messages';
 import { pdfResponse } from './contracts';
 import type { ApiDeps, ApiEnv } from './context';
 import { ApiError, ErrorSchema, errorResponses } from './errors';
@@ -114,7 +114,7 @@ export function reviewRoutes(deps: ApiDeps) {
    */
   async function deliver(connection: Connection, review: Review): Promise<void> {
     const decision = review.decision!;
-    const signal: ReviewDecisionSignal = {
+    const signal: Decision = {
       action: decision.action,
       decidedBy: decision.decidedBy ?? '',
       ...(decision.visibility && { visibility: decision.visibility }),

@@ -35,14 +35,14 @@ import { startSimulator, type RunningSimulator } from '../src/cloudsign-simulato
 import { createCloudSignClient, RequestBudget, type CloudSignClient } from '../src/cloudsign';
 import type { MikroORM } from '../src/db';
 import { importDocuments } from '../src/import/importer';
-import { listWindowPage, type SyncWindow } from '../src/import/window';
+import { listWindowPage } from '../src/import/window';
 import { createConnection, ensureBootstrapAdmin, finishRun, startRun } from '../src/ledger';
 import { createMailer } from '../src/mail';
 import { startMailCatcher } from '../src/mail/catcher';
 import { createFileStorage, type FileStorage } from '../src/storage';
 import { startDevServer } from '../src/temporal/dev-server';
 import { createWorker } from '../worker';
-import { connectionWorkflowId } from '../workflows/connection';
+import { connectionWorkflowId, type SyncWindow } from '../src/temporal/messages';
 import { freePort, freshDatabase, onExit, registeredStops, runBench, tempDir, tidy } from './support';
 
 const { values } = parseArgs({

@@ -17,11 +17,26 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { ConnectionActivities, PageResult, ReviewToStart, SyncKind, SyncWindow } from '../activities/connection';
+import type { ConnectionActivities } from '../activities/connection';
 import type { ReviewActivities } from '../activities/review';
 import type { ConnectionStatus } from '../src/ledger/status';
-import { quotaRaisedSignal } from './quota';
-import { decisionSignal, reviewWorkflowId, type reviewWorkflow } from './review';
+import {
+  decisionSignal,
+  disconnectSignal,
+  pauseSignal,
+  progressQuery,
+  quotaRaisedSignal,
+  resumeSignal,
+  reviewWorkflowId,
+  settingsChangedSignal,
+  syncNowSignal,
+  type ConnectionState,
+  type ConnectionWorkflowInput,
+  type PageResult,
+  type ReviewToStart,
+  type SyncKind,
+} from '../src/temporal/messages';
+import type { reviewWorkflow } from './review';
 
 /**
  * One long-lived workflow per connection (ID `connection/<managementId>`): the full import, then every
@@ -30,60 +45,8 @@ import { decisionSignal, reviewWorkflowId, type reviewWorkflow } from './review'
  * document gets a review workflow of its own (workflows/review.ts), started here as an abandoned child.
  */
 
-export const syncNowSignal = defineSignal('syncNow');
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
-export const disconnectSignal = defineSignal('disconnect');
-/** Settings (client ID, visibility, save mode…) changed: a connection waiting on an error tries again. */
-export const settingsChangedSignal = defineSignal('settingsChanged');
-/** The quota was raised: a connection stopped by `quota_exhausted` goes on. */
-export { quotaRaisedSignal };
-
-export interface ConnectionProgress {
-  status: ConnectionStatus;
-  run: { kind: SyncKind; page: number; filesDone: number; filesTotal: number } | null;
-  lastSyncWindowEnd: string | null;
-  paused: boolean;
-}
-export const progressQuery = defineQuery<ConnectionProgress>('progress');
-
-/** A sync in progress, carried over continue-as-new so a long import goes on at the page it reached. */
-interface RunningSync {
-  runId: string;
-  kind: SyncKind;
-  window: SyncWindow;
-  page: number;
-  filesDone: number;
-  filesTotal: number;
-}
-
-export interface ConnectionState {
-  cycle: number;
-  /** `to` of the last finished sync: the next window starts there, less the overlap. */
-  lastSyncWindowEnd: string | null;
-  running: RunningSync | null;
-  paused: boolean;
-  syncRequested: boolean;
-  /** An incident e-mail went out; the next success closes it, so that a later failure mails again. */
-  incidentOpen: boolean;
-  /** Review mode: pending reviews whose workflows wait for the next run to start them (see REVIEWS_PER_RUN). */
-  reviewsToStart?: ReviewToStart[];
-}
-
-export interface ConnectionWorkflowInput {
-  connectionId: string;
-  managementId: string;
-  syncIntervalMs: number;
-  /** How far each incremental window reaches back, so that a document that becomes visible late is found. */
-  overlapMs?: number;
-  state?: ConnectionState;
-}
-
-export function connectionWorkflowId(managementId: string): string {
-  return `connection/${managementId}`;
-}
-
-const DEFAULT_OVERLAP_MS = 2 * 24 * 3_600_000;
+/** How far each incremental window reaches back, so that a document that becomes visible late is found. */
+const OVERLAP_MS = 2 * 24 * 3_600_000;
 /** Pages per workflow run before continue-as-new; each page is a handful of history events. */
 const PAGES_PER_RUN = 200;
 const RETRY_AFTER_STALL_MS = 30 * 60_000;
@@ -126,7 +89,6 @@ const sync = proxyActivities<ConnectionActivities>({
 
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const { connectionId, syncIntervalMs } = input;
-  const overlapMs = input.overlapMs ?? DEFAULT_OVERLAP_MS;
   const state: ConnectionState = input.state ?? {
     cycle: 0,
     lastSyncWindowEnd: null,
@@ -232,7 +194,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     const busy: ConnectionStatus = kind === 'full' ? 'importing' : 'syncing';
     if (!state.running) {
       const from = state.lastSyncWindowEnd
-        ? new Date(new Date(state.lastSyncWindowEnd).getTime() - overlapMs).toISOString()
+        ? new Date(new Date(state.lastSyncWindowEnd).getTime() - OVERLAP_MS).toISOString()
         : null;
       const run = await persist(
         () => sync.beginRun({ connectionId, kind, runKey: `${workflowInfo().workflowId}/${state.cycle}`, from }),

@@ -10,8 +10,7 @@ import {
 import type { ConnectionActivities } from '../activities/connection';
 import type { ReviewActivities } from '../activities/review';
 import type { ReviewStatus } from '../src/ledger/reviews';
-import type { Visibility } from '../src/ledger/visibility';
-import { quotaRaisedSignal } from './quota';
+import { decisionSignal, quotaRaisedSignal, type Decision, type ReviewWorkflowInput } from '../src/temporal/messages';
 
 /**
  * One workflow per CloudSign document of a review-mode connection (ID `review/<managementId>/<documentId>`),
@@ -20,28 +19,6 @@ import { quotaRaisedSignal } from './quota';
  * a reviewer's decision, makes it take effect once, and ends. Search attributes `ManagementId` and
  * `ReviewStatus` (`pending` → `approved` | `discarded`) make what waits easy to list in the Web UI.
  */
-
-/** A reviewer's decision, as the API records it in the ledger and then delivers it. */
-export interface ReviewDecisionSignal {
-  action: 'approve' | 'discard';
-  /** The user who decided. */
-  decidedBy: string;
-  /** Approve only: the contracts' visibility and owners; the connection's where absent. */
-  visibility?: Visibility;
-  owners?: string[];
-}
-export const decisionSignal = defineSignal<[ReviewDecisionSignal]>('decision');
-
-export interface ReviewWorkflowInput {
-  reviewId: string;
-  connectionId: string;
-  managementId: string;
-  documentId: string;
-}
-
-export function reviewWorkflowId(managementId: string, documentId: string): string {
-  return `review/${managementId}/${documentId}`;
-}
 
 /** A decision the ledger refuses for now (spent quota) is tried again this long after, doubling up to a day. */
 const FIRST_RECHECK_MS = 3_600_000;
@@ -56,7 +33,7 @@ const ledger = proxyActivities<ReviewActivities & Pick<ConnectionActivities, 'ha
 });
 
 export async function reviewWorkflow(input: ReviewWorkflowInput): Promise<ReviewStatus> {
-  let decision: ReviewDecisionSignal | undefined;
+  let decision: Decision | undefined;
   let wakeUp = false;
   // The first decision delivered stands: the ledger let only one be recorded, and a repeat is a redelivery.
   setHandler(decisionSignal, (d) => {

@@ -4,6 +4,7 @@ import type { MikroORM } from '../db';
 import { createReview, importFile, recordFileError, reviewOf, settleKnownFiles, type ReviewFile, type SaveMode } from '../ledger';
 import type { FileStorage, StoredFile } from '../storage';
 import { contractFieldsOf, type CloudSignContractFields } from './mapping';
+import type { ReviewToStart } from '../temporal/messages';
 import { forEachConcurrently } from './pool';
 
 export interface ImportServices {
@@ -27,11 +28,6 @@ export interface ImportDocumentsInput {
   now?: Date;
 }
 
-/** A pending review whose workflow the caller starts. */
-export interface ReviewToStart {
-  reviewId: string;
-  documentId: string;
-}
 
 export interface ImportCounts {
   documents: number;

@@ -1,13 +1,6 @@
 import type { CloudSignClient, CloudSignDocument, CloudSignUser, ListingScope } from '../cloudsign';
+import type { SyncWindow } from '../temporal/messages';
 
-/** A sync's slice of CloudSign: concluded documents whose `last_processed_at` falls in [from, to]. */
-export interface SyncWindow {
-  /** null for the full import: everything ever concluded. */
-  from: string | null;
-  to: string;
-  /** Whose documents; `user` when absent (windows recorded before team listings existed). */
-  scope?: ListingScope;
-}
 
 /**
  * What a connection imports is what its CloudSign user can see: a user with 書類管理権限 (document

@@ -4,7 +4,7 @@ import { createApp, type App } from '../../api/app';
 import type { ApiDeps } from '../../api/context';
 import type { MikroORM } from '../../src/db';
 import { createConnection, createUser, ensureBootstrapAdmin, importFile, setConnectionStatus, type Connection } from '../../src/ledger';
-import { connectionWorkflowId } from '../../workflows/connection';
+import { connectionWorkflowId } from '../../src/temporal/messages';
 import { TEST_SECRETS_KEY, testApiDeps } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
 

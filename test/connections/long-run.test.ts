@@ -3,7 +3,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker';
-import { connectionWorkflowId } from '../../workflows/connection';
+import { connectionWorkflowId } from '../../src/temporal/messages';
 import { eventually, startService, type Service } from '../support/service';
 import { workflowBundle } from '../support/temporal';
 import { ledgerContracts } from './expectations';

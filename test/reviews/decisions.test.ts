@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decideReview } from '../../src/ledger';
-import { connectionWorkflowId } from '../../workflows/connection';
-import { reviewWorkflowId } from '../../workflows/review';
+import { connectionWorkflowId, reviewWorkflowId } from '../../src/temporal/messages';
 import { expectedContracts, type ExpectedContract } from '../connections/expectations';
 import { eventually, startService, type Service } from '../support/service';
 import {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
-import { reviewWorkflowId } from '../../workflows/review';
+import { reviewWorkflowId } from '../../src/temporal/messages';
 import { eventually, type Service } from '../support/service';
 
 export interface Person {

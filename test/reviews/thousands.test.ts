@@ -1,7 +1,6 @@
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectionWorkflowId } from '../../workflows/connection';
-import { reviewWorkflowId } from '../../workflows/review';
+import { connectionWorkflowId, reviewWorkflowId } from '../../src/temporal/messages';
 import { expectedContracts } from '../connections/expectations';
 import { startService, type Service } from '../support/service';
 import { connectForReview, connectionWhen, contractsOf, endReviewWorkflows, listReviews, people, quotaUsed, reviewWhen, type People } from './support';

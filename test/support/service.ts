@@ -14,7 +14,7 @@ import { createMailer } from '../../src/mail';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
 import { createFileStorage } from '../../src/storage';
 import { WORKFLOWS_PATH } from '../../worker';
-import { connectionWorkflowId } from '../../workflows/connection';
+import { connectionWorkflowId } from '../../src/temporal/messages';
 import { testApiDeps, TEST_SECRETS_KEY } from './app';
 import { openTestDatabase, resetDatabase } from './database';
 import { connectTestEnvironment, uniqueTaskQueue, workflowBundle } from './temporal';

@@ -1,7 +1,7 @@
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporalBinaryPath } from '../../src/temporal/binaries';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/messages';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 

@@ -1,0 +1,140 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ListingScope } from '../cloudsign/client';
+import type { ConnectionStatus } from '../ledger/status';
+import type { Visibility } from '../ledger/visibility';
+
+/**
+ * Everything that crosses the Temporal boundary, in one place: workflow IDs, signals, the query, search
+ * attributes and the payloads. Workflows, activities, the API and the tests import it alike, so a name is
+ * defined once. It imports values only from the Temporal SDK (workflow code bundles it) and types from
+ * the rest; only IDs, cursors and counts travel here — never a PDF, never a client ID.
+ */
+
+// ── Workflow IDs: derived from business keys, so that a second start of the same thing is refused ──
+
+/** The one long-lived workflow of a connection. */
+export function connectionWorkflowId(managementId: string): string {
+  return `connection/${managementId}`;
+}
+
+/** The one workflow of a document waiting in a review-mode connection. */
+export function reviewWorkflowId(managementId: string, documentId: string): string {
+  return `review/${managementId}/${documentId}`;
+}
+
+// ── Search attributes: what an operator filters on in the Web UI or with `temporal workflow list` ──
+
+export const MANAGEMENT_ID = defineSearchAttributeKey('ManagementId', SearchAttributeType.KEYWORD);
+export const CONNECTION_STATUS = defineSearchAttributeKey('ConnectionStatus', SearchAttributeType.KEYWORD);
+/** `pending` | `approved` | `discarded`, on each review workflow: `ReviewStatus = 'pending'` lists what waits. */
+export const REVIEW_STATUS = defineSearchAttributeKey('ReviewStatus', SearchAttributeType.KEYWORD);
+
+/** What a server must register (`temporal operator search-attribute create`, or at dev-server start). */
+export const SEARCH_ATTRIBUTES = [
+  { name: MANAGEMENT_ID.name, cliType: 'Keyword' },
+  { name: CONNECTION_STATUS.name, cliType: 'Keyword' },
+  { name: REVIEW_STATUS.name, cliType: 'Keyword' },
+] as const;
+
+// ── The connection workflow ──
+
+export type SyncKind = 'full' | 'incremental' | 'manual';
+
+/** A sync's slice of CloudSign: concluded documents whose `last_processed_at` falls in [from, to]. */
+export interface SyncWindow {
+  /** null for the full import: everything ever concluded. */
+  from: string | null;
+  to: string;
+  /** Whose documents; `user` when absent (windows recorded before team listings existed). */
+  scope?: ListingScope;
+}
+
+/** A pending review whose workflow the connection's workflow starts. */
+export interface ReviewToStart {
+  reviewId: string;
+  documentId: string;
+}
+
+/** What one page of a sync did. */
+export interface PageResult {
+  filesDone: number;
+  hasMore: boolean;
+  /** Review mode: the pending reviews of this page, whose workflows the connection's workflow starts. */
+  reviews?: ReviewToStart[];
+}
+
+/** A sync in progress, carried over continue-as-new so a long import goes on at the page it reached. */
+export interface RunningSync {
+  /** The ledger's run (GET /v1/connections/:id/runs). */
+  runId: string;
+  kind: SyncKind;
+  window: SyncWindow;
+  page: number;
+  filesDone: number;
+  filesTotal: number;
+}
+
+/** What one workflow run of a connection hands to the next through continue-as-new. */
+export interface ConnectionState {
+  /** Finished syncs; names the ledger run of the next one (`<workflowId>/<cycle>`). */
+  cycle: number;
+  /** `to` of the last finished sync: the next window starts there, less the overlap. */
+  lastSyncWindowEnd: string | null;
+  running: RunningSync | null;
+  paused: boolean;
+  syncRequested: boolean;
+  /** An incident e-mail went out; the next success closes it, so that a later failure mails again. */
+  incidentOpen: boolean;
+  /** Review mode: pending reviews whose workflows wait for the next workflow run to start them. */
+  reviewsToStart?: ReviewToStart[];
+}
+
+export interface ConnectionWorkflowInput {
+  connectionId: string;
+  managementId: string;
+  syncIntervalMs: number;
+  state?: ConnectionState;
+}
+
+export const syncNowSignal = defineSignal('syncNow');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const disconnectSignal = defineSignal('disconnect');
+/** Settings (client ID, visibility, save mode…) changed: a connection waiting on an error tries again. */
+export const settingsChangedSignal = defineSignal('settingsChanged');
+/**
+ * The quota was raised (`PUT /v1/quota`): whatever waits for quota goes on — a connection stopped by
+ * `quota_exhausted`, and an approved review that could not be saved. Both workflows handle it.
+ */
+export const quotaRaisedSignal = defineSignal('quotaRaised');
+
+export interface ConnectionProgress {
+  status: ConnectionStatus;
+  run: { kind: SyncKind; page: number; filesDone: number; filesTotal: number } | null;
+  lastSyncWindowEnd: string | null;
+  paused: boolean;
+}
+export const progressQuery = defineQuery<ConnectionProgress>('progress');
+
+// ── The review workflow ──
+
+export type DecisionAction = 'approve' | 'discard';
+
+/** A reviewer's decision, as the API records it in the ledger and then delivers it. */
+export interface Decision {
+  action: DecisionAction;
+  /** The user who decided. */
+  decidedBy: string;
+  /** Approve only: the contracts' visibility and owners; the connection's where absent. */
+  visibility?: Visibility;
+  owners?: string[];
+}
+export const decisionSignal = defineSignal<[Decision]>('decision');
+
+export interface ReviewWorkflowInput {
+  reviewId: string;
+  connectionId: string;
+  managementId: string;
+  documentId: string;
+}
