@@ -40,6 +40,10 @@ export function createFileStorage({ dir }: { dir: string }): FileStorage {
 
   return {
     async put(source) {
+      // The source may fail before the pipeline below listens to it (a download refused at once, while the
+      // folder is being made): an 'error' event nobody hears ends the process. Hear it now; the pipeline still
+      // sees the error (it checks `source.errored`) and put rejects with it.
+      source.on('error', () => undefined);
       const tmpDir = join(root, 'tmp');
       await mkdir(tmpDir, { recursive: true });
       const tmp = join(tmpDir, `${randomUUID()}.part`);

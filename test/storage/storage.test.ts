@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileStorage, type FileStorage } from '../../src/storage';
@@ -46,6 +46,25 @@ describe('file storage', () => {
     );
     await expect(storage.put(failing)).rejects.toThrow('connection reset');
     expect((await readdir(dir)).filter((name) => name !== 'tmp')).toEqual([]);
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('fails the put, and nothing else, when the source fails before a byte arrives', async () => {
+    // As the importer feeds a download: the stream fails at once (CloudSign refused the token refresh, or
+    // answered 404) while put is still preparing its folder. An unheard 'error' event would end the process.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (error: unknown) => unhandled.push(error);
+    process.on('uncaughtException', onUnhandled);
+    try {
+      const source = new PassThrough();
+      const stored = storage.put(source);
+      source.destroy(new Error('CloudSign refused access'));
+      await expect(stored).rejects.toThrow('CloudSign refused access');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('uncaughtException', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
   });
 
