@@ -13,6 +13,8 @@ export interface DevServerOptions {
   /** SQLite file that keeps workflow history across restarts. */
   dbFile: string;
   readyTimeoutMs?: number;
+  /** Register the search attributes at start (default); off only to test a server that lacks them. */
+  searchAttributes?: boolean;
 }
 
 export interface DevServer {
@@ -33,7 +35,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--namespace', options.namespace,
     '--db-filename', options.dbFile,
     '--log-level', 'error',
-    ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.cliType}`]),
+    ...(options.searchAttributes === false ? [] : SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.cliType}`])),
   ];
   // A process group of its own: Ctrl-C in the terminal reaches only `npm run dev`, which stops the worker
   // while the server still answers, and stops the server last.
