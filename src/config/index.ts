@@ -52,6 +52,11 @@ const wholeNumber = (what: string, min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, `must be ${what}`).max(max, `must be ${what}`));
 
+/** A secret with this few different characters was typed by a person or copied from an example, not generated. */
+const MIN_DISTINCT_CHARACTERS = 10;
+const PLACEHOLDER = /change[-_ ]?me|example|placeholder/i;
+const generated = (text: string) => new Set(text).size >= MIN_DISTINCT_CHARACTERS && !PLACEHOLDER.test(text);
+
 /** Variables whose value must not appear in an error message or a log line. */
 const SECRET_VARIABLES = new Set(['DATABASE_URL', 'BOOTSTRAP_ADMIN_TOKEN', 'SMTP_URL', 'SECRETS_KEY']);
 
@@ -68,7 +73,11 @@ export const configSchema = z.object({
   CLOUDSIGN_BASE_URL: optionalText.pipe(url(['https:', 'http:'], 'https://api.cloudsign.jp').optional()),
   CLOUDSIGN_REQUESTS_PER_MINUTE: wholeNumber('a whole number of requests, 0 for no limit', 0, 1_000_000).default(800),
   BOOTSTRAP_ADMIN_TOKEN: optionalText.pipe(
-    z.string().min(24, 'must be at least 24 characters long (use a random token)').optional(),
+    z
+      .string()
+      .min(24, 'must be at least 24 characters long (use a random token)')
+      .refine(generated, 'looks like a placeholder, not a random token: generate one (`openssl rand -base64 32`)')
+      .optional(),
   ),
   SYNC_INTERVAL: duration.default(parseDuration('24h')),
   /** How long a document waits for a review before its reviewers are reminded (then at most weekly). */
@@ -79,6 +88,7 @@ export const configSchema = z.object({
     z
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters (a 256-bit key; `openssl rand -hex 32`)')
+      .refine(generated, 'is not a random key (too few different digits): generate one with `openssl rand -hex 32`')
       .optional(),
   ),
   FILE_STORAGE_DIR: z.string().trim().min(1).default('./data/files'),

@@ -36,3 +36,16 @@ it('reads durations in the units operators write', () => {
   expect(parseDuration('15m')).toBe(900_000);
   expect(parseDuration('7d')).toBe(7 * 86_400_000);
 });
+
+it('refuses secrets that were typed or copied from an example, not generated', () => {
+  expect(() => loadConfig({ SECRETS_KEY: '0'.repeat(64) })).toThrowError(
+    'Configuration error: SECRETS_KEY is not a random key (too few different digits): generate one with `openssl rand -hex 32`.',
+  );
+  expect(() => loadConfig({ BOOTSTRAP_ADMIN_TOKEN: 'change-me-to-a-long-random-token' })).toThrowError(
+    /^Configuration error: BOOTSTRAP_ADMIN_TOKEN looks like a placeholder/,
+  );
+  expect(() => loadConfig({ BOOTSTRAP_ADMIN_TOKEN: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaa' })).toThrowError(/placeholder/);
+  expect(() => loadConfig({ BOOTSTRAP_ADMIN_TOKEN: 'change-me-to-a-long-random-token' })).not.toThrowError(/change-me-to/);
+  const generated = { SECRETS_KEY: '3f9a6c21d04be87f5a1c9e2d7b60f4a83c5e1d92b7a04f6e8c3d25b19a7e0f4c', BOOTSTRAP_ADMIN_TOKEN: 'q3Zr8vK1xN0bT6wYp2LmHc9sJdF4' };
+  expect(loadConfig(generated)).toMatchObject(generated);
+});

@@ -9,7 +9,7 @@ import { createFileStorage } from '../../src/storage';
 import { lazyTemporalClient } from '../../src/temporal/client';
 
 /** A fixed key for tests: what it encrypts lives only in the run's own database. */
-export const TEST_SECRETS_KEY = 'a0'.repeat(32);
+export const TEST_SECRETS_KEY = '5c1e9a7f03b2d84e6a9f1c3d5e7b0a2c4e6f8a1b3c5d7e9f0a2b4c6d8e1f3a5b';
 
 /**
  * The API's dependencies for a test: the run's Temporal test server, a CloudSign client for `cloudsignUrl`
