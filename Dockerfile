@@ -1,5 +1,6 @@
 # The service image: API, worker and CloudSign simulator share it (docker-compose.yml picks the command).
-FROM node:20-bookworm-slim
+# The Node LTS the tests run on (scripts/node-lts.sh).
+FROM node:24.22.3-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

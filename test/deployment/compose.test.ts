@@ -78,3 +78,15 @@ describe('docker-compose.yml', () => {
     for (const name of ['postgres', 'temporal', 'api']) expect(services[name]!.healthcheck, name).toBeDefined();
   });
 });
+
+describe('Dockerfile', () => {
+  it('runs the service on the maintained Node LTS that the tests run on', () => {
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    const pinned = /^NODE_LTS_VERSION=(\d+)\.\d+\.\d+$/m.exec(readFileSync(new URL('../../scripts/node-lts.sh', import.meta.url), 'utf8'));
+    const image = /^FROM node:(\d+\.\d+\.\d+)-/m.exec(dockerfile);
+    expect(image?.[1]).toBe(pinned?.[0].split('=')[1]);
+    // Even majors become LTS; 20 left maintenance on 2026-04-30.
+    expect(Number(pinned?.[1]) % 2).toBe(0);
+    expect(Number(pinned?.[1])).toBeGreaterThanOrEqual(22);
+  });
+});
