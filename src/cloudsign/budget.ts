@@ -1,33 +1,58 @@
 import { systemClock, type Clock } from './clock';
 
-const WINDOW_MS = 60_000;
+/** CloudSign's window: more than the limit within it blocks the token for a minute. */
+export const BUDGET_WINDOW_MS = 60_000;
+/**
+ * CloudSign counts a request when it arrives, a moment after it was sent: a slot is kept this much longer
+ * than the window, so that a request sent just as a slot frees cannot arrive inside the same window as the
+ * one that held it.
+ */
+export const DEFAULT_LATENCY_MARGIN_MS = 2_000;
+
+/** What the client asks before each request: may one more be sent for this client ID now? */
+export interface Budget {
+  /** Resolves when a request for `key` may be sent, and counts it as sent. */
+  acquire(key: string): Promise<void>;
+}
+
+export interface BudgetOptions {
+  clock?: Clock;
+  /** The window (default: CloudSign's minute); tests shorten it. */
+  windowMs?: number;
+  latencyMarginMs?: number;
+}
 
 /**
  * How many requests one client ID may send a minute, shared by every call for that client ID in the
- * process — several syncs of one connection (or two connections of one client ID) then cannot exceed
+ * process (SharedRequestBudget shares it between processes) — several syncs of one connection (or two connections of one client ID) then cannot exceed
  * CloudSign's limit together (800 requests a minute per access token, after which it blocks for a minute).
  *
  * A sliding log rather than a token bucket: a bucket of 800 refilled continuously lets up to 1,600 requests
  * through in some 60-second span, the log never more than the limit in any span. Requests wait for room
  * rather than fail, in the order they asked.
  */
-export class RequestBudget {
+export class RequestBudget implements Budget {
   /** Send times within the last window, oldest first, per key. */
   private readonly sent = new Map<string, number[]>();
   /** The last waiter in line per key: each acquisition waits for the previous one (first come, first served). */
   private readonly queues = new Map<string, Promise<void>>();
 
+  private readonly clock: Clock;
+  /** How long each request keeps its place in the log: the window and the latency margin. */
+  private readonly holdMs: number;
+
   /** @param requestsPerMinute 0 means no limit */
   constructor(
     readonly requestsPerMinute: number,
-    private readonly clock: Clock = systemClock,
+    options: BudgetOptions = {},
   ) {
     if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 0) {
       throw new RangeError('requestsPerMinute must be a whole number, 0 for no limit');
     }
+    this.clock = options.clock ?? systemClock;
+    this.holdMs = (options.windowMs ?? BUDGET_WINDOW_MS) + (options.latencyMarginMs ?? DEFAULT_LATENCY_MARGIN_MS);
   }
 
-  /** Resolves when a request for `key` may be sent, and counts it as sent. */
   acquire(key: string): Promise<void> {
     if (this.requestsPerMinute === 0) return Promise.resolve();
     const turn = (this.queues.get(key) ?? Promise.resolve()).then(() => this.take(key));
@@ -44,12 +69,12 @@ export class RequestBudget {
     this.sent.set(key, times);
     for (;;) {
       const now = this.clock.now();
-      while (times.length > 0 && times[0]! <= now - WINDOW_MS) times.shift();
+      while (times.length > 0 && times[0]! <= now - this.holdMs) times.shift();
       if (times.length < this.requestsPerMinute) {
         times.push(now);
         return;
       }
-      await this.clock.sleep(times[0]! + WINDOW_MS - now);
+      await this.clock.sleep(times[0]! + this.holdMs - now);
     }
   }
 }

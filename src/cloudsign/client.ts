@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { z } from 'zod';
-import { RequestBudget } from './budget';
+import { RequestBudget, type Budget } from './budget';
 import { systemClock, type Clock } from './clock';
 import { streamPdf, type DownloadedFile } from './download';
 import {
@@ -44,10 +44,10 @@ export interface CloudSignClientOptions {
   baseUrl: string;
   fetch?: typeof fetch;
   /**
-   * Requests a minute per client ID. Default: 800, CloudSign's limit, for this client alone — share one
-   * budget between clients that run in one process.
+   * Requests a minute per client ID. Default: 800, CloudSign's limit, for this client alone — the service
+   * shares one budget between all its processes (SharedRequestBudget).
    */
-  budget?: RequestBudget;
+  budget?: Budget;
   /** Per request. Default 200 s: CloudSign's gateway answers 504 after 180 s, and that answer is worth waiting for. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -123,7 +123,7 @@ class HttpCloudSignClient implements CloudSignClient {
   private readonly baseUrl: string;
   private readonly fetch: typeof fetch;
   private readonly clock: Clock;
-  private readonly budget: RequestBudget;
+  private readonly budget: Budget;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly tokens: TokenCache;
@@ -132,7 +132,7 @@ class HttpCloudSignClient implements CloudSignClient {
     this.baseUrl = new URL(options.baseUrl).href.replace(/\/+$/, '');
     this.fetch = options.fetch ?? fetch;
     this.clock = options.clock ?? systemClock;
-    this.budget = options.budget ?? new RequestBudget(800, this.clock);
+    this.budget = options.budget ?? new RequestBudget(800, { clock: this.clock });
     this.timeoutMs = options.timeoutMs ?? 200_000;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     // One attempt per token request: the call that needed the token retries, so retries do not multiply.

@@ -3,7 +3,8 @@
  * the client ID it acts for; tokens and the request budget are kept per client ID. Failures are typed
  * (errors.ts) so that activities can turn them into Temporal failures by `code` and `nonRetryable`.
  */
-export { RequestBudget } from './budget';
+export { RequestBudget, type Budget, type BudgetOptions } from './budget';
+export { RequestSlotEntity, SharedRequestBudget, type SqlRunner } from './shared-budget';
 export { systemClock, type Clock } from './clock';
 export {
   CLOUDSIGN_PRODUCTION_URL,

@@ -1,12 +1,14 @@
 import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { RequestSlotEntity } from '../cloudsign/shared-budget';
 import { entities } from '../ledger/entities';
 
 /** The ORM configuration for a database URL; also read by the MikroORM CLI (`npm run db:migration:create`). */
 export function ormConfig(databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloudsign_sync') {
   return defineConfig({
     clientUrl: databaseUrl,
-    entities,
+    // The ledger's, and the CloudSign request budget that every process shares.
+    entities: [...entities, RequestSlotEntity],
     extensions: [Migrator],
     migrations: {
       path: 'src/db/migrations',

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { RequestBudget } from '../../src/cloudsign';
+import { DEFAULT_LATENCY_MARGIN_MS } from '../../src/cloudsign/budget';
 import { FakeClock } from './fake-clock';
 
 describe('RequestBudget', () => {
   it('never lets more than the limit through in any 60-second span, and makes the rest wait in order', async () => {
     const clock = new FakeClock();
-    const budget = new RequestBudget(60, clock);
+    const budget = new RequestBudget(60, { clock, latencyMarginMs: 0 });
     const start = clock.now();
     const granted: { n: number; at: number }[] = [];
     // Three syncs of one client ID asking at once: 180 requests.
@@ -29,7 +30,7 @@ describe('RequestBudget', () => {
 
   it('keeps a separate budget per client ID', async () => {
     const clock = new FakeClock();
-    const budget = new RequestBudget(2, clock);
+    const budget = new RequestBudget(2, { clock, latencyMarginMs: 0 });
     let granted = 0;
     const count = () => granted++;
     const all = Promise.all(['a', 'a', 'a', 'b', 'b'].map((key) => budget.acquire(key).then(count)));
@@ -42,7 +43,7 @@ describe('RequestBudget', () => {
 
   it('spreads a steady stream: at most the limit in every window', async () => {
     const clock = new FakeClock();
-    const budget = new RequestBudget(10, clock);
+    const budget = new RequestBudget(10, { clock, latencyMarginMs: 0 });
     const times: number[] = [];
     // A request every second for five minutes, each waiting for its turn.
     const all: Promise<unknown>[] = [];
@@ -56,8 +57,22 @@ describe('RequestBudget', () => {
     for (const t of times) expect(times.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(10);
   });
 
+  it('keeps each request counted a latency margin past the minute, as CloudSign counts on arrival', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(3, { clock });
+    let granted = 0;
+    const all = Promise.all(Array.from({ length: 4 }, () => budget.acquire('k').then(() => granted++)));
+    await clock.advance(60_000);
+    expect(granted).toBe(3);
+    await clock.advance(DEFAULT_LATENCY_MARGIN_MS - 1);
+    expect(granted).toBe(3);
+    await clock.advance(1);
+    await all;
+    expect(granted).toBe(4);
+  });
+
   it('0 means no limit', async () => {
-    const budget = new RequestBudget(0, new FakeClock());
+    const budget = new RequestBudget(0, { clock: new FakeClock() });
     await Promise.all(Array.from({ length: 10_000 }, () => budget.acquire('k')));
   });
 

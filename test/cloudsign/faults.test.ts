@@ -93,7 +93,7 @@ describe('the request budget', () => {
     const clock = new FakeClock();
     const sent: number[] = [];
     const client = sim.client({
-      budget: new RequestBudget(4, clock),
+      budget: new RequestBudget(4, { clock }),
       fetch: (input, init) => {
         sent.push(clock.now());
         return fetch(input, init);
