@@ -84,7 +84,7 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
     // A user disabled after the token was issued loses it at once.
     if (!user || user.disabled) return fail(c, 401, 'unauthorized', 'アクセストークンが無効です');
     if (user.team.ipRestricted) return fail(c, IP_RESTRICTED.status, IP_RESTRICTED.error, IP_RESTRICTED.message);
-    if (!state.limiter.allow(match[1] as string, now)) return fail(c, 429, 'too_many_requests', 'リクエスト数の上限を超えました');
+    if (!state.limiter.allow(match[1] as string, user.id, now)) return fail(c, 429, 'too_many_requests', 'リクエスト数の上限を超えました');
     c.set('user', user);
     await next();
   };

@@ -20,6 +20,7 @@ const faultsSchema = z.strictObject({
   latencyMs: z.number().int().min(0).max(600_000).optional(),
   gatewayTimeoutRate: rate.optional(),
   rateLimitPerMinute: z.number().int().min(0).optional(),
+  rateLimitWindow: z.enum(['fixed', 'sliding']).optional(),
 });
 const behaviourSchema = z.strictObject({
   emptyListAs: z.enum(['array', 'null']).optional(),

@@ -29,6 +29,7 @@ const optionsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   tokenTtlSeconds: z.number().int().min(1).default(3600),
   rateLimitPerMinute: z.number().int().min(0).default(800),
+  rateLimitWindow: z.enum(['fixed', 'sliding']).default('fixed'),
 });
 
 export function createSimulatorApp(options: SimulatorOptions): { app: Hono; accounts: SimulatorAccounts } {

@@ -1,5 +1,5 @@
 /**
- * npm run cloudsign:sim -- --port <p> --documents <n> --client-id <id> [--seed <s>] [--rate-limit <n>] [--token-ttl <s>] [--host <h>]
+ * npm run cloudsign:sim -- --port <p> --documents <n> --client-id <id> [--seed <s>] [--rate-limit <n>] [--rate-limit-window fixed|sliding] [--token-ttl <s>] [--host <h>]
  *
  * Runs the simulator alone and prints its URL and accounts. The demo client ID is the one you passed and is
  * not echoed; the other accounts' client IDs are fixtures the simulator made up from the seed (also served
@@ -8,12 +8,17 @@
 import { parseArgs } from 'node:util';
 import { startSimulator } from './index';
 
-const USAGE = 'usage: npm run cloudsign:sim -- --port <p> --documents <n> --client-id <id> [--seed <s>] [--rate-limit <n>] [--token-ttl <s>] [--host <h>]';
+const USAGE = 'usage: npm run cloudsign:sim -- --port <p> --documents <n> --client-id <id> [--seed <s>] [--rate-limit <n>] [--rate-limit-window fixed|sliding] [--token-ttl <s>] [--host <h>]';
 
 function integer(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text)) throw new Error(`--${name} must be a whole number`);
   return Number(text);
+}
+
+function rateLimitWindow(text: string | undefined): 'fixed' | 'sliding' | undefined {
+  if (text === undefined || text === 'fixed' || text === 'sliding') return text;
+  throw new Error('--rate-limit-window must be fixed or sliding');
 }
 
 async function main(): Promise<void> {
@@ -24,6 +29,7 @@ async function main(): Promise<void> {
       'client-id': { type: 'string' },
       seed: { type: 'string' },
       'rate-limit': { type: 'string' },
+      'rate-limit-window': { type: 'string' },
       'token-ttl': { type: 'string' },
       host: { type: 'string' },
     },
@@ -38,6 +44,7 @@ async function main(): Promise<void> {
     port: integer('port', values.port),
     seed: integer('seed', values.seed),
     rateLimitPerMinute: integer('rate-limit', values['rate-limit']),
+    rateLimitWindow: rateLimitWindow(values['rate-limit-window']),
     tokenTtlSeconds: integer('token-ttl', values['token-ttl']),
     host: values.host,
   });

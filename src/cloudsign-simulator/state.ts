@@ -13,7 +13,7 @@ import { renderPdf } from './pdf';
 import { seeded } from './random';
 import type { Random } from './random';
 import { formatMicros, nowMicros } from './time';
-import { RateLimiter, TokenStore } from './tokens';
+import { RateLimiter, TokenStore, type RateLimitWindow } from './tokens';
 
 export interface ResolvedOptions {
   documents: number;
@@ -21,6 +21,7 @@ export interface ResolvedOptions {
   seed: number;
   tokenTtlSeconds: number;
   rateLimitPerMinute: number;
+  rateLimitWindow: RateLimitWindow;
 }
 
 export interface Faults {
@@ -35,6 +36,7 @@ export interface Faults {
   gatewayTimeoutRate: number;
   /** Overrides the per-token limit (0 = none). */
   rateLimitPerMinute: number;
+  rateLimitWindow: RateLimitWindow;
 }
 
 export interface RequestEntry {
@@ -81,10 +83,10 @@ export class SimulatorState {
   }
 
   reset(): void {
-    const { seed, clientId, documents, tokenTtlSeconds, rateLimitPerMinute } = this.options;
+    const { seed, clientId, documents, tokenTtlSeconds, rateLimitPerMinute, rateLimitWindow } = this.options;
     this.world = generateWorld(seed, clientId, documents);
     this.tokens = new TokenStore(tokenTtlSeconds);
-    this.limiter = new RateLimiter(rateLimitPerMinute);
+    this.limiter = new RateLimiter(rateLimitPerMinute, rateLimitWindow);
     this.behaviour = { ...DEFAULT_BEHAVIOUR };
     this.resetFaults();
     this.requests = [];
@@ -92,7 +94,7 @@ export class SimulatorState {
   }
 
   resetFaults(): void {
-    this.setFaults({ errorRate: 0, tooManyRequestsRate: 0, retryAfterSeconds: 1, latencyMs: 0, gatewayTimeoutRate: 0, rateLimitPerMinute: this.options.rateLimitPerMinute });
+    this.setFaults({ errorRate: 0, tooManyRequestsRate: 0, retryAfterSeconds: 1, latencyMs: 0, gatewayTimeoutRate: 0, rateLimitPerMinute: this.options.rateLimitPerMinute, rateLimitWindow: this.options.rateLimitWindow });
   }
 
   /** New fault settings restart the fault sequence, so a test sees the same faults on every run. */
@@ -100,6 +102,7 @@ export class SimulatorState {
     this.faults = faults;
     this.faultRandom = seeded(this.options.seed, 'faults');
     this.limiter.limitPerMinute = faults.rateLimitPerMinute;
+    this.limiter.window = faults.rateLimitWindow;
   }
 
   userByClientId(clientId: string): User | undefined {

@@ -46,22 +46,37 @@ export class TokenStore {
   }
 }
 
+/** How the limit is counted: as CloudSign documents it, or the strictest way a client can be held to. */
+export type RateLimitWindow = 'fixed' | 'sliding';
+
 /**
  * "同一のアクセストークンを用いたリクエストが1分間に800回を超えた場合、それ以降のリクエストはブロックされます。
  * ブロックは1分間の停止期間を挟んで自動的に解除されます" — the spec documents this limit only on
  * GET /documents/{id}/certificate; the simulator applies it to every endpoint that takes a token, the safe
- * assumption for a client (Uncertain #6). A fixed one-minute window opens with a token's first request;
- * past the limit, requests are refused until the window ends. No rate-limit headers are documented, so none
- * are sent (the injected 429 faults do carry Retry-After).
+ * assumption for a client (Uncertain #6). No rate-limit headers are documented, so none are sent (the
+ * injected 429 faults do carry Retry-After).
+ * - `fixed` (default): per access token, a one-minute window opens with the token's first request; past the
+ *   limit, requests are refused until the window ends.
+ * - `sliding`: per CloudSign user, whichever tokens it uses (several processes each hold one), no more than the
+ *   limit in any 60-second span, counted on arrival; the request that crosses it blocks the user for a minute.
+ *   A client whose budget holds under this one holds under CloudSign's, however CloudSign really counts.
  */
 export class RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly arrivals = new Map<string, { times: number[]; blockedUntil: number }>();
 
-  constructor(public limitPerMinute: number) {}
+  constructor(
+    public limitPerMinute: number,
+    public window: RateLimitWindow = 'fixed',
+  ) {}
 
   /** Counts one request; false when it must be refused. */
-  allow(token: string, now: number): boolean {
+  allow(token: string, userId: string, now: number): boolean {
     if (this.limitPerMinute <= 0) return true;
+    return this.window === 'fixed' ? this.allowFixed(token, now) : this.allowSliding(userId, now);
+  }
+
+  private allowFixed(token: string, now: number): boolean {
     let window = this.windows.get(token);
     if (!window || now - window.start >= 60_000) {
       window = { start: now, count: 0 };
@@ -69,5 +84,18 @@ export class RateLimiter {
     }
     window.count++;
     return window.count <= this.limitPerMinute;
+  }
+
+  private allowSliding(userId: string, now: number): boolean {
+    const log = this.arrivals.get(userId) ?? { times: [], blockedUntil: 0 };
+    this.arrivals.set(userId, log);
+    if (now < log.blockedUntil) return false;
+    while (log.times.length > 0 && log.times[0]! <= now - 60_000) log.times.shift();
+    if (log.times.length >= this.limitPerMinute) {
+      log.blockedUntil = now + 60_000;
+      return false;
+    }
+    log.times.push(now);
+    return true;
   }
 }

@@ -15,6 +15,8 @@ export interface SimulatorOptions {
   tokenTtlSeconds?: number;
   /** Per access token, default 800 (the documented limit); 0 = no limit. */
   rateLimitPerMinute?: number;
+  /** `fixed` (default): as documented, per token; `sliding`: per user, any 60-second span (see tokens.ts). */
+  rateLimitWindow?: 'fixed' | 'sliding';
 }
 
 /** Client IDs of the simulated CloudSign accounts (README.md says what each one is for). */

@@ -30,6 +30,27 @@ describe('rate limit', () => {
     expect(await statuses(sim, token, 6)).toEqual([200, 200, 200, 200, 200, 429]);
   });
 
+  it('counts strictly when asked: per user over all its tokens, in any 60-second span, blocking a minute once crossed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+    const sim = simulator({ rateLimitPerMinute: 4, rateLimitWindow: 'sliding' });
+    vi.setSystemTime(new Date('2026-01-01T00:00:30Z'));
+    expect(await statuses(sim, await sim.token(), 2)).toEqual([200, 200]);
+    // A new token (another process's, or a refresh) starts no new count: the user's requests are counted.
+    await sim.control('POST', '/_sim/tokens/expire');
+    const second = await sim.token();
+    vi.setSystemTime(new Date('2026-01-01T00:00:59Z'));
+    expect(await statuses(sim, second, 2)).toEqual([200, 200]);
+    // 00:01:00.5 — a fixed window opened at 00:00:00 would have restarted; the span since 00:00:00.5 still holds four.
+    vi.setSystemTime(new Date('2026-01-01T00:01:00.500Z'));
+    expect(await statuses(sim, second, 1)).toEqual([429]);
+    // Crossing it blocked the user for a minute, even though two arrivals left the span at 00:01:30.
+    vi.setSystemTime(new Date('2026-01-01T00:01:45Z'));
+    expect(await statuses(sim, second, 1)).toEqual([429]);
+    vi.setSystemTime(new Date('2026-01-01T00:02:01Z'));
+    expect(await statuses(sim, second, 1)).toEqual([200]);
+  });
+
   it('defaults to the documented 800 a minute; 0 turns it off; faults can change it at run time', async () => {
     const sim = simulator();
     const token = await sim.token();
