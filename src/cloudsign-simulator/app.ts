@@ -9,6 +9,7 @@ import { IP_RESTRICTED, TEAM_LIST_STATUSES, canRead, canUseTeamDocuments, ownDoc
 import type { DocumentRecord, DocumentStatus, User } from './data';
 import { fail } from './errors';
 import { INCLUDE_ALL, attributeModel, documentModel, userModel } from './models';
+import { int64Json } from './quirks';
 import type { Include } from './models';
 import type { ListQuery, SimulatorState } from './state';
 import { parseTimestamp } from './time';
@@ -26,6 +27,8 @@ const STATUS_FILTERS: Record<string, ReadonlySet<DocumentStatus>> = {
   '3': new Set([3]),
   '4': new Set(),
 };
+
+const ALL_BUT_IMPORTED: ReadonlySet<DocumentStatus> = new Set([0, 1, 2, 3]);
 
 const GATEWAY_PAGE = (status: number, text: string) =>
   `<html>\r\n<head><title>${status} ${text}</title></head>\r\n<body>\r\n<center><h1>${status} ${text}</h1></center>\r\n</body>\r\n</html>\r\n`;
@@ -116,6 +119,7 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
       .slice((number - 1) * PAGE_SIZE, number * PAGE_SIZE)
       .map((r) => documentModel(state.details(r), state.behaviour, include));
     const empty = state.behaviour.emptyListAs === 'null' ? null : [];
+    state.listPageServed(number);
     return c.json({ total: records.length, page: number, documents: documents.length ? documents : empty });
   };
 
@@ -124,7 +128,7 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
   const documentOf = (c: Context<Env>): DocumentRecord | Response => {
     const record = state.world.documents.get(c.req.param('documentID') ?? '');
     if (!record) return fail(c, 404, 'not_found', '指定された書類が存在しません');
-    if (!canRead(c.get('user'), record)) return fail(c, 403, 'forbidden', '書類にアクセスする権限がありません');
+    if (!canRead(c.get('user'), record) || state.isHidden(record)) return fail(c, 403, 'forbidden', '書類にアクセスする権限がありません');
     return record;
   };
 
@@ -138,7 +142,9 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
   });
 
   app.get('/documents', authenticated, planAllowsDocuments, (c) => {
-    const statuses = STATUS_FILTERS[c.req.query('status') || '-1'];
+    const status = c.req.query('status') || '-1';
+    // Whether 全ての状態 includes imported documents (status 13) is an open question (Uncertain #4): a switch.
+    const statuses = status === '-1' && !state.behaviour.importedInAllStatuses ? ALL_BUT_IMPORTED : STATUS_FILTERS[status];
     if (!statuses) return fail(c, 400, 'bad_request', 'status の値が不適切です');
     const query = listQuery(c, statuses);
     if (query instanceof Response) return query;
@@ -173,9 +179,11 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
   app.get('/documents/:documentID/attribute', authenticated, planAllowsDocuments, (c) => {
     const record = documentOf(c);
     if (record instanceof Response) return record;
+    if (state.quirks.get(record.id)?.attributeForbidden) return fail(c, 403, 'forbidden', '書類にアクセスする権限がありません');
     const { attribute } = state.details(record);
     if (!attribute) return fail(c, 404, 'not_found', '指定された書類情報が存在しません');
-    return c.json(attributeModel(record.id, attribute, state.behaviour));
+    // int64Json: an amount at the spec's int64 limit goes out with every digit.
+    return c.body(int64Json(attributeModel(record.id, attribute, state.behaviour)), 200, { 'Content-Type': 'application/json' });
   });
 
   app.get('/documents/:documentID/files/:fileID', authenticated, planAllowsDocuments, (c) => {
@@ -184,6 +192,9 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
     const details = state.details(record);
     const file = details.files.find((f) => f.id === c.req.param('fileID'));
     if (!file) return fail(c, 404, 'not_found', '指定されたファイルが存在しません');
+    const quirks = state.quirks.get(record.id);
+    if (quirks?.fileForbidden) return fail(c, 403, 'forbidden', '書類にアクセスする権限がありません');
+    if (quirks?.notPdf) return c.html('<html><body>メンテナンス中です</body></html>', 200);
     const bytes = state.pdf(details, file);
     return c.body(bytes, 200, {
       'Content-Type': 'application/pdf',

@@ -7,8 +7,9 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { canList, ownDocuments, teamDocuments } from './access';
-import type { User } from './data';
+import type { DocumentStatus, User } from './data';
 import { fail } from './errors';
+import { int64Json, quirksSchema } from './quirks';
 import type { SimulatorState } from './state';
 import { parseTimestamp } from './time';
 
@@ -26,6 +27,7 @@ const behaviourSchema = z.strictObject({
   emptyListAs: z.enum(['array', 'null']).optional(),
   amountAs: z.enum(['number', 'string']).optional(),
   timezone: z.enum(['Z', '+09:00']).optional(),
+  importedInAllStatuses: z.boolean().optional(),
 });
 const timestamp = z.string().refine((text) => parseTimestamp(text) !== undefined, 'must be an RFC3339 timestamp');
 const concludeSchema = z.strictObject({
@@ -57,8 +59,10 @@ export function controlRoutes(state: SimulatorState): Hono {
     if (user instanceof Response) return user;
     // scope=team: what a 書類管理権限 holder's /team_documents lists (concluded only), as an importer of the team sees it.
     const visible = c.req.query('scope') === 'team' ? teamDocuments(user) : ownDocuments(user);
-    const documents = canList(user) ? state.list(visible, { statuses: new Set([2]) }).map((r) => state.truth(r)) : [];
-    return c.json({ documents, files: documents.reduce((n, d) => n + d.files.length, 0) });
+    // include_imported=y: imported documents (status 13) too, which are contracts as much as concluded ones.
+    const statuses = new Set<DocumentStatus>(c.req.query('include_imported') === 'y' ? [2, 13] : [2]);
+    const documents = canList(user) ? state.list(visible, { statuses }).map((r) => state.truth(r)) : [];
+    return c.body(int64Json({ documents, files: documents.reduce((n, d) => n + d.files.length, 0) }), 200, { 'Content-Type': 'application/json' });
   });
 
   app.post('/documents/conclude', async (c) => {
@@ -89,6 +93,21 @@ export function controlRoutes(state: SimulatorState): Hono {
     if (user instanceof Response) return user;
     user.team.ipRestricted = input.restricted;
     return c.json({ restricted: input.restricted });
+  });
+
+  /** Per-document quirks (quirks.ts): the keys given change, the others stay; DELETE forgets them all. */
+  app.put('/documents/:documentID/quirks', async (c) => {
+    const id = c.req.param('documentID');
+    if (!state.world.documents.has(id)) return fail(c, 404, 'not_found', 'no simulated document has this ID');
+    const input = await body(c, quirksSchema);
+    if (input instanceof Response) return input;
+    const quirks = { ...state.quirks.get(id), ...input };
+    state.quirks.set(id, quirks);
+    return c.json(quirks);
+  });
+  app.delete('/documents/:documentID/quirks', (c) => {
+    state.quirks.delete(c.req.param('documentID'));
+    return c.json({});
   });
 
   app.get('/faults', (c) => c.json(state.faults));

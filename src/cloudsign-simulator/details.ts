@@ -86,7 +86,8 @@ export interface Attribute {
   validityEndNoticeAt: string | null;
   autoUpdate: 0 | 1 | 2;
   localId: string;
-  amount: number | null;
+  /** A bigint only beyond JavaScript's safe integers (a quirk at the spec's int64 limit). */
+  amount: number | bigint | null;
   createdAt: number;
   updatedAt: number;
   options: { order: number; content: string }[];

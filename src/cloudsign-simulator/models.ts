@@ -7,6 +7,7 @@ import type { User } from './data';
 import type { Attribute, DocumentDetails, FileDetails, Participant, Widget } from './details';
 import { formatMicros, formatSeconds } from './time';
 import type { Zone } from './time';
+import { int64Value } from './quirks';
 
 export interface Behaviour {
   /** `documents` of a page past the end: `[]` as the spec says, or `null` as a Go nil slice would be (Uncertain #1). */
@@ -15,9 +16,11 @@ export interface Behaviour {
   amountAs: 'number' | 'string';
   /** Zone of every timestamp (Uncertain #3). */
   timezone: Zone;
+  /** Whether GET /documents?status=-1 (全ての状態) lists imported documents, status 13 (Uncertain #4). */
+  importedInAllStatuses: boolean;
 }
 
-export const DEFAULT_BEHAVIOUR: Behaviour = { emptyListAs: 'array', amountAs: 'number', timezone: 'Z' };
+export const DEFAULT_BEHAVIOUR: Behaviour = { emptyListAs: 'array', amountAs: 'number', timezone: 'Z', importedInAllStatuses: true };
 
 export interface Include {
   files: boolean;
@@ -120,7 +123,7 @@ export function attributeModel(documentId: string, a: Attribute, behaviour: Beha
     validity_end_notice_at: a.validityEndNoticeAt,
     auto_update: a.autoUpdate,
     local_id: a.localId,
-    amount: a.amount === null || behaviour.amountAs === 'number' ? a.amount : String(a.amount),
+    amount: a.amount === null ? null : behaviour.amountAs === 'string' ? String(a.amount) : typeof a.amount === 'bigint' ? int64Value(a.amount) : a.amount,
     created_at: formatSeconds(a.createdAt, zone),
     updated_at: formatSeconds(a.updatedAt, zone),
     options: a.options,

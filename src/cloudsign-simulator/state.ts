@@ -14,6 +14,7 @@ import { seeded } from './random';
 import type { Random } from './random';
 import { formatMicros, nowMicros } from './time';
 import { RateLimiter, TokenStore, type RateLimitWindow } from './tokens';
+import { quirkedAttribute, type DocumentQuirks } from './quirks';
 
 export interface ResolvedOptions {
   documents: number;
@@ -75,6 +76,8 @@ export class SimulatorState {
   behaviour!: Behaviour;
   requests: RequestEntry[] = [];
   private sequence = 0;
+  /** Per document ID, what it does differently (quirks.ts); emptied by reset. */
+  quirks = new Map<string, DocumentQuirks>();
   /** file ID → size and SHA-256 of its PDF: tiny, and spares /_sim/truth regenerating every PDF each call. */
   private digests = new Map<string, { size: number; sha256: string }>();
 
@@ -91,6 +94,7 @@ export class SimulatorState {
     this.resetFaults();
     this.requests = [];
     this.digests.clear();
+    this.quirks.clear();
   }
 
   resetFaults(): void {
@@ -121,11 +125,29 @@ export class SimulatorState {
   /** The documents `visible` admits that match the query, in list order (last_processed_at, then id). */
   list(visible: (record: DocumentRecord) => boolean, query: ListQuery): DocumentRecord[] {
     const { statuses, from = -Infinity, to = Infinity } = query;
-    return this.world.ordered.filter((r) => statuses.has(r.status) && r.lastProcessedAt >= from && r.lastProcessedAt <= to && visible(r));
+    return this.world.ordered.filter(
+      (r) => statuses.has(r.status) && r.lastProcessedAt >= from && r.lastProcessedAt <= to && !this.isHidden(r) && visible(r),
+    );
+  }
+
+  isHidden(record: DocumentRecord): boolean {
+    return this.quirks.get(record.id)?.hidden === true;
+  }
+
+  /** A listing served page `page`: documents set to leave the list after it now leave every listing. */
+  listPageServed(page: number): void {
+    for (const quirks of this.quirks.values()) {
+      if (quirks.hideAfterListPage !== undefined && quirks.hideAfterListPage <= page) {
+        quirks.hidden = true;
+        delete quirks.hideAfterListPage;
+      }
+    }
   }
 
   details(record: DocumentRecord): DocumentDetails {
-    return describe(this.world, record);
+    const details = describe(this.world, record);
+    const quirks = this.quirks.get(record.id);
+    return quirks && details.attribute ? { ...details, attribute: quirkedAttribute(details.attribute, quirks) } : details;
   }
 
   pdf(details: DocumentDetails, file: FileDetails): Uint8Array<ArrayBuffer> {
