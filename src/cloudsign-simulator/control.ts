@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { canList, ownDocuments, teamDocuments } from './access';
 import type { DocumentStatus, User } from './data';
 import { fail } from './errors';
+import { hooksSchema } from './hooks';
 import { int64Json, quirksSchema } from './quirks';
 import type { SimulatorState } from './state';
 import { parseTimestamp } from './time';
@@ -37,6 +38,7 @@ const concludeSchema = z.strictObject({
   lastProcessedAt: timestamp.optional(),
 });
 const userSchema = z.strictObject({ clientId: z.string().min(1) });
+const sendHookSchema = z.strictObject({ documentId: z.string().min(1), status: z.union([z.literal(1), z.literal(2), z.literal(3)]) });
 const ipRestrictionSchema = z.strictObject({ clientId: z.string().min(1), restricted: z.boolean() });
 
 /** Parsed JSON body, or the 400 response explaining what is wrong with it. */
@@ -71,7 +73,27 @@ export function controlRoutes(state: SimulatorState): Hono {
     const user = input.clientId === undefined ? userOr404(c, state.world.accounts.demo) : userOr404(c, input.clientId);
     if (user instanceof Response) return user;
     const at = input.lastProcessedAt === undefined ? undefined : parseTimestamp(input.lastProcessedAt);
-    return c.json({ documents: state.conclude(user, input.count, input.filesPerDocument, at) });
+    const documents = state.conclude(user, input.count, input.filesPerDocument, at);
+    // As CloudSign: the team's Hook URLs hear of each conclusion, after the fact (GET /_sim/hooks/deliveries).
+    void Promise.all(documents.map((id) => state.sendHooks(state.world.documents.get(id)!, 2)));
+    return c.json({ documents });
+  });
+
+  app.get('/hooks', (c) => c.json(state.hooks));
+  app.put('/hooks', async (c) => {
+    const input = await body(c, hooksSchema);
+    if (input instanceof Response) return input;
+    state.hooks = input;
+    return c.json(state.hooks);
+  });
+  app.get('/hooks/deliveries', (c) => c.json({ deliveries: state.hookDeliveries }));
+  /** One hook now, for any document and status: repeated, late or out-of-order hooks, cancellations. */
+  app.post('/hooks/send', async (c) => {
+    const input = await body(c, sendHookSchema);
+    if (input instanceof Response) return input;
+    const record = state.world.documents.get(input.documentId);
+    if (!record) return fail(c, 404, 'not_found', 'no simulated document has this ID');
+    return c.json({ deliveries: await state.sendHooks(record, input.status) });
   });
 
   const setDisabled = (disabled: boolean) => async (c: Context) => {

@@ -15,6 +15,7 @@ import type { Random } from './random';
 import { formatMicros, nowMicros } from './time';
 import { RateLimiter, TokenStore, type RateLimitWindow } from './tokens';
 import { quirkedAttribute, type DocumentQuirks } from './quirks';
+import { deliverHook, hookPayload, type HookDelivery, type HookSettings } from './hooks';
 
 export interface ResolvedOptions {
   documents: number;
@@ -76,6 +77,9 @@ export class SimulatorState {
   behaviour!: Behaviour;
   requests: RequestEntry[] = [];
   private sequence = 0;
+  /** The Hook URLs of the demo user's team and the deliveries made (hooks.ts). */
+  hooks: HookSettings = { urls: [] };
+  hookDeliveries: HookDelivery[] = [];
   /** Per document ID, what it does differently (quirks.ts); emptied by reset. */
   quirks = new Map<string, DocumentQuirks>();
   /** file ID → size and SHA-256 of its PDF: tiny, and spares /_sim/truth regenerating every PDF each call. */
@@ -95,6 +99,8 @@ export class SimulatorState {
     this.requests = [];
     this.digests.clear();
     this.quirks.clear();
+    this.hooks = { urls: [] };
+    this.hookDeliveries = [];
   }
 
   resetFaults(): void {
@@ -175,6 +181,21 @@ export class SimulatorState {
       attribute: details.attribute ? attributeModel(record.id, details.attribute, DEFAULT_BEHAVIOUR) : null,
       files: details.files.map((file) => ({ id: file.id, name: file.name, ...this.digest(details, file) })),
     };
+  }
+
+  /**
+   * Posts the hook of a document to every Hook URL, as CloudSign does when it is concluded (status 2) or
+   * cancelled (3); resolves when every delivery was answered or failed, each one logged.
+   */
+  async sendHooks(record: DocumentRecord, status: 1 | 2 | 3): Promise<HookDelivery[]> {
+    if (!this.hooks.urls.length) return [];
+    const details = this.details(record);
+    const sender = details.participants[0]!;
+    const payload = hookPayload({ id: record.id, title: details.title, status }, sender);
+    const deliveries = await Promise.all(this.hooks.urls.map((url) => deliverHook(url, payload, this.hooks.sourceAddress)));
+    this.hookDeliveries.push(...deliveries);
+    if (this.hookDeliveries.length > REQUEST_LOG_LIMIT) this.hookDeliveries.splice(0, this.hookDeliveries.length - REQUEST_LOG_LIMIT);
+    return deliveries;
   }
 
   /** New concluded documents of `user`, last processed now (a microsecond apart) or all at `lastProcessedAt`. */
