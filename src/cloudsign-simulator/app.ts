@@ -43,13 +43,34 @@ function loggedPath(url: string): string {
 
 export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
   const app = new Hono<Env>();
+  app.use('*', requestLog(state));
+  app.use('*', injectedFaults(state));
+  const token = tokenHandler(state);
+  app.get('/token', token);
+  app.post('/token', token);
+  const signedIn = [authenticated(state), planAllowsDocuments] as const;
+  app.get('/me', authenticated(state), (c) => {
+    const user = c.get('user');
+    if (user.team.multiDepartment) return fail(c, 403, 'forbidden', '複数部署管理機能を利用しているアカウントでは利用できません');
+    return c.json(userModel(user));
+  });
+  listRoutes(app, state, signedIn);
+  documentRoutes(app, state, signedIn);
+  unservedMethods(app);
+  return app;
+}
 
-  app.use('*', async (c, next) => {
+type Guards = readonly [MiddlewareHandler<Env>, MiddlewareHandler<Env>];
+
+function requestLog(state: SimulatorState): MiddlewareHandler<Env> {
+  return async (c, next) => {
     await next();
     state.logRequest(c.req.method, loggedPath(c.req.url), c.res.status);
-  });
+  };
+}
 
-  app.use('*', async (c, next) => {
+function injectedFaults(state: SimulatorState): MiddlewareHandler<Env> {
+  return async (c, next) => {
     const { faults, faultRandom } = state;
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     // 503/504 come from the gateway in front of the API: HTML, not errorModel (Uncertain #7).
@@ -63,9 +84,11 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
       return fail(c, 429, 'too_many_requests', 'リクエスト数の上限を超えました', { 'Retry-After': String(faults.retryAfterSeconds) });
     }
     await next();
-  });
+  };
+}
 
-  const token = async (c: Context<Env>) => {
+function tokenHandler(state: SimulatorState) {
+  return async (c: Context<Env>) => {
     // POST takes the form body; the deprecated GET and one production client (POST with no body) use the query.
     const form = c.req.method === 'POST' && /^application\/x-www-form-urlencoded|^multipart\/form-data/.test(c.req.header('content-type') ?? '') ? await c.req.parseBody() : {};
     const clientId = String(form.client_id ?? c.req.query('client_id') ?? '');
@@ -77,8 +100,10 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
     const issued = state.tokens.issue(user.id, Date.now());
     return c.json({ access_token: issued.token, expires_in: issued.expiresIn, token_type: 'Bearer' });
   };
+}
 
-  const authenticated: MiddlewareHandler<Env> = async (c, next) => {
+function authenticated(state: SimulatorState): MiddlewareHandler<Env> {
+  return async (c, next) => {
     const match = /^Bearer ([^\s]+)$/.exec(c.req.header('authorization') ?? '');
     if (!match) return fail(c, 400, 'bad_request', 'アクセストークンが適切に設定されていません');
     const now = Date.now();
@@ -91,26 +116,38 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
     c.set('user', user);
     await next();
   };
+}
 
-  const planAllowsDocuments: MiddlewareHandler<Env> = async (c, next) => {
-    const refused = refusal(c.get('user'));
-    if (refused) return fail(c, refused.status, refused.error, refused.message);
-    await next();
-  };
+const planAllowsDocuments: MiddlewareHandler<Env> = async (c, next) => {
+  const refused = refusal(c.get('user'));
+  if (refused) return fail(c, refused.status, refused.error, refused.message);
+  await next();
+};
 
-  /** 400 for a `from`/`to` that is not RFC3339 (the spec is silent; ignoring it would silently list everything). */
-  const listQuery = (c: Context<Env>, statuses: ReadonlySet<DocumentStatus>): ListQuery | Response => {
-    const bounds: { from?: number; to?: number } = {};
-    for (const name of ['from', 'to'] as const) {
-      const text = c.req.query(name);
-      if (!text) continue;
-      const micros = parseTimestamp(text);
-      if (micros === undefined) return fail(c, 400, 'bad_request', `${name} の値が RFC3339 形式ではありません`);
-      bounds[name] = micros;
-    }
-    return { statuses, ...bounds };
-  };
+/** 400 for a `from`/`to` that is not RFC3339 (the spec is silent; ignoring it would silently list everything). */
+function listQuery(c: Context<Env>, statuses: ReadonlySet<DocumentStatus>): ListQuery | Response {
+  const bounds: { from?: number; to?: number } = {};
+  for (const name of ['from', 'to'] as const) {
+    const text = c.req.query(name);
+    if (!text) continue;
+    const micros = parseTimestamp(text);
+    if (micros === undefined) return fail(c, 400, 'bad_request', `${name} の値が RFC3339 形式ではありません`);
+    bounds[name] = micros;
+  }
+  return { statuses, ...bounds };
+}
 
+const flag = (c: Context<Env>, name: string, fallback: string) => (c.req.query(name) ?? fallback) === 'y';
+
+/** The `with_*` flags of a list request, each defaulting as the endpoint documents. */
+const includes = (c: Context<Env>, files: 'y' | 'n', participants: 'y' | 'n'): Include => ({
+  files: flag(c, 'with_files', files),
+  participants: flag(c, 'with_participants', participants),
+  reportees: flag(c, 'with_reportees', 'n'),
+  attachment: flag(c, 'with_attachment', 'n'),
+});
+
+function listRoutes(app: Hono<Env>, state: SimulatorState, guards: Guards): void {
   const page = (c: Context<Env>, records: DocumentRecord[], include: Include) => {
     // Missing or invalid page → 1; past the end → no documents (spec).
     const text = c.req.query('page') ?? '';
@@ -123,77 +160,59 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
     return c.json({ total: records.length, page: number, documents: documents.length ? documents : empty });
   };
 
-  const flag = (c: Context<Env>, name: string, fallback: string) => (c.req.query(name) ?? fallback) === 'y';
-
-  const documentOf = (c: Context<Env>): DocumentRecord | Response => {
-    const record = state.world.documents.get(c.req.param('documentID') ?? '');
-    if (!record) return fail(c, 404, 'not_found', '指定された書類が存在しません');
-    if (!canRead(c.get('user'), record) || state.isHidden(record)) return fail(c, 403, 'forbidden', '書類にアクセスする権限がありません');
-    return record;
-  };
-
-  app.get('/token', token);
-  app.post('/token', token);
-
-  app.get('/me', authenticated, (c) => {
-    const user = c.get('user');
-    if (user.team.multiDepartment) return fail(c, 403, 'forbidden', '複数部署管理機能を利用しているアカウントでは利用できません');
-    return c.json(userModel(user));
-  });
-
-  app.get('/documents', authenticated, planAllowsDocuments, (c) => {
+  app.get('/documents', ...guards, (c) => {
     const status = c.req.query('status') || '-1';
     // Whether 全ての状態 includes imported documents (status 13) is an open question (Uncertain #4): a switch.
     const statuses = status === '-1' && !state.behaviour.importedInAllStatuses ? ALL_BUT_IMPORTED : STATUS_FILTERS[status];
     if (!statuses) return fail(c, 400, 'bad_request', 'status の値が不適切です');
     const query = listQuery(c, statuses);
     if (query instanceof Response) return query;
-    return page(c, state.list(ownDocuments(c.get('user')), query), {
-      files: flag(c, 'with_files', 'y'),
-      participants: flag(c, 'with_participants', 'y'),
-      reportees: flag(c, 'with_reportees', 'n'),
-      attachment: flag(c, 'with_attachment', 'n'),
-    });
+    return page(c, state.list(ownDocuments(c.get('user')), query), includes(c, 'y', 'y'));
   });
 
-  app.get('/team_documents', authenticated, planAllowsDocuments, (c) => {
+  app.get('/team_documents', ...guards, (c) => {
     const user = c.get('user');
     if (!canUseTeamDocuments(user)) return fail(c, 403, 'forbidden', '管理者権限がありません');
     const query = listQuery(c, TEAM_LIST_STATUSES);
     if (query instanceof Response) return query;
     // Here every with_* flag defaults to "not included": only `y` adds the data (spec).
-    return page(c, state.list(teamDocuments(user), query), {
-      files: flag(c, 'with_files', 'n'),
-      participants: flag(c, 'with_participants', 'n'),
-      reportees: flag(c, 'with_reportees', 'n'),
-      attachment: flag(c, 'with_attachment', 'n'),
-    });
+    return page(c, state.list(teamDocuments(user), query), includes(c, 'n', 'n'));
   });
+}
 
-  app.get('/documents/:documentID', authenticated, planAllowsDocuments, (c) => {
+function documentRoutes(app: Hono<Env>, state: SimulatorState, guards: Guards): void {
+  const documentOf = (c: Context<Env>): DocumentRecord | Response => {
+    const record = state.world.documents.get(c.req.param('documentID') ?? '');
+    if (!record) return fail(c, 404, 'not_found', '指定された書類が存在しません');
+    if (!canRead(c.get('user'), record) || state.isHidden(record)) return fail(c, 403, 'forbidden', '書類にアクセスする権限がありません');
+    return record;
+  };
+  const forbidden = (c: Context<Env>) => fail(c, 403, 'forbidden', '書類にアクセスする権限がありません');
+
+  app.get('/documents/:documentID', ...guards, (c) => {
     const record = documentOf(c);
     if (record instanceof Response) return record;
     return c.json(documentModel(state.details(record), state.behaviour, INCLUDE_ALL));
   });
 
-  app.get('/documents/:documentID/attribute', authenticated, planAllowsDocuments, (c) => {
+  app.get('/documents/:documentID/attribute', ...guards, (c) => {
     const record = documentOf(c);
     if (record instanceof Response) return record;
-    if (state.quirks.get(record.id)?.attributeForbidden) return fail(c, 403, 'forbidden', '書類にアクセスする権限がありません');
+    if (state.quirks.get(record.id)?.attributeForbidden) return forbidden(c);
     const { attribute } = state.details(record);
     if (!attribute) return fail(c, 404, 'not_found', '指定された書類情報が存在しません');
     // int64Json: an amount at the spec's int64 limit goes out with every digit.
     return c.body(int64Json(attributeModel(record.id, attribute, state.behaviour)), 200, { 'Content-Type': 'application/json' });
   });
 
-  app.get('/documents/:documentID/files/:fileID', authenticated, planAllowsDocuments, (c) => {
+  app.get('/documents/:documentID/files/:fileID', ...guards, (c) => {
     const record = documentOf(c);
     if (record instanceof Response) return record;
     const details = state.details(record);
     const file = details.files.find((f) => f.id === c.req.param('fileID'));
     if (!file) return fail(c, 404, 'not_found', '指定されたファイルが存在しません');
     const quirks = state.quirks.get(record.id);
-    if (quirks?.fileForbidden) return fail(c, 403, 'forbidden', '書類にアクセスする権限がありません');
+    if (quirks?.fileForbidden) return forbidden(c);
     if (quirks?.notPdf) return c.html('<html><body>メンテナンス中です</body></html>', 200);
     const bytes = state.pdf(details, file);
     return c.body(bytes, 200, {
@@ -201,8 +220,10 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
       'Content-Length': String(bytes.length),
     });
   });
+}
 
-  // Methods the real endpoint has but this read-only simulator does not serve → 501; any other → 405.
+/** Methods the real endpoint has but this read-only simulator does not serve → 501; any other → 405. */
+function unservedMethods(app: Hono<Env>): void {
   const otherMethods = (path: string, real: string[]) =>
     app.all(path, (c) =>
       real.includes(c.req.method)
@@ -216,6 +237,4 @@ export function cloudsignRoutes(state: SimulatorState): Hono<Env> {
   otherMethods('/documents/:documentID', ['POST', 'PUT', 'DELETE']);
   otherMethods('/documents/:documentID/attribute', ['PUT']);
   otherMethods('/documents/:documentID/files/:fileID', ['DELETE']);
-
-  return app;
 }

@@ -49,15 +49,24 @@ async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T | Response> 
   return parsed.data;
 }
 
+type Routes = (app: Hono, state: SimulatorState) => void;
+
 export function controlRoutes(state: SimulatorState): Hono {
   const app = new Hono();
-  const userOr404 = (c: Context, clientId: string): User | Response =>
-    state.userByClientId(clientId) ?? fail(c, 404, 'not_found', 'no simulated user has this client ID');
+  for (const routes of [worldRoutes, hookRoutes, userRoutes, quirkRoutes, settingRoutes, logRoutes] satisfies Routes[]) routes(app, state);
+  app.all('*', (c) => fail(c, 404, 'not_found', 'no such simulator control endpoint'));
+  return app;
+}
 
+const userOr404 = (state: SimulatorState, c: Context, clientId: string): User | Response =>
+  state.userByClientId(clientId) ?? fail(c, 404, 'not_found', 'no simulated user has this client ID');
+
+/** The accounts, the ground truth, and new conclusions. */
+function worldRoutes(app: Hono, state: SimulatorState): void {
   app.get('/accounts', (c) => c.json(state.world.accounts));
 
   app.get('/truth', (c) => {
-    const user = userOr404(c, c.req.query('client_id') ?? '');
+    const user = userOr404(state, c, c.req.query('client_id') ?? '');
     if (user instanceof Response) return user;
     // scope=team: what a 書類管理権限 holder's /team_documents lists (concluded only), as an importer of the team sees it.
     const visible = c.req.query('scope') === 'team' ? teamDocuments(user) : ownDocuments(user);
@@ -70,7 +79,7 @@ export function controlRoutes(state: SimulatorState): Hono {
   app.post('/documents/conclude', async (c) => {
     const input = await body(c, concludeSchema);
     if (input instanceof Response) return input;
-    const user = input.clientId === undefined ? userOr404(c, state.world.accounts.demo) : userOr404(c, input.clientId);
+    const user = input.clientId === undefined ? userOr404(state, c, state.world.accounts.demo) : userOr404(state, c, input.clientId);
     if (user instanceof Response) return user;
     const at = input.lastProcessedAt === undefined ? undefined : parseTimestamp(input.lastProcessedAt);
     const documents = state.conclude(user, input.count, input.filesPerDocument, at);
@@ -78,7 +87,10 @@ export function controlRoutes(state: SimulatorState): Hono {
     void Promise.all(documents.map((id) => state.sendHooks(state.world.documents.get(id)!, 2)));
     return c.json({ documents });
   });
+}
 
+/** CloudSign's Webhook: the team's Hook URLs and what was delivered to them. */
+function hookRoutes(app: Hono, state: SimulatorState): void {
   app.get('/hooks', (c) => c.json(state.hooks));
   app.put('/hooks', async (c) => {
     const input = await body(c, hooksSchema);
@@ -95,11 +107,14 @@ export function controlRoutes(state: SimulatorState): Hono {
     if (!record) return fail(c, 404, 'not_found', 'no simulated document has this ID');
     return c.json({ deliveries: await state.sendHooks(record, input.status) });
   });
+}
 
+/** Users disabled and enabled, a team's IP restriction. */
+function userRoutes(app: Hono, state: SimulatorState): void {
   const setDisabled = (disabled: boolean) => async (c: Context) => {
     const input = await body(c, userSchema);
     if (input instanceof Response) return input;
-    const user = userOr404(c, input.clientId);
+    const user = userOr404(state, c, input.clientId);
     if (user instanceof Response) return user;
     user.disabled = disabled;
     return c.json({ disabled });
@@ -111,12 +126,15 @@ export function controlRoutes(state: SimulatorState): Hono {
   app.post('/ip-restriction', async (c) => {
     const input = await body(c, ipRestrictionSchema);
     if (input instanceof Response) return input;
-    const user = userOr404(c, input.clientId);
+    const user = userOr404(state, c, input.clientId);
     if (user instanceof Response) return user;
     user.team.ipRestricted = input.restricted;
     return c.json({ restricted: input.restricted });
   });
 
+}
+
+function quirkRoutes(app: Hono, state: SimulatorState): void {
   /** Per-document quirks (quirks.ts): the keys given change, the others stay; DELETE forgets them all. */
   app.put('/documents/:documentID/quirks', async (c) => {
     const id = c.req.param('documentID');
@@ -131,7 +149,10 @@ export function controlRoutes(state: SimulatorState): Hono {
     state.quirks.delete(c.req.param('documentID'));
     return c.json({});
   });
+}
 
+/** Faults and behaviour switches. */
+function settingRoutes(app: Hono, state: SimulatorState): void {
   app.get('/faults', (c) => c.json(state.faults));
   app.put('/faults', async (c) => {
     const input = await body(c, faultsSchema);
@@ -152,7 +173,10 @@ export function controlRoutes(state: SimulatorState): Hono {
     state.behaviour = { ...state.behaviour, ...input };
     return c.json(state.behaviour);
   });
+}
 
+/** Tokens, the request log, a reset. */
+function logRoutes(app: Hono, state: SimulatorState): void {
   app.post('/tokens/expire', (c) => {
     state.tokens.expireAll(Date.now());
     return c.json({ expired: true });
@@ -171,7 +195,4 @@ export function controlRoutes(state: SimulatorState): Hono {
     state.reset();
     return c.json({ reset: true });
   });
-
-  app.all('*', (c) => fail(c, 404, 'not_found', 'no such simulator control endpoint'));
-  return app;
 }
