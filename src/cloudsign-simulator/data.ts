@@ -178,7 +178,8 @@ const DEMO_OTHER_STATUSES: DocumentStatus[] = [0, 0, 0, 1, 1, 1, 1, 3, 3, 3, 13,
 const MEMBER_COUNT = 3;
 const MEMBER_CONCLUDED = 20;
 
-export function generateWorld(seed: number, demoClientId: string, demoDocuments: number): World {
+/** The seeded teams and users; every key seeds its own random sequence, so the order of making them is free. */
+function seededPeople(seed: number, demoClientId: string) {
   const home = team(seed, 'home', `${HOME_ORGANIZATION} 法務部`);
   const restricted = team(seed, 'ip-restricted', '北斗工業株式会社', { ipRestricted: true });
   const noApi = team(seed, 'no-web-api', '合同会社みらいデザイン', { webApi: false });
@@ -206,6 +207,12 @@ export function generateWorld(seed: number, demoClientId: string, demoDocuments:
   const noWebApi = outsider('no-web-api', noApi, '小林 恵', 'megumi.kobayashi@mirai-design.example');
   const enterpriseUser = outsider('enterprise', enterprise, '加藤 翔太', 'shota.kato@yamato-hd.example');
 
+  return { teams: { home, restricted, noApi, enterprise }, demo, admin, members, disabled, ipRestricted, noWebApi, enterpriseUser };
+}
+
+export function generateWorld(seed: number, demoClientId: string, demoDocuments: number): World {
+  const people = seededPeople(seed, demoClientId);
+  const { demo, admin, members, disabled, ipRestricted, noWebApi, enterpriseUser } = people;
   const users = [demo, admin, ...members, disabled, ipRestricted, noWebApi, enterpriseUser];
   const world: World = {
     seed,
@@ -225,6 +232,18 @@ export function generateWorld(seed: number, demoClientId: string, demoDocuments:
     concludedOnDemand: 0,
   };
 
+  const records = seededDocuments(seed, people, demoDocuments);
+  records.sort(compareRecords);
+  world.ordered = records;
+  for (const record of records) world.documents.set(record.id, record);
+  return world;
+}
+
+type People = ReturnType<typeof seededPeople>;
+
+/** Every seeded document: the demo user's, and a few of each other user's for the refusals and the team listing. */
+function seededDocuments(seed: number, people: People, demoDocuments: number): DocumentRecord[] {
+  const { teams: { home, restricted, noApi, enterprise }, demo, admin, members, disabled, ipRestricted, noWebApi, enterpriseUser } = people;
   const records: DocumentRecord[] = [];
   let previous: DocumentRecord | undefined;
   for (let i = 0; i < demoDocuments; i++) {
@@ -281,8 +300,5 @@ export function generateWorld(seed: number, demoClientId: string, demoDocuments:
     }
   }
 
-  records.sort(compareRecords);
-  world.ordered = records;
-  for (const record of records) world.documents.set(record.id, record);
-  return world;
+  return records;
 }
