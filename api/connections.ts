@@ -6,7 +6,7 @@ import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
 import { ErrorSchema, errorResponses } from './errors';
 import { newRouter } from './router';
-import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, pageOf } from './schemas';
+import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from './schemas';
 
 /**
  * Connections (API.md "Connections"), admin only: the preview that counts what a client ID would import,
@@ -95,7 +95,6 @@ const RunSchema = z
 
 const Accepted = z.object({ id: z.string(), managementId: z.string(), accepted: z.string() }).openapi('Accepted');
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const adminRoute = { security: [{ Bearer: [] }], middleware: requireAdmin };
 const refused = json(ErrorSchema, 'CloudSign refused the client ID; `code` says why');
 const notFound = json(ErrorSchema, 'No such connection');

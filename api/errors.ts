@@ -17,6 +17,9 @@ export const ErrorSchema = z
   })
   .openapi('Error');
 
+/** The content of every error response, for a route's declaration. */
+export const errorContent = { 'application/json': { schema: ErrorSchema } };
+
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
@@ -49,9 +52,9 @@ export function handleError(error: Error, c: Context) {
 
 /** The error responses every authenticated route may give, for the OpenAPI document. */
 export const errorResponses = {
-  400: { description: 'Malformed body or query', content: { 'application/json': { schema: ErrorSchema } } },
-  401: { description: 'No or unknown API token', content: { 'application/json': { schema: ErrorSchema } } },
-  403: { description: 'The token lacks the right', content: { 'application/json': { schema: ErrorSchema } } },
+  400: { description: 'Malformed body or query', content: errorContent },
+  401: { description: 'No or unknown API token', content: errorContent },
+  403: { description: 'The token lacks the right', content: errorContent },
 } as const;
 
 /**

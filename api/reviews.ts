@@ -16,9 +16,9 @@ import {
 import { decide } from '../src/services/reviews';
 import { pdfResponse } from './contracts';
 import type { ApiDeps, ApiEnv } from './context';
-import { ApiError, ErrorSchema, errorResponses } from './errors';
+import { ApiError, errorContent, errorResponses } from './errors';
 import { newRouter } from './router';
-import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, pageOf } from './schemas';
+import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from './schemas';
 
 /**
  * Reviews of review-mode connections (API.md "Reviews"). A review is one CloudSign document with its files;
@@ -77,8 +77,6 @@ const ApproveBody = z
 
 const FileParams = IdParam.extend({ fileId: z.string().min(1).max(100).openapi({ param: { name: 'fileId', in: 'path' } }) });
 
-const errorContent = { 'application/json': { schema: ErrorSchema } };
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const notFound = { 404: { description: 'No such review (or file)', content: errorContent } };
 const security = [{ Bearer: [] }];
 

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createUser, getUser, listUsers, USER_ROLES, type User } from '../src/ledger';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
-import { ErrorSchema, errorResponses } from './errors';
+import { errorContent, errorResponses } from './errors';
 import { IdParam, ListQuery, pageOf } from './schemas';
 import { newRouter } from './router';
 
@@ -32,7 +32,6 @@ const CreateUserBody = z
   })
   .openapi('CreateUser');
 
-const errorContent = { 'application/json': { schema: ErrorSchema } };
 
 const createUserRoute = createRoute({
   method: 'post',
