@@ -13,7 +13,7 @@ const MemberIds = z
   .max(10_000)
   .openapi({ description: 'User IDs; every one must name a user (unknown ones are refused with 422 and named).' });
 
-export const GroupSchema = z
+const GroupSchema = z
   .object({
     id: z.string(),
     name: z.string(),

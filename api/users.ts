@@ -10,7 +10,7 @@ import { newRouter } from './router';
 
 const RoleSchema = z.enum(USER_ROLES).openapi({ description: 'An admin manages connections, users and groups; a member reads contracts.' });
 
-export const UserSchema = z
+const UserSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -72,7 +72,7 @@ const getUserRoute = createRoute({
   },
 });
 
-export function toUserJson(user: User): z.infer<typeof UserSchema> {
+function toUserJson(user: User): z.infer<typeof UserSchema> {
   return { id: user.id, name: user.name, email: user.email, role: user.role, createdAt: user.createdAt.toISOString() };
 }
 

@@ -46,7 +46,7 @@ export async function changeSettings(
 }
 
 /** The controls an admin has over a connection's workflow, and what each refusal says it cannot do. */
-export const CONTROLS = {
+const CONTROLS = {
   sync: { signal: syncNowSignal, refused: 'sync' },
   pause: { signal: pauseSignal, refused: 'be paused' },
   resume: { signal: resumeSignal, refused: 'be resumed' },

@@ -15,9 +15,9 @@ import { openTestDatabase, resetDatabase } from './database';
 import { connectTestEnvironment, uniqueTaskQueue, workflowBundle } from './temporal';
 import { startTimeSkippingServer } from './time-skipping-server';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
-export interface ServiceOptions {
+interface ServiceOptions {
   simulator?: Partial<SimulatorOptions>;
   syncIntervalMs?: number;
   /** REVIEW_REMINDER_AFTER of the worker (default 7 days). */
