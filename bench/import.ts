@@ -17,7 +17,7 @@
  *  3. the ratio durable/plain against the target "no less than half the speed of the plain copy".
  *
  * Both are checked for exactness against the simulator's ground truth (`/_sim/truth`): one contract per
- * file, the right bytes, the PDF in storage. The CloudSign request budget is unlimited (`RequestBudget(0)`):
+ * file, the right bytes, the PDF in storage. The CloudSign request budget is unlimited (`benchConfig`: 0 a minute):
  * at CloudSign's 800 requests a minute, a 10,000-file import (≈ 15,000 requests: a 書類情報 per document, a
  * download per file, the lists) takes ≥ 19 minutes whatever the code does, which would hide the rest.
  * It stops by itself (hard timeout 20 minutes) and tidies up on success, failure and Ctrl-C.
