@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireUser } from './auth';
 import type { ApiDeps } from './context';
 import { renderDocsPage } from './docs';
-import { connectionRoutes } from './connections';
+import { connectionRoutes, previewRoutes } from './connections';
 import { contractRoutes } from './contracts';
 import { ErrorSchema, errorResponse, errorResponses, handleError } from './errors';
 import { groupRoutes } from './groups';
@@ -51,7 +51,8 @@ export function createApp(deps: ApiDeps) {
   v1.route('/quota', quotaRoutes(deps));
   v1.route('/contracts', contractRoutes(deps));
   v1.route('/reviews', reviewRoutes(deps));
-  v1.route('/', connectionRoutes(deps));
+  v1.route('/connection-previews', previewRoutes(deps));
+  v1.route('/connections', connectionRoutes(deps));
   app.route('/v1', v1);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: OPENAPI_INFO });

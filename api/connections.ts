@@ -1,34 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { TypedSearchAttributes, type SignalDefinition } from '@temporalio/common';
-import { CloudSignError, type CloudSignAccess } from '../src/cloudsign';
-import { countWindow, listingScopeOf } from '../src/import/window';
-import {
-  createConnection,
-  disconnectConnection,
-  getConnection,
-  getQuota,
-  listConnections,
-  listRuns,
-  updateConnection,
-  type Connection,
-} from '../src/ledger';
-import { CONNECTION_STATUSES } from '../src/ledger/status';
-import {
-  CONNECTION_STATUS,
-  MANAGEMENT_ID,
-  connectionWorkflowId,
-  disconnectSignal,
-  pauseSignal,
-  resumeSignal,
-  settingsChangedSignal,
-  syncNowSignal,
-  type ConnectionWorkflowInput,
-} from '../src/temporal/messages';
+import { CONNECTION_STATUSES, RUN_KINDS, RUN_OUTCOMES, SAVE_MODES, getConnection, listConnections, listRuns, type Connection, type SyncRun } from '../src/ledger';
+import { changeSettings, connect, controlConnection, disconnect, type Control } from '../src/services/connections';
+import { previewConnection } from '../src/services/preview';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
-import { ApiError, ErrorSchema, errorResponses } from './errors';
+import { ErrorSchema, errorResponses } from './errors';
 import { newRouter } from './router';
-import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, pageOf } from './schemas';
+import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from './schemas';
+
+/**
+ * Connections (API.md "Connections"), admin only: the preview that counts what a client ID would import,
+ * connecting, settings, the controls (sync now, pause, resume), disconnecting, and the runs. The work is
+ * done by `src/services/connections.ts` and `src/services/preview.ts`; CloudSign's refusals are mapped to
+ * 422/503 by the error handler (`./errors.ts`).
+ */
 
 const ClientId = z.string().trim().min(1).max(200).openapi({ description: 'CloudSign client ID (クライアントID). Never returned.' });
 const Reviewers = z.object({ groupIds: z.array(z.string()).default([]), userIds: z.array(z.string()).default([]) });
@@ -52,7 +37,7 @@ const ConnectionSettings = z.object({
   clientId: ClientId,
   visibility: VisibilitySchema,
   owners: OwnersSchema,
-  saveMode: z.enum(['direct', 'review']),
+  saveMode: z.enum(SAVE_MODES),
   reviewers: Reviewers,
 });
 
@@ -71,7 +56,7 @@ const ConnectionSchema = z
     clientIdLast4: z.string().openapi({ description: 'The last 4 characters of the client ID, to tell connections apart.' }),
     visibility: VisibilitySchema,
     owners: z.array(z.string()),
-    saveMode: z.enum(['direct', 'review']),
+    saveMode: z.enum(SAVE_MODES),
     reviewers: z.object({ groupIds: z.array(z.string()), userIds: z.array(z.string()) }),
     status: z.enum(CONNECTION_STATUSES),
     lastSyncAt: z.string().nullable(),
@@ -91,7 +76,7 @@ const ConnectionSchema = z
 const RunSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['full', 'incremental', 'manual']),
+    kind: z.enum(RUN_KINDS),
     window: z.object({ from: z.string().nullable(), to: z.string() }),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
@@ -103,27 +88,111 @@ const RunSchema = z
       skippedDiscarded: z.number().int().openapi({ description: 'Of documents a reviewer discarded' }),
       failed: z.number().int(),
     }),
-    outcome: z.enum(['running', 'succeeded', 'failed', 'paused']),
+    outcome: z.enum(RUN_OUTCOMES),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
   })
   .openapi('SyncRun');
 
 const Accepted = z.object({ id: z.string(), managementId: z.string(), accepted: z.string() }).openapi('Accepted');
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const adminRoute = { security: [{ Bearer: [] }], middleware: requireAdmin };
 const refused = json(ErrorSchema, 'CloudSign refused the client ID; `code` says why');
+const notFound = json(ErrorSchema, 'No such connection');
 
-/** A CloudSign refusal at setup time, as a 422 whose code says what to fix (or 503 when CloudSign is down). */
-function refusal(error: unknown): never {
-  if (!(error instanceof CloudSignError)) throw error;
-  if (error.code === 'transient' || error.code === 'rate_limited') {
-    throw new ApiError(503, 'cloudsign_unavailable', `CloudSign did not answer properly; try again shortly. ${error.message}`);
-  }
-  throw new ApiError(422, `cloudsign_${error.code}`, error.message);
-}
+const previewRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Counts what a client ID would import, in files, writing nothing (Step 4)',
+  ...adminRoute,
+  request: { body: { content: { 'application/json': { schema: PreviewRequest } }, required: true } },
+  responses: { 200: json(PreviewSchema, 'What the full import would bring'), ...errorResponses, 422: refused },
+});
 
-const serialise = (c: Connection): z.infer<typeof ConnectionSchema> => ({
+const createConnectionRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Connects a CloudSign client ID; the full import starts',
+  ...adminRoute,
+  request: { body: { content: { 'application/json': { schema: CreateConnection } }, required: true } },
+  responses: {
+    201: json(ConnectionSchema, 'Connected; the full import runs'),
+    ...errorResponses,
+    409: json(ErrorSchema, 'This client ID is connected already'),
+    422: refused,
+  },
+});
+
+const listConnectionsRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Every connection, newest first',
+  ...adminRoute,
+  request: { query: ListQuery },
+  responses: { 200: json(pageOf(ConnectionSchema, 'ConnectionPage'), 'Connections'), ...errorResponses },
+});
+
+const getConnectionRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'A connection: settings (never the client ID), status, progress, totals, last error',
+  ...adminRoute,
+  request: { params: IdParam },
+  responses: { 200: json(ConnectionSchema, 'The connection'), ...errorResponses, 404: notFound },
+});
+
+const updateConnectionRoute = createRoute({
+  method: 'patch',
+  path: '/{id}',
+  summary: 'Changes settings or rotates the client ID; the sync position is kept',
+  ...adminRoute,
+  request: { params: IdParam, body: { content: { 'application/json': { schema: UpdateConnection } }, required: true } },
+  responses: {
+    200: json(ConnectionSchema, 'The connection as changed'),
+    ...errorResponses,
+    404: notFound,
+    409: json(ErrorSchema, 'Disconnected, or the new client ID is connected already'),
+    422: refused,
+  },
+});
+
+/** The three controls answer alike: 202 once the signal is delivered, 409 for a disconnected connection. */
+const controlRoute = <P extends Control>(control: P, summary: string) =>
+  createRoute({
+    method: 'post',
+    path: `/{id}/${control}` as `/{id}/${P}`,
+    summary,
+    ...adminRoute,
+    request: { params: IdParam },
+    responses: {
+      202: json(Accepted, 'Delivered to the connection'),
+      ...errorResponses,
+      404: notFound,
+      409: json(ErrorSchema, 'The connection is disconnected'),
+    },
+  });
+const syncRoute = controlRoute('sync', 'Syncs now instead of at the next scheduled time');
+const pauseRoute = controlRoute('pause', 'Pauses syncing (a running import stops after its current page)');
+const resumeRoute = controlRoute('resume', 'Resumes a paused connection, or retries one in error');
+
+const disconnectRoute = createRoute({
+  method: 'delete',
+  path: '/{id}',
+  summary: 'Disconnects: the workflow ends, imported contracts stay',
+  ...adminRoute,
+  request: { params: IdParam },
+  responses: { 202: json(Accepted, 'Disconnected'), ...errorResponses, 404: notFound },
+});
+
+const listRunsRoute = createRoute({
+  method: 'get',
+  path: '/{id}/runs',
+  summary: 'One row per sync run, newest first',
+  ...adminRoute,
+  request: { params: IdParam, query: ListQuery },
+  responses: { 200: json(pageOf(RunSchema, 'SyncRunPage'), 'Runs'), ...errorResponses, 404: notFound },
+});
+
+const toConnectionJson = (c: Connection): z.infer<typeof ConnectionSchema> => ({
   id: c.id,
   managementId: c.managementId,
   name: c.name,
@@ -141,235 +210,49 @@ const serialise = (c: Connection): z.infer<typeof ConnectionSchema> => ({
   createdAt: c.createdAt.toISOString(),
 });
 
-/** What the admin should know before connecting (PRODUCT.md: the recommended dedicated user, 親展). */
-function adviceFor(access: CloudSignAccess, confidential: number): string[] {
-  const advice = [
-    'Use a dedicated, non-personal CloudSign user with document-management rights: a personal user brings its ' +
-      'confidential (親展) documents into the ledger, and deleting it (a transfer, a resignation) stops the sync.',
-  ];
-  if (confidential > 0) {
-    advice.push(`${confidential} of the documents are confidential (親展); they will be imported with the connection's visibility.`);
-  }
-  if (listingScopeOf(access.user) === 'user') {
-    advice.push('This CloudSign user has no document-management right (書類管理権限): only the documents it sent or received are imported.');
-  } else {
-    advice.push("This CloudSign user has the document-management right (書類管理権限): every document of the team is imported.");
-  }
-  return advice;
+const toRunJson = (run: SyncRun): z.infer<typeof RunSchema> => ({
+  id: run.id,
+  kind: run.kind,
+  window: run.window,
+  startedAt: run.startedAt.toISOString(),
+  finishedAt: run.finishedAt?.toISOString() ?? null,
+  counts: run.counts,
+  outcome: run.outcome,
+  error: run.error,
+});
+
+const accepted = (connection: Connection, what: string) => ({ id: connection.id, managementId: connection.managementId, accepted: what });
+
+/** `POST /v1/connection-previews`. */
+export function previewRoutes(deps: ApiDeps) {
+  return newRouter().openapi(previewRoute, async (c) => c.json(await previewConnection(deps, c.req.valid('json').clientId), 200));
 }
 
+/** `/v1/connections`. */
 export function connectionRoutes(deps: ApiDeps) {
-  const { orm, cloudsign, temporal } = deps;
-  const handle = (connection: Connection) => temporal.client.workflow.getHandle(connectionWorkflowId(connection.managementId));
-
-  /** Delivers a control signal; a connection that is disconnected cannot be controlled any more. */
-  async function control(connectionId: string, signal: SignalDefinition<[], string>, what: string) {
-    const connection = await getConnection(orm.em.fork(), connectionId);
-    if (connection.status === 'disconnected') {
-      throw new ApiError(409, 'connection_disconnected', `Connection ${connection.managementId} is disconnected; it cannot ${what}.`);
-    }
-    await handle(connection).signal(signal);
-    return connection;
-  }
-
-  const app = newRouter();
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/connection-previews',
-      summary: 'Counts what a client ID would import, in files, writing nothing (Step 4)',
-      ...adminRoute,
-      request: { body: { content: { 'application/json': { schema: PreviewRequest } }, required: true } },
-      responses: { 200: json(PreviewSchema, 'What the full import would bring'), ...errorResponses, 422: refused },
-    }),
-    async (c) => {
-      const { clientId } = c.req.valid('json');
-      const access = await cloudsign.checkAccess(clientId).catch(refusal);
-      const count = await countWindow(cloudsign, clientId, { scope: listingScopeOf(access.user) }).catch(refusal);
-      const quota = await getQuota(orm.em.fork());
-      return c.json(
-        {
-          cloudsignUser: { name: access.user.name ?? null, email: access.user.email ?? null },
-          documents: count.documents,
-          files: count.files,
-          confidentialDocuments: count.confidentialDocuments,
-          earliestConcludedAt: count.earliestConcludedAt,
-          latestConcludedAt: count.latestConcludedAt,
-          quota: { remaining: quota.remaining, required: count.files },
-          advice: adviceFor(access, count.confidentialDocuments),
-        },
-        200,
-      );
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/connections',
-      summary: 'Connects a CloudSign client ID; the full import starts',
-      ...adminRoute,
-      request: { body: { content: { 'application/json': { schema: CreateConnection } }, required: true } },
-      responses: {
-        201: json(ConnectionSchema, 'Connected; the full import runs'),
-        ...errorResponses,
-        409: json(ErrorSchema, 'This client ID is connected already'),
-        422: refused,
-      },
-    }),
-    async (c) => {
-      const body = c.req.valid('json');
-      await cloudsign.checkAccess(body.clientId).catch(refusal);
-      // The workflow starts inside the transaction: if Temporal refuses, no connection is left behind.
-      const connection = await orm.em.fork().transactional(async (em) => {
-        const created = await createConnection(em, { ...body, secretsKey: deps.secretsKey });
-        await temporal.client.workflow.start<(input: ConnectionWorkflowInput) => Promise<void>>('connectionWorkflow', {
-          taskQueue: temporal.taskQueue,
-          workflowId: connectionWorkflowId(created.managementId),
-          args: [{ connectionId: created.id, managementId: created.managementId, syncIntervalMs: deps.syncIntervalMs }],
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: MANAGEMENT_ID, value: created.managementId },
-            { key: CONNECTION_STATUS, value: created.status },
-          ]),
-        });
-        return created;
-      });
-      return c.json(serialise(connection), 201);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/connections',
-      summary: 'Every connection, newest first',
-      ...adminRoute,
-      request: { query: ListQuery },
-      responses: { 200: json(pageOf(ConnectionSchema, 'ConnectionPage'), 'Connections'), ...errorResponses },
-    }),
-    async (c) => {
+  const { orm } = deps;
+  const control = (what: Control) => async (connectionId: string) => accepted(await controlConnection(deps, connectionId, what), what);
+  const [sync, pause, resume] = [control('sync'), control('pause'), control('resume')];
+  return newRouter()
+    .openapi(createConnectionRoute, async (c) => c.json(toConnectionJson(await connect(deps, c.req.valid('json'))), 201))
+    .openapi(listConnectionsRoute, async (c) => {
       const page = await listConnections(orm.em.fork(), c.req.valid('query'));
-      return c.json({ items: page.items.map(serialise), nextCursor: page.nextCursor }, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/connections/{id}',
-      summary: 'A connection: settings (never the client ID), status, progress, totals, last error',
-      ...adminRoute,
-      request: { params: IdParam },
-      responses: { 200: json(ConnectionSchema, 'The connection'), ...errorResponses, 404: json(ErrorSchema, 'No such connection') },
-    }),
-    async (c) => c.json(serialise(await getConnection(orm.em.fork(), c.req.valid('param').id)), 200),
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'patch',
-      path: '/connections/{id}',
-      summary: 'Changes settings or rotates the client ID; the sync position is kept',
-      ...adminRoute,
-      request: { params: IdParam, body: { content: { 'application/json': { schema: UpdateConnection } }, required: true } },
-      responses: {
-        200: json(ConnectionSchema, 'The connection as changed'),
-        ...errorResponses,
-        404: json(ErrorSchema, 'No such connection'),
-        409: json(ErrorSchema, 'Disconnected, or the new client ID is connected already'),
-        422: refused,
-      },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const { clientId, ...settings } = c.req.valid('json');
-      if (clientId !== undefined) await cloudsign.checkAccess(clientId).catch(refusal);
-      const em = orm.em.fork();
-      const connection =
-        clientId === undefined
-          ? await updateConnection(em, { connectionId: id, ...settings })
-          : await updateConnection(em, { connectionId: id, ...settings, clientId, secretsKey: deps.secretsKey });
-      await handle(connection).signal(settingsChangedSignal);
-      return c.json(serialise(connection), 200);
-    },
-  );
-
-  const controls = [
-    { path: 'sync', signal: syncNowSignal, summary: 'Syncs now instead of at the next scheduled time', what: 'sync' },
-    { path: 'pause', signal: pauseSignal, summary: 'Pauses syncing (a running import stops after its current page)', what: 'be paused' },
-    { path: 'resume', signal: resumeSignal, summary: 'Resumes a paused connection, or retries one in error', what: 'be resumed' },
-  ] as const;
-  for (const { path, signal, summary, what } of controls) {
-    app.openapi(
-      createRoute({
-        method: 'post',
-        path: `/connections/{id}/${path}`,
-        summary,
-        ...adminRoute,
-        request: { params: IdParam },
-        responses: {
-          202: json(Accepted, 'Delivered to the connection'),
-          ...errorResponses,
-          404: json(ErrorSchema, 'No such connection'),
-          409: json(ErrorSchema, 'The connection is disconnected'),
-        },
-      }),
-      async (c) => {
-        const connection = await control(c.req.valid('param').id, signal, what);
-        return c.json({ id: connection.id, managementId: connection.managementId, accepted: path }, 202);
-      },
-    );
-  }
-
-  app.openapi(
-    createRoute({
-      method: 'delete',
-      path: '/connections/{id}',
-      summary: 'Disconnects: the workflow ends, imported contracts stay',
-      ...adminRoute,
-      request: { params: IdParam },
-      responses: { 202: json(Accepted, 'Disconnected'), ...errorResponses, 404: json(ErrorSchema, 'No such connection') },
-    }),
-    async (c) => {
-      const connection = await disconnectConnection(orm.em.fork(), c.req.valid('param').id);
-      // The workflow may have ended already (a repeated DELETE): the connection is disconnected either way.
-      await handle(connection)
-        .signal(disconnectSignal)
-        .catch((error: Error) => {
-          if (error.name !== 'WorkflowNotFoundError') throw error;
-        });
-      return c.json({ id: connection.id, managementId: connection.managementId, accepted: 'disconnect' }, 202);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/connections/{id}/runs',
-      summary: 'One row per sync run, newest first',
-      ...adminRoute,
-      request: { params: IdParam, query: ListQuery },
-      responses: { 200: json(pageOf(RunSchema, 'SyncRunPage'), 'Runs'), ...errorResponses, 404: json(ErrorSchema, 'No such connection') },
-    }),
-    async (c) => {
+      return c.json({ items: page.items.map(toConnectionJson), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(getConnectionRoute, async (c) => c.json(toConnectionJson(await getConnection(orm.em.fork(), c.req.valid('param').id)), 200))
+    .openapi(updateConnectionRoute, async (c) => {
+      const connection = await changeSettings(deps, { connectionId: c.req.valid('param').id, ...c.req.valid('json') });
+      return c.json(toConnectionJson(connection), 200);
+    })
+    .openapi(syncRoute, async (c) => c.json(await sync(c.req.valid('param').id), 202))
+    .openapi(pauseRoute, async (c) => c.json(await pause(c.req.valid('param').id), 202))
+    .openapi(resumeRoute, async (c) => c.json(await resume(c.req.valid('param').id), 202))
+    .openapi(disconnectRoute, async (c) => c.json(accepted(await disconnect(deps, c.req.valid('param').id), 'disconnect'), 202))
+    .openapi(listRunsRoute, async (c) => {
       const em = orm.em.fork();
       const { id } = c.req.valid('param');
       await getConnection(em, id);
       const page = await listRuns(em, { connectionId: id, ...c.req.valid('query') });
-      const items = page.items.map((run) => ({
-        id: run.id,
-        kind: run.kind,
-        window: run.window,
-        startedAt: run.startedAt.toISOString(),
-        finishedAt: run.finishedAt?.toISOString() ?? null,
-        counts: run.counts,
-        outcome: run.outcome,
-        error: run.error,
-      }));
-      return c.json({ items, nextCursor: page.nextCursor }, 200);
-    },
-  );
-
-  return app;
+      return c.json({ items: page.items.map(toRunJson), nextCursor: page.nextCursor }, 200);
+    });
 }

@@ -205,7 +205,7 @@ function fileNameOf(contract: Contract): string {
  * `attachment` with the name twice: `filename*` in UTF-8 (RFC 5987/6266; the names are mostly Japanese) for
  * every current client, and an ASCII `filename` for the others.
  */
-export function contentDisposition(name: string): string {
+function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;

@@ -2,7 +2,9 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CloudSignError } from '../src/cloudsign';
 import { ConflictError, LedgerError, NotFoundError, QuotaExhaustedError, ValidationError } from '../src/ledger/errors';
+import { UnavailableError } from '../src/services/errors';
 
 /** The one error shape of the API (../shared/spec/API.md "Conventions"). */
 export const ErrorSchema = z
@@ -14,6 +16,9 @@ export const ErrorSchema = z
     }),
   })
   .openapi('Error');
+
+/** The content of every error response, for a route's declaration. */
+export const errorContent = { 'application/json': { schema: ErrorSchema } };
 
 export class ApiError extends Error {
   constructor(
@@ -34,6 +39,8 @@ export function errorResponse(c: Context, status: ContentfulStatusCode, code: st
 export function handleError(error: Error, c: Context) {
   if (error instanceof ApiError) return errorResponse(c, error.status, error.code, error.message, error.details);
   if (error instanceof LedgerError) return errorResponse(c, ledgerStatus(error), error.code, error.message, ledgerDetails(error));
+  if (error instanceof CloudSignError) return cloudsignRefusal(c, error);
+  if (error instanceof UnavailableError) return errorResponse(c, 503, error.code, error.message);
   if (error instanceof HTTPException) {
     // Hono throws these for bodies it cannot read, e.g. malformed JSON.
     const code = error.status === 400 ? 'invalid_request' : 'http_error';
@@ -45,15 +52,27 @@ export function handleError(error: Error, c: Context) {
 
 /** The error responses every authenticated route may give, for the OpenAPI document. */
 export const errorResponses = {
-  400: { description: 'Malformed body or query', content: { 'application/json': { schema: ErrorSchema } } },
-  401: { description: 'No or unknown API token', content: { 'application/json': { schema: ErrorSchema } } },
-  403: { description: 'The token lacks the right', content: { 'application/json': { schema: ErrorSchema } } },
+  400: { description: 'Malformed body or query', content: errorContent },
+  401: { description: 'No or unknown API token', content: errorContent },
+  403: { description: 'The token lacks the right', content: errorContent },
 } as const;
 
-/** The ledger's refusals, as the API's status codes: well-formed requests the domain refuses are 422. */
+/**
+ * A CloudSign refusal (only the set-up routes call CloudSign: preview, connect, a new client ID) as a 422
+ * whose code says what to fix, or a 503 when CloudSign itself is down. The one place the API classifies
+ * CloudSign's failures.
+ */
+function cloudsignRefusal(c: Context, error: CloudSignError) {
+  if (error.code === 'transient' || error.code === 'rate_limited') {
+    return errorResponse(c, 503, 'cloudsign_unavailable', `CloudSign did not answer properly; try again shortly. ${error.message}`);
+  }
+  return errorResponse(c, 422, `cloudsign_${error.code}`, error.message);
+}
+
 /** Ledger refusals that are about the request's form (a list cursor the API handed out), not the domain. */
 const MALFORMED = new Set(['invalid_cursor', 'invalid_limit']);
 
+/** The ledger's refusals, as the API's status codes: well-formed requests the domain refuses are 422. */
 function ledgerStatus(error: LedgerError): ContentfulStatusCode {
   if (MALFORMED.has(error.code)) return 400;
   if (error instanceof NotFoundError) return 404;

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createGroup, getGroup, listGroups, setGroupMembers, type Group } from '../src/ledger';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
-import { ErrorSchema, errorResponses } from './errors';
+import { errorContent, errorResponses } from './errors';
 import { IdParam, ListQuery, pageOf } from './schemas';
 import { newRouter } from './router';
 
@@ -13,7 +13,7 @@ const MemberIds = z
   .max(10_000)
   .openapi({ description: 'User IDs; every one must name a user (unknown ones are refused with 422 and named).' });
 
-export const GroupSchema = z
+const GroupSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -25,7 +25,6 @@ export const GroupSchema = z
 const CreateGroupBody = z.object({ name: z.string().trim().min(1).max(200), memberIds: MemberIds }).openapi('CreateGroup');
 const SetMembersBody = z.object({ memberIds: MemberIds }).openapi('GroupMembers');
 
-const errorContent = { 'application/json': { schema: ErrorSchema } };
 const notFound = { 404: { description: 'No group has this ID', content: errorContent } };
 const unknownMembers = { 422: { description: 'Some member IDs name no user (listed in details.userIds)', content: errorContent } };
 

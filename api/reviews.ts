@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
 import {
+  REVIEW_DECISIONS,
   REVIEW_STATUSES,
   contractFieldsSchema,
-  decideReview,
   getConnection,
   getReview,
   mayDecide,
@@ -14,19 +13,18 @@ import {
   type ReviewDecision,
   type User,
 } from '../src/ledger';
-import { decisionSignal, reviewWorkflowId, type Decision } from '../src/temporal/messages';
+import { decide } from '../src/services/reviews';
 import { pdfResponse } from './contracts';
 import type { ApiDeps, ApiEnv } from './context';
-import { ApiError, ErrorSchema, errorResponses } from './errors';
+import { ApiError, errorContent, errorResponses } from './errors';
 import { newRouter } from './router';
-import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, pageOf } from './schemas';
+import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from './schemas';
 
 /**
  * Reviews of review-mode connections (API.md "Reviews"). A review is one CloudSign document with its files;
  * its reviewers — the connection's reviewer users, the members of its reviewer groups, and admins, read
- * from the connection at each request — see and decide it; anyone else gets 403. A decision is recorded in
- * the ledger first, atomically (a second one is 409), and then delivered to the review's workflow as a
- * signal: the workflow makes it take effect once, however often the request is retried.
+ * from the connection at each request — see and decide it; anyone else gets 403. A decision is recorded and
+ * delivered by `src/services/reviews.ts` (a second, different one is 409).
  */
 
 const ReviewFileSchema = z.object({
@@ -38,7 +36,7 @@ const ReviewFileSchema = z.object({
 });
 
 const DecisionSchema = z.object({
-  action: z.enum(['approve', 'discard']),
+  action: z.enum(REVIEW_DECISIONS),
   decidedBy: z.string().nullable(),
   decidedAt: z.string().openapi({ format: 'date-time' }),
   visibility: VisibilitySchema.optional(),
@@ -79,8 +77,6 @@ const ApproveBody = z
 
 const FileParams = IdParam.extend({ fileId: z.string().min(1).max(100).openapi({ param: { name: 'fileId', in: 'path' } }) });
 
-const errorContent = { 'application/json': { schema: ErrorSchema } };
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const notFound = { 404: { description: 'No such review (or file)', content: errorContent } };
 const security = [{ Bearer: [] }];
 
@@ -93,8 +89,57 @@ const decisionResponses = {
   503: { description: 'Recorded, but Temporal could not be reached: send the same request again', content: errorContent },
 };
 
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'The reviews you may decide (reviewer or admin), newest first, with proposed fields and connection',
+  security,
+  request: { query: ReviewListQuery },
+  responses: { 200: json(pageOf(ReviewSchema, 'ReviewPage'), 'A page of reviews'), ...errorResponses },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One review: proposed fields, files, connection, reviewers, state and why it is pending',
+  security,
+  request: { params: IdParam },
+  responses: { 200: json(ReviewSchema, 'The review'), ...errorResponses, ...notFound },
+});
+
+const fileRoute = createRoute({
+  method: 'get',
+  path: '/{id}/files/{fileId}',
+  summary: 'A PDF of the review’s document',
+  security,
+  request: { params: FileParams },
+  responses: {
+    200: { description: 'The PDF', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } },
+    ...errorResponses,
+    ...notFound,
+  },
+});
+
+const approveRoute = createRoute({
+  method: 'post',
+  path: '/{id}/approve',
+  summary: 'Approve: one contract per file, with the given visibility and owners (else the connection’s)',
+  security,
+  request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: ApproveBody } } } },
+  responses: decisionResponses,
+});
+
+const discardRoute = createRoute({
+  method: 'post',
+  path: '/{id}/discard',
+  summary: 'Discard: nothing enters the ledger, no quota is used, and the document is never imported again',
+  security,
+  request: { params: IdParam },
+  responses: decisionResponses,
+});
+
 export function reviewRoutes(deps: ApiDeps) {
-  const { orm, temporal } = deps;
+  const { orm } = deps;
 
   /** A review with its connection, for a user who may decide it: 404 when there is none, 403 when not a reviewer. */
   async function loadForReviewer(user: User, reviewId: string): Promise<{ review: Review; connection: Connection }> {
@@ -107,120 +152,35 @@ export function reviewRoutes(deps: ApiDeps) {
     return { review, connection };
   }
 
-  /**
-   * Delivers a recorded decision to the review's workflow. A workflow that does not exist has not been
-   * started yet (its connection starts a bounded number at a time) and reads the decision from the ledger
-   * when it starts — or has ended, the decision having taken effect.
-   */
-  async function deliver(connection: Connection, review: Review): Promise<void> {
-    const decision = review.decision!;
-    const signal: Decision = {
-      action: decision.action,
-      decidedBy: decision.decidedBy ?? '',
-      ...(decision.visibility && { visibility: decision.visibility }),
-      ...(decision.owners && { owners: decision.owners }),
-    };
-    try {
-      await temporal.client.workflow.getHandle(reviewWorkflowId(connection.managementId, review.documentId)).signal(decisionSignal, signal);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return;
-      console.warn(`review ${review.id}: could not deliver the decision: ${(error as Error).message}`);
-      throw new ApiError(
-        503,
-        'temporal_unavailable',
-        'The decision is recorded, but it could not be delivered to its workflow now. Send the same request again: it is delivered then, and takes effect once.',
-      );
-    }
-  }
-
-  async function decide(c: Context<ApiEnv>, action: ReviewDecision, reviewId: string, options: z.infer<typeof ApproveBody>) {
+  async function decided(c: Context<ApiEnv>, action: ReviewDecision, reviewId: string, options: z.infer<typeof ApproveBody>) {
     const user = c.get('user');
     const { connection } = await loadForReviewer(user, reviewId);
-    if (connection.status === 'disconnected') {
-      throw new ApiError(409, 'connection_disconnected', `Connection ${connection.managementId} is disconnected; its reviews can no longer be decided.`);
-    }
-    const { review } = await decideReview(orm.em.fork(), { reviewId, action, decidedBy: user.id, ...options });
-    // A repeated request delivers again: the first delivery may be the one that failed.
-    if (review.status === 'pending') await deliver(connection, review);
+    const review = await decide(deps, { connection, reviewId, action, decidedBy: user.id, ...options });
     return c.json(toReviewJson(review, connection), 202);
   }
 
   return newRouter()
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/',
-        summary: 'The reviews you may decide (reviewer or admin), newest first, with proposed fields and connection',
-        security,
-        request: { query: ReviewListQuery },
-        responses: { 200: json(pageOf(ReviewSchema, 'ReviewPage'), 'A page of reviews'), ...errorResponses },
-      }),
-      async (c) => {
-        const em = orm.em.fork();
-        const page = await reviewsFor(em, { user: c.get('user'), ...c.req.valid('query') });
-        const connections = new Map<string, Connection>();
-        for (const id of new Set(page.items.map((r) => r.connectionId))) connections.set(id, await getConnection(em, id));
-        return c.json({ items: page.items.map((r) => toReviewJson(r, connections.get(r.connectionId)!)), nextCursor: page.nextCursor }, 200);
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/{id}',
-        summary: 'One review: proposed fields, files, connection, reviewers, state and why it is pending',
-        security,
-        request: { params: IdParam },
-        responses: { 200: json(ReviewSchema, 'The review'), ...errorResponses, ...notFound },
-      }),
-      async (c) => {
-        const { review, connection } = await loadForReviewer(c.get('user'), c.req.valid('param').id);
-        return c.json(toReviewJson(review, connection), 200);
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/{id}/files/{fileId}',
-        summary: 'A PDF of the review’s document',
-        security,
-        request: { params: FileParams },
-        responses: {
-          200: { description: 'The PDF', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } },
-          ...errorResponses,
-          ...notFound,
-        },
-      }),
-      async (c) => {
-        const { id, fileId } = c.req.valid('param');
-        const { review } = await loadForReviewer(c.get('user'), id);
-        const file = review.files.find((f) => f.fileId === fileId);
-        if (!file) throw new ApiError(404, 'not_found', `Review ${review.id} has no file ${fileId}.`);
-        const name = file.name ?? `${review.documentId}-${file.fileId}.pdf`;
-        return pdfResponse(c, deps.storage, { sha256: file.sha256, size: file.size, name, of: { kind: 'review file', id: `${review.id}/${fileId}` } });
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'post',
-        path: '/{id}/approve',
-        summary: 'Approve: one contract per file, with the given visibility and owners (else the connection’s)',
-        security,
-        request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: ApproveBody } } } },
-        responses: decisionResponses,
-      }),
-      async (c) => decide(c, 'approve', c.req.valid('param').id, c.req.valid('json') ?? {}),
-    )
-    .openapi(
-      createRoute({
-        method: 'post',
-        path: '/{id}/discard',
-        summary: 'Discard: nothing enters the ledger, no quota is used, and the document is never imported again',
-        security,
-        request: { params: IdParam },
-        responses: decisionResponses,
-      }),
-      async (c) => decide(c, 'discard', c.req.valid('param').id, {}),
-    );
+    .openapi(listRoute, async (c) => {
+      const em = orm.em.fork();
+      const page = await reviewsFor(em, { user: c.get('user'), ...c.req.valid('query') });
+      const connections = new Map<string, Connection>();
+      for (const id of new Set(page.items.map((r) => r.connectionId))) connections.set(id, await getConnection(em, id));
+      return c.json({ items: page.items.map((r) => toReviewJson(r, connections.get(r.connectionId)!)), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(getRoute, async (c) => {
+      const { review, connection } = await loadForReviewer(c.get('user'), c.req.valid('param').id);
+      return c.json(toReviewJson(review, connection), 200);
+    })
+    .openapi(fileRoute, async (c) => {
+      const { id, fileId } = c.req.valid('param');
+      const { review } = await loadForReviewer(c.get('user'), id);
+      const file = review.files.find((f) => f.fileId === fileId);
+      if (!file) throw new ApiError(404, 'not_found', `Review ${review.id} has no file ${fileId}.`);
+      const name = file.name ?? `${review.documentId}-${file.fileId}.pdf`;
+      return pdfResponse(c, deps.storage, { sha256: file.sha256, size: file.size, name, of: { kind: 'review file', id: `${review.id}/${fileId}` } });
+    })
+    .openapi(approveRoute, async (c) => decided(c, 'approve', c.req.valid('param').id, c.req.valid('json') ?? {}))
+    .openapi(discardRoute, async (c) => decided(c, 'discard', c.req.valid('param').id, {}));
 }
 
 function toReviewJson(review: Review, connection: Connection): z.infer<typeof ReviewSchema> {

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createUser, getUser, listUsers, USER_ROLES, type User } from '../src/ledger';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
-import { ErrorSchema, errorResponses } from './errors';
+import { errorContent, errorResponses } from './errors';
 import { IdParam, ListQuery, pageOf } from './schemas';
 import { newRouter } from './router';
 
@@ -10,7 +10,7 @@ import { newRouter } from './router';
 
 const RoleSchema = z.enum(USER_ROLES).openapi({ description: 'An admin manages connections, users and groups; a member reads contracts.' });
 
-export const UserSchema = z
+const UserSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -32,7 +32,6 @@ const CreateUserBody = z
   })
   .openapi('CreateUser');
 
-const errorContent = { 'application/json': { schema: ErrorSchema } };
 
 const createUserRoute = createRoute({
   method: 'post',
@@ -73,7 +72,7 @@ const getUserRoute = createRoute({
   },
 });
 
-export function toUserJson(user: User): z.infer<typeof UserSchema> {
+function toUserJson(user: User): z.infer<typeof UserSchema> {
   return { id: user.id, name: user.name, email: user.email, role: user.role, createdAt: user.createdAt.toISOString() };
 }
 

@@ -17,33 +17,25 @@
  *  3. the ratio durable/plain against the target "no less than half the speed of the plain copy".
  *
  * Both are checked for exactness against the simulator's ground truth (`/_sim/truth`): one contract per
- * file, the right bytes, the PDF in storage. The CloudSign request budget is unlimited (`RequestBudget(0)`):
+ * file, the right bytes, the PDF in storage. The CloudSign request budget is unlimited (`benchConfig`: 0 a minute):
  * at CloudSign's 800 requests a minute, a 10,000-file import (≈ 15,000 requests: a 書類情報 per document, a
  * download per file, the lists) takes ≥ 19 minutes whatever the code does, which would hide the rest.
  * It stops by itself (hard timeout 20 minutes) and tidies up on success, failure and Ctrl-C.
  */
 import { readFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { createActivities } from '../activities';
-import { createApp } from '../api/app';
 import { startSimulator, type RunningSimulator } from '../src/cloudsign-simulator';
-import { createCloudSignClient, RequestBudget, type CloudSignClient } from '../src/cloudsign';
+import { openServices } from '../src/composition';
 import type { MikroORM } from '../src/db';
 import { importDocuments } from '../src/import/importer';
 import { listWindowPage } from '../src/import/window';
-import { createConnection, ensureBootstrapAdmin, finishRun, startRun } from '../src/ledger';
-import { createMailer } from '../src/mail';
-import { startMailCatcher } from '../src/mail/catcher';
-import { createFileStorage, type FileStorage } from '../src/storage';
-import { startDevServer } from '../src/temporal/dev-server';
-import { createWorker } from '../worker';
+import { createConnection, finishRun, startRun } from '../src/ledger';
+import type { FileStorage } from '../src/storage';
 import { connectionWorkflowId, type SyncWindow } from '../src/temporal/messages';
-import { freePort, freshDatabase, onExit, registeredStops, runBench, tempDir, tidy } from './support';
+import { benchConfig, freshDatabase, onExit, registeredStops, runBench, startDurableService, tempDir, tidy } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -60,8 +52,6 @@ const HARD_TIMEOUT_MS = 20 * 60_000;
 const CLIENT_ID = 'benchimport0123456789abcdefghijklmno'; // 36 alphanumerics, like a real client ID
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const SECRETS_KEY = 'b0'.repeat(32);
-const TASK_QUEUE = 'bench-import';
-const NAMESPACE = 'default';
 const MB = 1024 * 1024;
 
 function positiveInteger(name: string, text: string): number {
@@ -69,9 +59,6 @@ function positiveInteger(name: string, text: string): number {
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, not "${text}"`);
   return n;
 }
-
-// ---------------------------------------------------------------------------------------------------------
-// Tidying: everything started registers how to stop it; stops run newest first, whatever happened.
 
 // ---------------------------------------------------------------------------------------------------------
 // Parts
@@ -111,10 +98,6 @@ async function sizedSimulator(files: number): Promise<{ sim: RunningSimulator; t
     documents = Math.max(1, Math.round(documents * (files / Math.max(1, truth.files))));
   }
 }
-
-/** The CloudSign client the worker would build, but with no request budget (see the header). */
-const cloudsignClient = (sim: RunningSimulator): CloudSignClient =>
-  createCloudSignClient({ baseUrl: sim.url, budget: new RequestBudget(0) });
 
 // ---------------------------------------------------------------------------------------------------------
 // Measuring
@@ -263,53 +246,17 @@ async function historyFigures(client: Client, workflowId: string): Promise<Histo
   return figures;
 }
 
-/**
- * The durable half of the service, in this process as `npm run dev` wires it: a Temporal dev server, a
- * worker running the real workflows and activities, and the API app that starts connection workflows.
- */
-async function startDurableService(orm: MikroORM, sim: RunningSimulator, storage: FileStorage) {
-  // Workers log every state change at INFO; the bench wants only what went wrong.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const server = await startDevServer({
-    port: await freePort(),
-    uiPort: await freePort(),
-    namespace: NAMESPACE,
-    dbFile: join(tempDir('cloudsign-sync-bench-temporal-'), 'temporal.sqlite'),
-  });
-  onExit('the Temporal dev server', () => server.stop());
-  const connection = await Connection.connect({ address: server.address });
-  onExit('the Temporal client', () => connection.close());
-  const client = new Client({ connection, namespace: NAMESPACE });
-
-  // Incident mail (none expected) goes to a catcher on loopback, never out.
-  const mail = await startMailCatcher();
-  onExit('the mail catcher', () => mail.close());
-  const activities = createActivities({
+/** The durable service (`startDurableService`), with an API call as the bootstrap admin that fails on an error. */
+async function startBenchService(orm: MikroORM, sim: RunningSimulator) {
+  const { server, services, app } = await startDurableService({
+    name: 'bench-import',
     orm,
-    cloudsign: cloudsignClient(sim),
-    storage,
-    mailer: createMailer({ smtpUrl: mail.url, from: 'cloudsign-sync <bench@localhost>' }),
+    cloudsignUrl: sim.url,
     secretsKey: SECRETS_KEY,
+    adminToken: ADMIN_TOKEN,
+    logLevel: 'WARN',
     importConcurrency: CONCURRENCY,
   });
-  const { worker, connection: workerConnection } = await createWorker({ address: server.address, namespace: NAMESPACE, taskQueue: TASK_QUEUE, activities });
-  const running = worker.run();
-  onExit('the worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await workerConnection.close();
-  });
-
-  await ensureBootstrapAdmin(orm.em.fork(), { token: ADMIN_TOKEN });
-  const app = createApp({
-    orm,
-    temporal: { connection, client, taskQueue: TASK_QUEUE },
-    cloudsign: cloudsignClient(sim),
-    secretsKey: SECRETS_KEY,
-    syncIntervalMs: 24 * 3_600_000,
-    storage,
-  });
-  /** An API call as the bootstrap admin. */
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await app.request(path, {
       method,
@@ -320,13 +267,12 @@ async function startDurableService(orm: MikroORM, sim: RunningSimulator, storage
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  return { server, client, api };
+  return { server, client: services.temporal.client, storage: services.storage, api };
 }
 
 async function durableImport(orm: MikroORM, sim: RunningSimulator, truth: Truth) {
   const outerStops = registeredStops(); // what this phase starts, it stops before the plain copy
-  const storage = createFileStorage({ dir: tempDir('cloudsign-sync-bench-durable-') });
-  const { server, client, api } = await startDurableService(orm, sim, storage);
+  const { server, client, storage, api } = await startBenchService(orm, sim);
 
   const memory = sampleMemory();
   const cpuBefore = cpuSecondsOfThisProcess();
@@ -372,8 +318,10 @@ async function durableImport(orm: MikroORM, sim: RunningSimulator, truth: Truth)
 /** The same pages through the same `importDocuments`, in a loop, with no Temporal anywhere. */
 async function plainCopy(orm: MikroORM, sim: RunningSimulator, truth: Truth) {
   await emptyDatabase(orm);
-  const storage = createFileStorage({ dir: tempDir('cloudsign-sync-bench-plain-') });
-  const cloudsign = cloudsignClient(sim);
+  // The same parts as the worker's, from the composition root: no request budget, fresh storage.
+  const plain = await openServices(benchConfig({ CLOUDSIGN_BASE_URL: sim.url, SECRETS_KEY, FILE_STORAGE_DIR: tempDir('cloudsign-sync-bench-plain-') }), { orm });
+  onExit('the plain copy\'s parts', () => plain.close());
+  const { cloudsign, storage } = plain;
 
   const memory = sampleMemory();
   const cpuBefore = cpuSecondsOfThisProcess();

@@ -18,22 +18,11 @@
  * quota used once per contract, and the Web UI's view (`ReviewStatus` counts from Temporal's visibility).
  */
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { serve } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { createApp } from '../api/app';
+import type { Client } from '@temporalio/client';
 import { startSimulator } from '../src/cloudsign-simulator';
-import { createCloudSignClient, RequestBudget } from '../src/cloudsign';
-import { ensureBootstrapAdmin } from '../src/ledger';
-import { createMailer } from '../src/mail';
-import { startMailCatcher } from '../src/mail/catcher';
-import { createFileStorage } from '../src/storage';
-import { startDevServer } from '../src/temporal/dev-server';
-import { createWorker } from '../worker';
-import { freePort, freshDatabase, onExit, percentile, runBench, tempDir } from './support';
+import { freePort, freshDatabase, onExit, percentile, runBench, startDurableService } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -50,8 +39,6 @@ for (const [name, n] of [['--documents', DOCUMENTS], ['--concurrency', CONCURREN
 const CLIENT_ID = 'benchreview0123456789abcdefghijklmno';
 const ADMIN_TOKEN = 'bench-review-admin-token-0123456789';
 const SECRETS_KEY = 'c0'.repeat(32);
-const TASK_QUEUE = 'bench-review';
-const NAMESPACE = 'default';
 
 const f1 = (n: number) => n.toFixed(1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,42 +47,18 @@ async function main(): Promise<boolean> {
   console.log(
     `bench:review — node ${process.version}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const orm = await freshDatabase('cloudsign_sync_bench_review');
   const sim = await startSimulator({ documents: DOCUMENTS, clientId: CLIENT_ID, rateLimitPerMinute: 0, port: 0 });
   onExit('the simulator', () => sim.close());
-  const server = await startDevServer({
-    port: await freePort(),
-    uiPort: await freePort(),
-    namespace: NAMESPACE,
-    dbFile: join(tempDir('cloudsign-sync-bench-review-temporal-'), 'temporal.sqlite'),
-  });
-  onExit('the Temporal dev server', () => server.stop());
-  const connection = await Connection.connect({ address: server.address });
-  onExit('the Temporal client', () => connection.close());
-  const client = new Client({ connection, namespace: NAMESPACE });
-  const mail = await startMailCatcher();
-  onExit('the mail catcher', () => mail.close());
-  const storage = createFileStorage({ dir: tempDir('cloudsign-sync-bench-review-files-') });
-  const cloudsign = createCloudSignClient({ baseUrl: sim.url, budget: new RequestBudget(0) });
-
-  const activities = createActivities({
+  const { services, app } = await startDurableService({
+    name: 'bench-review',
     orm,
-    cloudsign,
-    storage,
-    mailer: createMailer({ smtpUrl: mail.url, from: 'cloudsign-sync <bench@localhost>' }),
+    cloudsignUrl: sim.url,
     secretsKey: SECRETS_KEY,
+    adminToken: ADMIN_TOKEN,
+    logLevel: 'ERROR',
   });
-  const { worker, connection: workerConnection } = await createWorker({ address: server.address, namespace: NAMESPACE, taskQueue: TASK_QUEUE, activities });
-  const running = worker.run();
-  onExit('the worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await workerConnection.close();
-  });
-
-  await ensureBootstrapAdmin(orm.em.fork(), { token: ADMIN_TOKEN });
-  const app = createApp({ orm, temporal: { connection, client, taskQueue: TASK_QUEUE }, cloudsign, secretsKey: SECRETS_KEY, syncIntervalMs: 24 * 3_600_000, storage });
+  const { client } = services.temporal;
   const port = await freePort();
   const http = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
   onExit('the API server', () => new Promise<void>((resolve) => http.close(() => resolve())));

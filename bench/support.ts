@@ -1,13 +1,21 @@
 /**
  * What a benchmark on real parts needs around its measurement: tidying up whatever happens, free loopback
- * ports, temporary folders, and a database of its own.
+ * ports, temporary folders, a database of its own, and the durable service wired by the composition root.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import pg from 'pg';
+import { createApp } from '../api/app';
+import { openServices, type Overrides } from '../src/composition';
+import { loadConfig, type Config } from '../src/config';
 import { migrate, openDatabase, type MikroORM } from '../src/db';
+import { ensureBootstrapAdmin } from '../src/ledger';
+import { startMailCatcher } from '../src/mail/catcher';
+import { startDevServer } from '../src/temporal/dev-server';
+import { runWorker } from '../worker';
 
 const stops: Array<{ what: string; stop: () => Promise<unknown> }> = [];
 
@@ -84,3 +92,57 @@ export async function freshDatabase(name: string): Promise<MikroORM> {
 
 /** Percentile of sorted numbers. */
 export const percentile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+/**
+ * A benchmark's configuration: the defaults with no CloudSign request budget (at CloudSign's 800 requests a
+ * minute the budget, not the code, would set the pace) and mail that never leaves loopback.
+ */
+export function benchConfig(values: Partial<Config>): Config {
+  return { ...loadConfig({}), CLOUDSIGN_REQUESTS_PER_MINUTE: 0, MAIL_FROM: 'cloudsign-sync <bench@localhost>', ...values };
+}
+
+export interface DurableServiceOptions {
+  /** Names the task queue and the temporary folders. */
+  name: string;
+  orm: MikroORM;
+  cloudsignUrl: string;
+  secretsKey: string;
+  adminToken: string;
+  /** Workers log every state change at INFO; a benchmark wants only what went wrong. */
+  logLevel: LogLevel;
+  importConcurrency?: Overrides['importConcurrency'];
+}
+
+/**
+ * The durable half of the service in this process, as `npm run dev` wires it: a Temporal dev server (free
+ * loopback ports, a temporary SQLite file), a mail catcher (incident mail, none expected, never goes out),
+ * the composition root's services on `orm` with file storage in a temporary folder, a worker running the
+ * real workflows and activities, the bootstrap admin, and the API app. `tidy()` stops all of it.
+ */
+export async function startDurableService(options: DurableServiceOptions) {
+  const { name, orm } = options;
+  Runtime.install({ logger: new DefaultLogger(options.logLevel) });
+  const server = await startDevServer({
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    dbFile: join(tempDir(`cloudsign-sync-${name}-temporal-`), 'temporal.sqlite'),
+  });
+  onExit('the Temporal dev server', () => server.stop());
+  const mail = await startMailCatcher();
+  onExit('the mail catcher', () => mail.close());
+  const config = benchConfig({
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_TASK_QUEUE: name,
+    CLOUDSIGN_BASE_URL: options.cloudsignUrl,
+    SMTP_URL: mail.url,
+    SECRETS_KEY: options.secretsKey,
+    FILE_STORAGE_DIR: tempDir(`cloudsign-sync-${name}-files-`),
+  });
+  const services = await openServices(config, { orm, ...(options.importConcurrency !== undefined && { importConcurrency: options.importConcurrency }) });
+  onExit('the Temporal client', () => services.close());
+  const worker = await runWorker(services);
+  onExit('the worker', () => worker.stop());
+  await ensureBootstrapAdmin(orm.em.fork(), { token: options.adminToken });
+  return { server, services, app: createApp(services) };
+}

@@ -6,13 +6,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startApiServer } from '../api/server';
 import { startSimulator } from '../src/cloudsign-simulator';
+import { openServices } from '../src/composition';
 import { ConfigError, loadConfig } from '../src/config';
 import { migrate } from '../src/db';
 import { ensureBootstrapAdmin } from '../src/ledger';
 import { startMailCatcher } from '../src/mail/catcher';
 import { startDevServer } from '../src/temporal/dev-server';
-import { createWorker } from '../worker';
-import { openWorkerServices } from '../worker/services';
+import { runWorker } from '../worker';
 
 const DATA_DIR = resolve('.data');
 const SIMULATOR_PORT = 4010;
@@ -62,26 +62,21 @@ async function main() {
     mailNote = `caught by ${catcher.url}, saved as .eml files in ${join(DATA_DIR, 'mail')}`;
   }
 
-  const effective = { ...config, TEMPORAL_ADDRESS: temporalAddress, CLOUDSIGN_BASE_URL: cloudsignBaseUrl, SMTP_URL: smtpUrl, SECRETS_KEY: secretsKey };
-  const services = await openWorkerServices(effective, { cloudsignBaseUrl, smtpUrl, secretsKey });
+  const services = await openServices({
+    ...config,
+    TEMPORAL_ADDRESS: temporalAddress,
+    CLOUDSIGN_BASE_URL: cloudsignBaseUrl,
+    SMTP_URL: smtpUrl,
+    SECRETS_KEY: secretsKey,
+  });
   stops.unshift(services.close);
   await migrate(services.orm);
   await ensureBootstrapAdmin(services.orm.em.fork(), { token: adminToken });
 
-  const { worker, connection } = await createWorker({
-    address: temporalAddress,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: services.activities,
-  });
-  const workerDone = worker.run();
-  stops.unshift(async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await workerDone;
-    await connection.close();
-  });
+  const worker = await runWorker(services);
+  stops.unshift(worker.stop);
 
-  const api = await startApiServer(effective, { orm: services.orm, cloudsign: services.cloudsign, storage: services.storage, secretsKey });
+  const api = await startApiServer(services);
   stops.unshift(api.close);
 
   console.log(`
@@ -110,7 +105,7 @@ Press Ctrl-C to stop everything.`);
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   // A worker that fails on its own must not leave the rest running unnoticed.
-  void workerDone.catch(async (error: Error) => {
+  void worker.done.catch(async (error: Error) => {
     console.error('the worker stopped:', error);
     await stop('worker failure');
   });

@@ -17,7 +17,7 @@ import {
   type Visibility,
 } from '../../src/ledger';
 import { createFileStorage, type FileStorage } from '../../src/storage';
-import { TEST_SECRETS_KEY, testApiDeps } from '../support/app';
+import { TEST_SECRETS_KEY, testServices } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
 
 const ADMIN_TOKEN = 'contracts-test-admin-token';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   orm = await openTestDatabase();
   filesDir = mkdtempSync(join(tmpdir(), 'contracts-test-files-'));
   storage = createFileStorage({ dir: filesDir });
-  app = createApp(testApiDeps(orm, { taskQueue: 'contracts-test', storage }));
+  app = createApp(await testServices(orm, { TEMPORAL_TASK_QUEUE: 'contracts-test', FILE_STORAGE_DIR: filesDir }));
 });
 afterAll(async () => {
   await orm?.close();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import type { MikroORM } from '../../src/db';
 import { createUser, ensureBootstrapAdmin } from '../../src/ledger';
-import { testApiDeps } from '../support/app';
+import { testServices } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
 
 const ADMIN_TOKEN = 'groups-test-admin-token';
@@ -14,7 +14,7 @@ let bob: { id: string; token: string };
 
 beforeAll(async () => {
   orm = await openTestDatabase();
-  app = createApp(testApiDeps(orm, { taskQueue: 'groups-test' }));
+  app = createApp(await testServices(orm, { TEMPORAL_TASK_QUEUE: 'groups-test' }));
 });
 afterAll(async () => {
   await orm?.close();

@@ -2,8 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { ormConfig } from '../../src/db/mikro-orm.config';
-import { lazyTemporalClient } from '../../src/temporal/client';
-import { testApiDeps } from '../support/app';
+import { testServices } from '../support/app';
 import { openTestDatabase } from '../support/database';
 
 let orm: MikroORM;
@@ -16,7 +15,7 @@ afterAll(async () => {
 });
 
 it('answers 200 when Postgres and Temporal both answer', async () => {
-  const app = createApp(testApiDeps(orm));
+  const app = createApp(await testServices(orm));
   const res = await app.request('/health');
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ status: 'ok', postgres: { ok: true }, temporal: { ok: true } });
@@ -26,7 +25,7 @@ it('answers 503 and names Postgres when the database is unreachable', async () =
   // Nothing listens on port 1: the same as a database server that is down.
   const downOrm = await MikroORM.init({ ...ormConfig('postgres://postgres@127.0.0.1:1/cloudsign_sync'), connect: false });
   try {
-    const app = createApp(testApiDeps(downOrm));
+    const app = createApp(await testServices(downOrm));
     const res = await app.request('/health');
     expect(res.status).toBe(503);
     const body = (await res.json()) as { status: string; postgres: { ok: boolean; error?: string }; temporal: { ok: boolean } };
@@ -40,8 +39,8 @@ it('answers 503 and names Postgres when the database is unreachable', async () =
 });
 
 it('answers 503 and names Temporal when Temporal is unreachable', async () => {
-  const down = { ...lazyTemporalClient({ address: '127.0.0.1:1', namespace: 'default' }), taskQueue: 'x' };
-  const app = createApp(testApiDeps(orm, { temporal: down, healthTimeoutMs: 1_500 }));
+  const down = await testServices(orm, { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_TASK_QUEUE: 'x' });
+  const app = createApp({ ...down, healthTimeoutMs: 1_500 });
   const res = await app.request('/health');
   expect(res.status).toBe(503);
   const body = (await res.json()) as { status: string; postgres: { ok: boolean; error?: string }; temporal: { ok: boolean } };

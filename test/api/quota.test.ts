@@ -5,7 +5,7 @@ import type { ApiDeps } from '../../api/context';
 import type { MikroORM } from '../../src/db';
 import { createConnection, createUser, ensureBootstrapAdmin, importFile, setConnectionStatus, type Connection } from '../../src/ledger';
 import { connectionWorkflowId } from '../../src/temporal/messages';
-import { TEST_SECRETS_KEY, testApiDeps } from '../support/app';
+import { TEST_SECRETS_KEY, testServices } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
 
 const ADMIN_TOKEN = 'quota-test-admin-token';
@@ -17,7 +17,7 @@ let memberToken: string;
 
 beforeAll(async () => {
   orm = await openTestDatabase();
-  deps = testApiDeps(orm, { taskQueue: 'quota-test' });
+  deps = await testServices(orm, { TEMPORAL_TASK_QUEUE: 'quota-test' });
   app = createApp(deps);
 });
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import type { MikroORM } from '../../src/db';
 import { createUser, ensureBootstrapAdmin } from '../../src/ledger';
-import { testApiDeps } from '../support/app';
+import { testServices } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
 
 const ADMIN_TOKEN = 'users-test-admin-token';
@@ -12,7 +12,7 @@ let app: App;
 
 beforeAll(async () => {
   orm = await openTestDatabase();
-  app = createApp(testApiDeps(orm, { taskQueue: 'users-test' }));
+  app = createApp(await testServices(orm, { TEMPORAL_TASK_QUEUE: 'users-test' }));
 });
 afterAll(async () => {
   await orm?.close();

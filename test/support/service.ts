@@ -3,26 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
-import { createCloudSignClient, RequestBudget } from '../../src/cloudsign';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/cloudsign-simulator';
 import type { MikroORM } from '../../src/db';
 import { ensureBootstrapAdmin, listConnections } from '../../src/ledger';
-import { createMailer } from '../../src/mail';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
-import { createFileStorage } from '../../src/storage';
-import { WORKFLOWS_PATH } from '../../worker';
 import { connectionWorkflowId } from '../../src/temporal/messages';
-import { testApiDeps, TEST_SECRETS_KEY } from './app';
+import { runWorker, WORKFLOWS_PATH, type RunningWorker } from '../../worker';
+import { testServices } from './app';
 import { openTestDatabase, resetDatabase } from './database';
 import { connectTestEnvironment, uniqueTaskQueue, workflowBundle } from './temporal';
 import { startTimeSkippingServer } from './time-skipping-server';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
-export interface ServiceOptions {
+interface ServiceOptions {
   simulator?: Partial<SimulatorOptions>;
   syncIntervalMs?: number;
   /** REVIEW_REMINDER_AFTER of the worker (default 7 days). */
@@ -59,46 +54,39 @@ export async function startService(options: ServiceOptions = {}) {
   });
   const mail: MailCatcher = await startMailCatcher();
   const filesDir = mkdtempSync(join(tmpdir(), 'cloudsign-sync-files-'));
-  const storage = createFileStorage({ dir: filesDir });
   const env: TestWorkflowEnvironment = (options.ownTemporalServer ?? true) ? await startTimeSkippingServer() : await connectTestEnvironment();
   const taskQueue = uniqueTaskQueue('service');
-  // Fast retries: the tests inject faults and must not wait minutes for CloudSign's backoff.
-  const cloudsign = createCloudSignClient({
-    baseUrl: simulator.url,
-    budget: new RequestBudget(0),
-    retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 },
-  });
-  const mailer = createMailer({ smtpUrl: mail.url, from: 'cloudsign-sync <sync@test.invalid>' });
-  const activities = createActivities({ orm, cloudsign, storage, mailer, secretsKey: TEST_SECRETS_KEY, reviewReminderAfterMs: options.reviewReminderAfterMs });
+  const services = await testServices(
+    orm,
+    {
+      CLOUDSIGN_BASE_URL: simulator.url,
+      SMTP_URL: mail.url,
+      FILE_STORAGE_DIR: filesDir,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SYNC_INTERVAL: options.syncIntervalMs ?? 24 * 3_600_000,
+      ...(options.reviewReminderAfterMs !== undefined && { REVIEW_REMINDER_AFTER: options.reviewReminderAfterMs }),
+    },
+    // Fast retries: the tests inject faults and must not wait minutes for CloudSign's backoff.
+    { temporal: { connection: env.connection, client: env.client }, cloudsignRetry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 } },
+  );
+  const { storage } = services;
   const bundle = await workflowBundle(WORKFLOWS_PATH);
 
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
+  let worker: RunningWorker | undefined;
   const startWorker = async () => {
-    worker = await Worker.create({
+    worker = await runWorker(services, {
       connection: env.nativeConnection,
-      taskQueue,
       workflowBundle: bundle,
-      activities,
       ...(options.restartableWorker && { maxCachedWorkflows: 0 }),
     });
-    running = worker.run();
   };
   const stopWorker = async () => {
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
-    await running;
+    await worker?.stop();
     worker = undefined;
   };
   await startWorker();
 
-  const app = createApp(
-    testApiDeps(orm, {
-      cloudsignUrl: simulator.url,
-      temporal: { connection: env.connection, client: env.client, taskQueue },
-      syncIntervalMs: options.syncIntervalMs ?? 24 * 3_600_000,
-      storage,
-    }),
-  );
+  const app = createApp(services);
 
   /** An API call as the bootstrap admin (or with `token`), answering status and parsed body. */
   const api = async (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) => {

@@ -1,36 +1,15 @@
 // A worker in a process of its own, so that a test can kill it (SIGKILL) in the middle of an import.
-// Everything comes from the environment the test sets.
-import { createActivities } from '../../activities';
-import { createCloudSignClient, RequestBudget } from '../../src/cloudsign';
-import { openDatabase } from '../../src/db';
-import { createMailer } from '../../src/mail';
-import { createFileStorage } from '../../src/storage';
-import { createWorker } from '../../worker';
+// Everything comes from the environment the test sets, through the composition root like `npm run start:worker`.
+import { openServices } from '../../src/composition';
+import { loadConfig } from '../../src/config';
+import { runWorker } from '../../worker';
 
-const env = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
-const orm = await openDatabase(env('DATABASE_URL'));
-const activities = createActivities({
-  orm,
-  cloudsign: createCloudSignClient({ baseUrl: env('CLOUDSIGN_BASE_URL'), budget: new RequestBudget(0), retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 } }),
-  storage: createFileStorage({ dir: env('FILE_STORAGE_DIR') }),
-  mailer: createMailer({ smtpUrl: env('SMTP_URL'), from: 'cloudsign-sync <sync@test.invalid>' }),
-  secretsKey: env('SECRETS_KEY'),
-});
+const config = { ...loadConfig(), CLOUDSIGN_REQUESTS_PER_MINUTE: 0, MAIL_FROM: 'cloudsign-sync <sync@test.invalid>' };
+const services = await openServices(config, { cloudsignRetry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 } });
 // The time-skipping test server does not move a workflow task off the sticky queue of a killed worker
 // (a real server does after its schedule-to-start timeout): this worker keeps no workflow cache, so it
 // never asks for a sticky queue.
-const { worker } = await createWorker({
-  maxCachedWorkflows: 0,
-  address: env('TEMPORAL_ADDRESS'),
-  namespace: 'default',
-  taskQueue: env('TEMPORAL_TASK_QUEUE'),
-  activities,
-});
+const worker = await runWorker(services, { maxCachedWorkflows: 0 });
 process.stdout.write('worker ready\n');
-await worker.run();
-await orm.close();
+await worker.done;
+await services.close();

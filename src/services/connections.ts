@@ -1,0 +1,71 @@
+import type { CloudSignClient } from '../cloudsign';
+import type { MikroORM } from '../db';
+import { ConflictError, createConnection, disconnectConnection, getConnection, updateConnection, type Connection, type ConnectionSettings } from '../ledger';
+import { signalConnection, signalDisconnect, startConnectionWorkflow, type TemporalGateway } from '../temporal/gateway';
+import { pauseSignal, resumeSignal, settingsChangedSignal, syncNowSignal } from '../temporal/messages';
+
+/**
+ * A connection's life as an admin drives it: connecting (the ledger row and its workflow), changing its
+ * settings, the controls (sync now, pause, resume) and disconnecting. The ledger records, the workflow is
+ * told. A client ID CloudSign refuses fails with its CloudSignError before anything is written.
+ */
+
+export interface ConnectionServiceDeps {
+  orm: MikroORM;
+  cloudsign: CloudSignClient;
+  temporal: TemporalGateway;
+  secretsKey: string;
+  syncIntervalMs: number;
+}
+
+/** Connects a client ID CloudSign accepts; its workflow starts, and with it the full import. */
+export async function connect(deps: ConnectionServiceDeps, input: ConnectionSettings & { clientId: string }): Promise<Connection> {
+  await deps.cloudsign.checkAccess(input.clientId);
+  // The workflow starts inside the transaction: if Temporal refuses, no connection is left behind.
+  return deps.orm.em.fork().transactional(async (em) => {
+    const created = await createConnection(em, { ...input, secretsKey: deps.secretsKey });
+    await startConnectionWorkflow(deps.temporal, created, deps.syncIntervalMs);
+    return created;
+  });
+}
+
+/** Changes settings, or rotates the client ID (checked with CloudSign first); the sync position is kept. */
+export async function changeSettings(
+  deps: ConnectionServiceDeps,
+  input: { connectionId: string; clientId?: string } & Partial<ConnectionSettings>,
+): Promise<Connection> {
+  const { clientId, ...settings } = input;
+  if (clientId !== undefined) await deps.cloudsign.checkAccess(clientId);
+  const em = deps.orm.em.fork();
+  const connection =
+    clientId === undefined
+      ? await updateConnection(em, settings)
+      : await updateConnection(em, { ...settings, clientId, secretsKey: deps.secretsKey });
+  await signalConnection(deps.temporal, connection.managementId, settingsChangedSignal);
+  return connection;
+}
+
+/** The controls an admin has over a connection's workflow, and what each refusal says it cannot do. */
+const CONTROLS = {
+  sync: { signal: syncNowSignal, refused: 'sync' },
+  pause: { signal: pauseSignal, refused: 'be paused' },
+  resume: { signal: resumeSignal, refused: 'be resumed' },
+} as const;
+export type Control = keyof typeof CONTROLS;
+
+/** Delivers a control signal; a connection that is disconnected cannot be controlled any more. */
+export async function controlConnection(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal'>, connectionId: string, control: Control): Promise<Connection> {
+  const connection = await getConnection(deps.orm.em.fork(), connectionId);
+  if (connection.status === 'disconnected') {
+    throw new ConflictError('connection_disconnected', `Connection ${connection.managementId} is disconnected; it cannot ${CONTROLS[control].refused}.`);
+  }
+  await signalConnection(deps.temporal, connection.managementId, CONTROLS[control].signal);
+  return connection;
+}
+
+/** Disconnects: the ledger first, then the workflow ends; imported contracts stay. Repeating it is harmless. */
+export async function disconnect(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal'>, connectionId: string): Promise<Connection> {
+  const connection = await disconnectConnection(deps.orm.em.fork(), connectionId);
+  await signalDisconnect(deps.temporal, connection.managementId);
+  return connection;
+}
