@@ -17,6 +17,7 @@
  * Then it checks the result: one contract per file of each approved document, none for a discarded one,
  * quota used once per contract, and the Web UI's view (`ReviewStatus` counts from Temporal's visibility).
  */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { serve } from '@hono/node-server';
@@ -38,7 +39,8 @@ for (const [name, n] of [['--documents', DOCUMENTS], ['--concurrency', CONCURREN
 
 const CLIENT_ID = 'benchreview0123456789abcdefghijklmno';
 const ADMIN_TOKEN = 'bench-review-admin-token-0123456789';
-const SECRETS_KEY = 'c0'.repeat(32);
+/** A key of this run's own: what it encrypts lives only in the benchmark's database. */
+const SECRETS_KEY = randomBytes(32).toString('hex');
 
 const f1 = (n: number) => n.toFixed(1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 import type { Client, Connection } from '@temporalio/client';
 import { createActivities, type Activities } from '../activities';
-import { createCloudSignClient, RequestBudget, type CloudSignClient, type RetryPolicy } from './cloudsign';
+import { createCloudSignClient, SharedRequestBudget, type CloudSignClient, type RetryPolicy } from './cloudsign';
 import { ConfigError, type Config } from './config';
 import { openDatabase, type MikroORM } from './db';
 import { createMailer } from './mail';
@@ -30,7 +30,7 @@ export interface Overrides {
 export interface Services {
   config: Config;
   orm: MikroORM;
-  /** One client, and so one request budget per client ID, for everything in this process. */
+  /** One client for everything in this process; its request budget per client ID is shared with every other process. */
   cloudsign: CloudSignClient;
   storage: FileStorage;
   temporal: TemporalGateway;
@@ -62,7 +62,8 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
   const orm = overrides.orm ?? (await openDatabase(config.DATABASE_URL));
   const cloudsign = createCloudSignClient({
     baseUrl: CLOUDSIGN_BASE_URL,
-    budget: new RequestBudget(config.CLOUDSIGN_REQUESTS_PER_MINUTE),
+    // Shared through Postgres by the API and every worker process: together they stay under CloudSign's limit.
+    budget: new SharedRequestBudget((sql, params) => orm.em.getConnection().execute(sql, params), config.CLOUDSIGN_REQUESTS_PER_MINUTE),
     ...(overrides.cloudsignRetry && { retry: overrides.cloudsignRetry }),
   });
   const storage = createFileStorage({ dir: config.FILE_STORAGE_DIR });
