@@ -4,6 +4,7 @@ import { openServices, requireSettings, type Services } from '../src/composition
 import { ConfigError, loadConfig } from '../src/config';
 import { migrate } from '../src/db';
 import { ensureBootstrapAdmin } from '../src/ledger';
+import { ensureSearchAttributes, temporalUnreachable } from '../src/temporal/search-attributes';
 import { createApp } from './app';
 
 export interface ApiServer {
@@ -26,12 +27,27 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   };
 }
 
+/**
+ * Connections' workflows are started with search attributes: create what the namespace lacks, or stop with
+ * the sentence that says how. A Temporal that does not answer yet does not stop the API (its /health says so).
+ */
+async function checkSearchAttributes(services: Services): Promise<void> {
+  const { connection } = services.temporal;
+  try {
+    await connection.withDeadline(Date.now() + 5_000, () => ensureSearchAttributes(connection, services.config.TEMPORAL_NAMESPACE));
+  } catch (error) {
+    if (!temporalUnreachable(error)) throw error;
+    console.warn('Temporal does not answer yet; the API starts anyway, and GET /health reports it as down.');
+  }
+}
+
 /** `npm run start:api`: the API alone, against the configured Postgres and Temporal. */
 async function main() {
   const config = requireSettings(loadConfig(), ['CLOUDSIGN_BASE_URL', 'SECRETS_KEY'], 'the API');
   const services = await openServices(config);
   await migrate(services.orm);
   if (config.BOOTSTRAP_ADMIN_TOKEN) await ensureBootstrapAdmin(services.orm.em.fork(), { token: config.BOOTSTRAP_ADMIN_TOKEN });
+  await checkSearchAttributes(services);
   const server = await startApiServer(services);
   console.log(`API listening on ${server.url}`);
   const stop = async () => {
@@ -45,7 +61,7 @@ async function main() {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((error: Error) => {
-    console.error(error instanceof ConfigError ? error.message : error);
+    console.error(error instanceof ConfigError || error.message.startsWith('Could not make sure') ? error.message : error);
     process.exit(1);
   });
 }

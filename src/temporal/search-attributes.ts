@@ -37,6 +37,16 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     throw new Error(
       `Could not make sure that Temporal namespace "${namespace}" has the search attributes ${missing.join(', ')} ` +
         `(${(error as Error).message}): check TEMPORAL_NAMESPACE, or create them as an operator with: ${command}`,
+      { cause: error },
     );
   }
+}
+
+/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: the server did not answer, which says nothing about the attributes. */
+const UNANSWERED = new Set([4, 14]);
+
+/** True when ensureSearchAttributes failed because Temporal could not be reached, not because it refused. */
+export function temporalUnreachable(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === 'number' && UNANSWERED.has(cause.code);
 }
