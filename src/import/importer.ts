@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { CloudSignError, type CloudSignClient, type CloudSignDocument, type CloudSignFile } from '../cloudsign';
 import type { MikroORM } from '../db';
-import { createReview, importFile, recordFileError, reviewOf, settleKnownFiles, type ReviewFile, type SaveMode } from '../ledger';
+import { createReview, importFile, recordFileError, reviewOf, settleKnownFiles, type ContractFieldValues, type ReviewFile, type SaveMode } from '../ledger';
 import type { FileStorage, StoredFile } from '../storage';
-import { contractFieldsOf, type CloudSignContractFields } from './mapping';
+import { contractFieldsOf } from './mapping';
 import type { ReviewToStart } from '../temporal/messages';
 import { forEachConcurrently } from './pool';
 
@@ -79,7 +79,7 @@ export async function importDocuments(services: ImportServices, input: ImportDoc
   const eachStored = async (
     document: CloudSignDocument,
     files: readonly CloudSignFile[],
-    use: (file: CloudSignFile, stored: StoredFile, fields: CloudSignContractFields) => Promise<void>,
+    use: (file: CloudSignFile, stored: StoredFile, fields: ContractFieldValues) => Promise<void>,
   ): Promise<boolean> => {
     const attribute = await cloudsign.getDocumentAttribute(clientId, document.id);
     let all = true;

@@ -1,8 +1,8 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConnectionSchema, loadConnection } from './connections';
+import { ConnectionEntity, loadConnection } from './connections';
 import { newId } from './ids';
-import { UserSchema } from './user';
+import { UserEntity } from './user';
 
 /**
  * The incident log: something about a connection that needs a person (a refused client ID, spent quota, a
@@ -10,12 +10,12 @@ import { UserSchema } from './user';
  * per incident, however often the activity that reports it is retried; once resolved, the same trouble
  * later is a new incident and mails again.
  */
-export const IncidentSchema = defineEntity({
+export const IncidentEntity = defineEntity({
   name: 'Incident',
   tableName: 'incidents',
   properties: {
     id: p.uuid().primary().onCreate(() => newId()),
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id'),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id'),
     key: p.string().length(200),
     kind: p.string().length(100),
     message: p.text(),
@@ -50,12 +50,12 @@ export async function recordIncident(
 
 /** Closes every open incident of a connection (its sync succeeded); returns how many were open. */
 export async function resolveIncidents(em: EntityManager, input: { connectionId: string }): Promise<number> {
-  return em.nativeUpdate(IncidentSchema, { connection: input.connectionId, resolvedAt: null }, { resolvedAt: new Date() });
+  return em.nativeUpdate(IncidentEntity, { connection: input.connectionId, resolvedAt: null }, { resolvedAt: new Date() });
 }
 
 /** Who is told about a connection's incidents: every admin and the connection's owners. */
 export async function incidentRecipients(em: EntityManager, input: { connectionId: string }): Promise<string[]> {
   const connection = await loadConnection(em, input.connectionId);
-  const users = await em.find(UserSchema, { $or: [{ role: 'admin' }, { id: { $in: connection.ownerIds } }] }, { orderBy: { email: 'asc' } });
+  const users = await em.find(UserEntity, { $or: [{ role: 'admin' }, { id: { $in: connection.ownerIds } }] }, { orderBy: { email: 'asc' } });
   return users.map((u) => u.email);
 }

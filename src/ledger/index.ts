@@ -32,17 +32,18 @@ export {
 } from './connections';
 export {
   CONTRACT_FIELDS,
+  CONTRACT_FIELD_DEFINITIONS,
   FIELD_SOURCES,
   contractFieldsSchema,
   extractedFieldsSchema,
-  getContract,
-  contractsVisibleTo,
-  type Contract,
+  isoDate,
+  mapContractFields,
   type ContractField,
+  type ContractFieldKind,
   type ContractFieldValues,
-  type ContractQuery,
   type FieldSource,
-} from './contracts';
+} from './contract-fields';
+export { getContract, contractsVisibleTo, type Contract, type ContractQuery } from './contracts';
 export { editContract, applyExtraction, type RefusedField } from './provenance';
 export { IMPORT_OUTCOMES, importFile, type ImportFileInput, type ImportOutcome, type ImportResult } from './imports';
 export { DEFAULT_QUOTA_LIMIT, getQuota, setQuotaLimit, type Quota } from './quota';

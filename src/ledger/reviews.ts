@@ -1,16 +1,17 @@
 import { defineEntity, p, type FilterQuery, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConnectionSchema, loadConnection, type Reviewers } from './connections';
-import { contractFieldsSchema, parseFields, type ContractField } from './contracts';
+import { ConnectionEntity, loadConnection, type Reviewers } from './connections';
+import { contractFieldsSchema, type ContractField } from './contract-fields';
+import { parseFields } from './contracts';
 import { discardDocument } from './discards';
 import { ConflictError, LedgerError, NotFoundError, QuotaExhaustedError, ValidationError } from './errors';
 import { groupIdsOf } from './groups';
 import { isUuid, newId } from './ids';
 import { blankToNull, importFile } from './imports';
 import { findPage, type Page, type PageRequest } from './pagination';
-import { addRunCounts, SyncRunSchema } from './runs';
+import { addRunCounts, SyncRunEntity } from './runs';
 import { sqlArray } from './sql';
-import { UserSchema, type User } from './user';
+import { UserEntity, type User } from './user';
 import { visibilityColumns, type Visibility } from './visibility';
 
 /**
@@ -53,22 +54,22 @@ export interface PendingReason {
   message: string;
 }
 
-export const ReviewSchema = defineEntity({
+export const ReviewEntity = defineEntity({
   name: 'Review',
   tableName: 'reviews',
   properties: {
     id: p.uuid().primary().onCreate(() => newId()),
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id'),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id'),
     documentId: p.string().length(100),
     title: p.string().length(1000).nullable(),
     files: p.json<ReviewFile[]>(),
     status: p.enum([...REVIEW_STATUSES]),
     /** The sync run that found the document: a retried page finds the reviews it created. */
-    run: p.manyToOne(SyncRunSchema).mapToPk().joinColumn('run_id').nullable().deleteRule('set null'),
+    run: p.manyToOne(SyncRunEntity).mapToPk().joinColumn('run_id').nullable().deleteRule('set null'),
     /** On Temporal's clock (`temporalNow` in activities/clock.ts), which the reminders are timed by. */
     createdAt: p.datetime(),
     decision: p.enum([...REVIEW_DECISIONS]).nullable(),
-    decidedBy: p.manyToOne(UserSchema).mapToPk().joinColumn('decided_by').nullable().deleteRule('set null'),
+    decidedBy: p.manyToOne(UserEntity).mapToPk().joinColumn('decided_by').nullable().deleteRule('set null'),
     decidedAt: p.datetime().nullable(),
     decisionOptions: p.json<DecisionOptions>().nullable(),
     /** Why an approved review could not be saved yet (spent quota…); null otherwise. */
@@ -83,18 +84,18 @@ export const ReviewSchema = defineEntity({
 });
 
 /** The last reminder e-mail of a connection's pending reviews: at most one a week, however many workers ask. */
-export const ReviewReminderSchema = defineEntity({
+export const ReviewReminderEntity = defineEntity({
   name: 'ReviewReminder',
   tableName: 'review_reminders',
   properties: {
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id').primary().deleteRule('cascade'),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id').primary().deleteRule('cascade'),
     sentAt: p.datetime(),
     /** How many documents it said were waiting. */
     pending: p.integer(),
   },
 });
 
-type ReviewEntity = InferEntity<typeof ReviewSchema>;
+type ReviewRow = InferEntity<typeof ReviewEntity>;
 
 export interface Review {
   id: string;
@@ -118,7 +119,7 @@ export async function reviewOf(
   input: { connectionId: string; documentId: string },
 ): Promise<{ id: string; runId: string | null; status: ReviewStatus } | null> {
   const entity = await em.findOne(
-    ReviewSchema,
+    ReviewEntity,
     { connection: input.connectionId, documentId: input.documentId },
     { fields: ['id', 'run', 'status'], disableIdentityMap: true },
   );
@@ -138,7 +139,7 @@ export async function createReview(
   const files = input.files.map((file) => ({ ...file, fields: parseFields(contractFieldsSchema, blankToNull(file.fields)) }));
   return em.transactional(async (tx) => {
     const result = await tx
-      .createQueryBuilder(ReviewSchema)
+      .createQueryBuilder(ReviewEntity)
       .insert({
         id: newId(),
         connection: input.connectionId,
@@ -154,7 +155,7 @@ export async function createReview(
       .execute('run');
     const created = result.affectedRows === 1;
     if (created && input.runId) await addRunCounts(tx, { runId: input.runId, sentToReview: files.length });
-    const entity = await tx.findOneOrFail(ReviewSchema, { connection: input.connectionId, documentId: input.documentId }, { disableIdentityMap: true });
+    const entity = await tx.findOneOrFail(ReviewEntity, { connection: input.connectionId, documentId: input.documentId }, { disableIdentityMap: true });
     return { review: toReview(entity), created };
   });
 }
@@ -182,11 +183,11 @@ export interface ReviewQuery extends PageRequest {
  * reviewers applies to the reviews already waiting.
  */
 export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise<Page<Review>> {
-  const conditions: FilterQuery<ReviewEntity>[] = [];
+  const conditions: FilterQuery<ReviewRow>[] = [];
   if (query.user.role !== 'admin') {
     const groupIds = await groupIdsOf(em, query.user.id);
     const connections = await em.find(
-      ConnectionSchema,
+      ConnectionEntity,
       { $or: [{ reviewerUserIds: { $contains: [query.user.id] } }, ...(groupIds.length ? [{ reviewerGroupIds: { $overlap: groupIds } }] : [])] },
       { fields: ['id'] },
     );
@@ -198,7 +199,7 @@ export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise
     conditions.push({ connection: query.connectionId });
   }
   if (query.status) conditions.push({ status: query.status });
-  const page = await findPage<ReviewEntity>(em, ReviewSchema, { $and: conditions }, 'createdAt', query);
+  const page = await findPage<ReviewRow>(em, ReviewEntity, { $and: conditions }, 'createdAt', query);
   return { items: page.items.map(toReview), nextCursor: page.nextCursor };
 }
 
@@ -220,7 +221,7 @@ export async function decideReview(
   if (options) await visibilityColumns(em, options.visibility ?? { scope: 'company' }, options.owners ?? []);
   const updated = isUuid(input.reviewId)
     ? await em.nativeUpdate(
-        ReviewSchema,
+        ReviewEntity,
         { id: input.reviewId, status: 'pending', decision: null },
         { decision: input.action, decidedBy: input.decidedBy, decidedAt: new Date(), decisionOptions: options },
       )
@@ -272,7 +273,7 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
         }
         done = { status: 'approved', files };
       }
-      await tx.nativeUpdate(ReviewSchema, { id: review.id, status: 'pending' }, { ...done, blockedBy: null, completedAt: new Date() });
+      await tx.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { ...done, blockedBy: null, completedAt: new Date() });
     });
   } catch (error) {
     if (error instanceof LedgerError) {
@@ -280,7 +281,7 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
         error instanceof QuotaExhaustedError
           ? `Approved, but the contract quota is used up (${error.used} of ${error.limit}). The review waits and is saved by itself when the quota is raised (PUT /v1/quota).`
           : error.message;
-      await em.nativeUpdate(ReviewSchema, { id: review.id, status: 'pending' }, { blockedBy: { code: error.code, message } });
+      await em.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { blockedBy: { code: error.code, message } });
     }
     throw error;
   }
@@ -305,7 +306,7 @@ export async function undeliveredDecisions(
   input: { connectionId: string; decidedBefore: Date; limit: number },
 ): Promise<{ documentId: string; action: ReviewDecision; decidedBy: string | null; options: DecisionOptions }[]> {
   const entities = await em.find(
-    ReviewSchema,
+    ReviewEntity,
     { connection: input.connectionId, status: 'pending', decision: { $ne: null }, blockedBy: null, decidedAt: { $lt: input.decidedBefore } },
     { orderBy: { decidedAt: 'asc' }, limit: input.limit, disableIdentityMap: true },
   );
@@ -336,7 +337,7 @@ export async function remindReviewers(
     );
     if (!waiting?.oldest) return { sent: false, nextAt: null };
     const pending = Number(waiting.pending);
-    const last = await tx.findOne(ReviewReminderSchema, { connection: connectionId }, { disableIdentityMap: true });
+    const last = await tx.findOne(ReviewReminderEntity, { connection: connectionId }, { disableIdentityMap: true });
     const dueAt = Math.max(new Date(waiting.oldest).getTime() + afterMs, last ? last.sentAt.getTime() + everyMs : 0);
     if (dueAt > now.getTime()) return { sent: false, nextAt: new Date(dueAt) };
     // Claims this week's reminder; a concurrent claim waits for this transaction and then finds it taken.
@@ -364,8 +365,8 @@ export async function reviewerEmails(em: EntityManager, connectionId: string): P
   return rows.map((r) => r.email);
 }
 
-async function loadReview(em: EntityManager, reviewId: string): Promise<ReviewEntity> {
-  const entity = isUuid(reviewId) ? await em.findOne(ReviewSchema, { id: reviewId }, { disableIdentityMap: true }) : null;
+async function loadReview(em: EntityManager, reviewId: string): Promise<ReviewRow> {
+  const entity = isUuid(reviewId) ? await em.findOne(ReviewEntity, { id: reviewId }, { disableIdentityMap: true }) : null;
   if (!entity) throw new NotFoundError('review', reviewId);
   return entity;
 }
@@ -389,7 +390,7 @@ function sameOptions(a: DecisionOptions, b: DecisionOptions): boolean {
   return key(a) === key(b);
 }
 
-function pendingReasonOf(entity: ReviewEntity): PendingReason | null {
+function pendingReasonOf(entity: ReviewRow): PendingReason | null {
   if (entity.status !== 'pending') return null;
   if (!entity.decision) return { code: 'awaiting_decision', message: 'Waiting for a reviewer to approve (save) or discard it.' };
   if (entity.blockedBy) return entity.blockedBy;
@@ -397,7 +398,7 @@ function pendingReasonOf(entity: ReviewEntity): PendingReason | null {
   return { code: 'applying', message: `${decided}; the decision is being applied to the ledger.` };
 }
 
-function toReview(entity: ReviewEntity): Review {
+function toReview(entity: ReviewRow): Review {
   return {
     id: entity.id,
     connectionId: entity.connection,

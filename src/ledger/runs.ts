@@ -1,6 +1,6 @@
 import { defineEntity, p, raw, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConnectionSchema, loadConnection } from './connections';
+import { ConnectionEntity, loadConnection } from './connections';
 import { NotFoundError } from './errors';
 import { isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
@@ -34,12 +34,12 @@ const COUNT_COLUMNS: Record<keyof RunCounts, string> = {
 };
 
 /** One sync of a connection: its window of CloudSign `last_processed_at`, its counts and how it ended. */
-export const SyncRunSchema = defineEntity({
+export const SyncRunEntity = defineEntity({
   name: 'SyncRun',
   tableName: 'sync_runs',
   properties: {
     id: p.uuid().primary().onCreate(() => newId()),
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id'),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id'),
     /** Chosen by the caller (the workflow), so that a retried start finds the run it created. */
     runKey: p.string().length(200).unique(),
     kind: p.enum([...RUN_KINDS]),
@@ -59,7 +59,7 @@ export const SyncRunSchema = defineEntity({
   indexes: [{ name: 'sync_runs_connection_started_index', properties: ['connection', 'startedAt', 'id'] }],
 });
 
-type SyncRunEntity = InferEntity<typeof SyncRunSchema>;
+type SyncRunRow = InferEntity<typeof SyncRunEntity>;
 
 export interface SyncRun {
   id: string;
@@ -81,7 +81,7 @@ export async function startRun(
 ): Promise<SyncRun> {
   await loadConnection(em, input.connectionId);
   await em
-    .createQueryBuilder(SyncRunSchema)
+    .createQueryBuilder(SyncRunEntity)
     .insert({
       id: newId(),
       connection: input.connectionId,
@@ -96,7 +96,7 @@ export async function startRun(
     .onConflict('runKey')
     .ignore()
     .execute();
-  return toRun(await em.findOneOrFail(SyncRunSchema, { runKey: input.runKey }, { disableIdentityMap: true }));
+  return toRun(await em.findOneOrFail(SyncRunEntity, { runKey: input.runKey }, { disableIdentityMap: true }));
 }
 
 /**
@@ -117,7 +117,7 @@ export async function finishRun(
   input: { runId: string; outcome: Exclude<RunOutcome, 'running'>; error?: { code: string; message: string } },
 ): Promise<SyncRun> {
   await em.nativeUpdate(
-    SyncRunSchema,
+    SyncRunEntity,
     { id: input.runId, outcome: { $in: ['running', 'paused'] } },
     { outcome: input.outcome, finishedAt: new Date(), error: input.error ?? null },
   );
@@ -125,7 +125,7 @@ export async function finishRun(
 }
 
 export async function getRun(em: EntityManager, runId: string): Promise<SyncRun> {
-  const entity = isUuid(runId) ? await em.findOne(SyncRunSchema, { id: runId }, { disableIdentityMap: true }) : null;
+  const entity = isUuid(runId) ? await em.findOne(SyncRunEntity, { id: runId }, { disableIdentityMap: true }) : null;
   if (!entity) throw new NotFoundError('run', runId);
   return toRun(entity);
 }
@@ -133,7 +133,7 @@ export async function getRun(em: EntityManager, runId: string): Promise<SyncRun>
 /** The runs of a connection, newest first. */
 export async function listRuns(em: EntityManager, input: { connectionId: string } & PageRequest): Promise<Page<SyncRun>> {
   await loadConnection(em, input.connectionId);
-  const page = await findPage<SyncRunEntity>(em, SyncRunSchema, { connection: input.connectionId }, 'startedAt', input);
+  const page = await findPage<SyncRunRow>(em, SyncRunEntity, { connection: input.connectionId }, 'startedAt', input);
   return { items: page.items.map(toRun), nextCursor: page.nextCursor };
 }
 
@@ -144,11 +144,11 @@ export async function incrementRunCounts(em: EntityManager, runId: string, count
       .map(([key, n]) => [key, raw(`${COUNT_COLUMNS[key as keyof RunCounts]} + ?`, [n])]),
   );
   if (!Object.keys(changes).length) return;
-  const updated = isUuid(runId) ? await em.nativeUpdate(SyncRunSchema, { id: runId }, changes) : 0;
+  const updated = isUuid(runId) ? await em.nativeUpdate(SyncRunEntity, { id: runId }, changes) : 0;
   if (!updated) throw new NotFoundError('run', runId);
 }
 
-function toRun(entity: SyncRunEntity): SyncRun {
+function toRun(entity: SyncRunRow): SyncRun {
   return {
     id: entity.id,
     connectionId: entity.connection,

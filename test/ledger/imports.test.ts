@@ -41,7 +41,7 @@ describe('importFile', () => {
     // No value in CloudSign: no source, so extraction may fill it later.
     expect(contract.fields.amount).toEqual({ value: null, source: null });
     expect(contract.fields.counterparty).toEqual({ value: null, source: null });
-    expect(contract.source).toEqual({ connectionId: connection.id, managementId: connection.managementId, documentId: input.documentId, fileId: input.fileId });
+    expect(contract.origin).toEqual({ connectionId: connection.id, managementId: connection.managementId, documentId: input.documentId, fileId: input.fileId });
     expect(contract.file).toEqual(input.file);
     expect(contract.visibility).toEqual(connection.visibility);
     expect(await getQuota(ledger.em())).toMatchObject({ used: 1 });
