@@ -3,6 +3,7 @@ import { TypedSearchAttributes, type SignalDefinition } from '@temporalio/common
 import { CloudSignError, type CloudSignAccess } from '../src/cloudsign';
 import { countWindow, listingScopeOf } from '../src/import/window';
 import {
+  RUN_OUTCOMES,
   createConnection,
   disconnectConnection,
   getConnection,
@@ -103,7 +104,7 @@ const RunSchema = z
       skippedDiscarded: z.number().int().openapi({ description: 'Of documents a reviewer discarded' }),
       failed: z.number().int(),
     }),
-    outcome: z.enum(['running', 'succeeded', 'failed', 'paused']),
+    outcome: z.enum(RUN_OUTCOMES),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
   })
   .openapi('SyncRun');

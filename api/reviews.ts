@@ -11,7 +11,7 @@ import {
   reviewsFor,
   type Connection,
   type Review,
-  type ReviewDecision,
+  type DecisionAction,
   type User,
 } from '../src/ledger';
 import { decisionSignal, reviewWorkflowId, type Decision } from '../src/temporal/messages';
@@ -133,7 +133,7 @@ export function reviewRoutes(deps: ApiDeps) {
     }
   }
 
-  async function decide(c: Context<ApiEnv>, action: ReviewDecision, reviewId: string, options: z.infer<typeof ApproveBody>) {
+  async function decide(c: Context<ApiEnv>, action: DecisionAction, reviewId: string, options: z.infer<typeof ApproveBody>) {
     const user = c.get('user');
     const { connection } = await loadForReviewer(user, reviewId);
     if (connection.status === 'disconnected') {

@@ -1,4 +1,4 @@
-import { defineEntity, p, raw, UniqueConstraintViolationException, type EntityData, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p, UniqueConstraintViolationException, type EntityData, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { assertGroupsExist } from './groups';
@@ -44,8 +44,6 @@ export const ConnectionEntity = defineEntity({
     reviewerGroupIds: p.array().columnType('uuid[]'),
     reviewerUserIds: p.array().columnType('uuid[]'),
     status: p.enum([...CONNECTION_STATUSES]),
-    /** High-water mark of CloudSign's `last_processed_at` (fixed-width UTC ISO string); null before the full import. */
-    syncPosition: p.string().length(32).nullable(),
     lastSyncAt: p.datetime().nullable(),
     nextSyncAt: p.datetime().nullable(),
     lastError: p.json<{ code: string; message: string; at: string }>().nullable(),
@@ -76,7 +74,6 @@ export interface Connection {
   saveMode: SaveMode;
   reviewers: Reviewers;
   status: ConnectionStatus;
-  syncPosition: string | null;
   lastSyncAt: Date | null;
   nextSyncAt: Date | null;
   lastError: ConnectionError | null;
@@ -222,14 +219,11 @@ export async function recordConnectionProgress(em: EntityManager, input: { conne
 }
 
 /**
- * A sync finished up to `position` (CloudSign `last_processed_at`, normalised). The position only moves
- * forward, so a late report of an older sync cannot move it back.
+ * A sync finished: shown in the API as the last sync. Where the next sync starts is the workflow's own state
+ * (its window), not the ledger's.
  */
-export async function recordSyncPosition(em: EntityManager, input: { connectionId: string; position: string; syncedAt: Date | string }): Promise<void> {
-  await updateLive(em, input.connectionId, {
-    lastSyncAt: new Date(input.syncedAt),
-    syncPosition: raw('case when sync_position is null or sync_position < ? then ? else sync_position end', [input.position, input.position]),
-  });
+export async function recordLastSync(em: EntityManager, input: { connectionId: string; syncedAt: Date | string }): Promise<void> {
+  await updateLive(em, input.connectionId, { lastSyncAt: new Date(input.syncedAt) });
 }
 
 export async function loadConnection(em: EntityManager, connectionId: string): Promise<ConnectionRow> {
@@ -310,7 +304,6 @@ async function toConnections(em: EntityManager, entities: ConnectionRow[]): Prom
     clientIdLast4: entity.clientIdLast4,
     ...toSettings(entity),
     status: entity.status,
-    syncPosition: entity.syncPosition ?? null,
     lastSyncAt: entity.lastSyncAt ?? null,
     nextSyncAt: entity.nextSyncAt ?? null,
     lastError: entity.lastError ? { ...entity.lastError, at: new Date(entity.lastError.at) } : null,

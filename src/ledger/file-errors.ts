@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConnectionEntity, loadConnection } from './connections';
 import { newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
-import { SyncRunEntity } from './runs';
+import { incrementRunCounts, SyncRunEntity } from './runs';
 
 /**
  * A CloudSign file a connection could not import (download failed, CloudSign refused it…). The row stays,
@@ -46,11 +46,43 @@ export interface FileError {
   resolvedAt: Date | null;
 }
 
-/** Records a failed attempt at a file; returns how many attempts have failed since it last succeeded. */
+export interface FileErrorReport {
+  connectionId: string;
+  /** The run that tried. */
+  runId?: string;
+  documentId: string;
+  fileId: string;
+  code?: string;
+  message: string;
+}
+
+/**
+ * Records a failed attempt at a file; returns how many attempts have failed since it last succeeded. With
+ * `runId`, the file counts as failed in that run, once however often the run retries it.
+ */
 export async function recordFileError(
   em: EntityManager,
-  input: { connectionId: string; runId?: string; documentId: string; fileId: string; code?: string; message: string },
+  input: FileErrorReport,
 ): Promise<{ attempts: number }> {
+  return em.transactional(async (tx) => {
+    // The lock `importFile` takes for this file: the run that tried it last is then read and changed by one
+    // caller at a time, so the file is counted once per run.
+    await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`import ${input.documentId} ${input.fileId}`]);
+    const earlier = await tx.findOne(
+      FileErrorEntity,
+      { connection: input.connectionId, documentId: input.documentId, fileId: input.fileId },
+      { fields: ['run'], disableIdentityMap: true },
+    );
+    const attempts = await upsertFileError(tx, input);
+    if (input.runId && earlier?.run !== input.runId) await incrementRunCounts(tx, input.runId, { failed: 1 });
+    return { attempts };
+  });
+}
+
+async function upsertFileError(
+  em: EntityManager,
+  input: FileErrorReport,
+): Promise<number> {
   const now = new Date();
   const [row] = await em.execute<{ attempts: number }[]>(
     `insert into file_errors (id, connection_id, run_id, document_id, file_id, code, message, attempts, first_failed_at, last_failed_at)
@@ -63,7 +95,7 @@ export async function recordFileError(
      returning attempts`,
     [newId(), input.connectionId, input.runId ?? null, input.documentId, input.fileId, input.code ?? null, input.message, now, now],
   );
-  return { attempts: row!.attempts };
+  return row!.attempts;
 }
 
 /** The file is in the ledger (or decided otherwise): its errors, from any connection, are over. */

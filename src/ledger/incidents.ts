@@ -6,7 +6,7 @@ import { UserEntity } from './user';
 
 /**
  * The incident log: something about a connection that needs a person (a refused client ID, spent quota, a
- * sync that does not finish). At most one incident per (connection, key) is open, so an e-mail is sent once
+ * sync that does not finish). At most one incident per (connection, kind) is open, so an e-mail is sent once
  * per incident, however often the activity that reports it is retried; once resolved, the same trouble
  * later is a new incident and mails again.
  */
@@ -16,7 +16,6 @@ export const IncidentEntity = defineEntity({
   properties: {
     id: p.uuid().primary().onCreate(() => newId()),
     connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id'),
-    key: p.string().length(200),
     kind: p.string().length(100),
     message: p.text(),
     openedAt: p.datetime(),
@@ -25,25 +24,22 @@ export const IncidentEntity = defineEntity({
   uniques: [
     {
       name: 'incidents_open_unique',
-      expression: `create unique index "incidents_open_unique" on "incidents" ("connection_id", "key") where "resolved_at" is null`,
+      expression: `create unique index "incidents_open_unique" on "incidents" ("connection_id", "kind") where "resolved_at" is null`,
     },
   ],
 });
 
-/**
- * Opens an incident; true only when it was not open yet (the caller then sends the one e-mail). `key`
- * defaults to `kind`: one open incident per kind of trouble.
- */
+/** Opens an incident; true only when none of its kind was open yet (the caller then sends the one e-mail). */
 export async function recordIncident(
   em: EntityManager,
-  input: { connectionId: string; kind: string; message: string; key?: string },
+  input: { connectionId: string; kind: string; message: string },
 ): Promise<boolean> {
   await loadConnection(em, input.connectionId);
   const rows = await em.execute(
-    `insert into incidents (id, connection_id, key, kind, message, opened_at) values (?, ?, ?, ?, ?, ?)
-     on conflict (connection_id, key) where resolved_at is null do nothing
+    `insert into incidents (id, connection_id, kind, message, opened_at) values (?, ?, ?, ?, ?)
+     on conflict (connection_id, kind) where resolved_at is null do nothing
      returning id`,
-    [newId(), input.connectionId, input.key ?? input.kind, input.kind, input.message, new Date()],
+    [newId(), input.connectionId, input.kind, input.message, new Date()],
   );
   return rows.length === 1;
 }

@@ -9,7 +9,7 @@ import { groupIdsOf } from './groups';
 import { isUuid, newId } from './ids';
 import { blankToNull, importFile } from './imports';
 import { findPage, type Page, type PageRequest } from './pagination';
-import { addRunCounts, SyncRunEntity } from './runs';
+import { incrementRunCounts, SyncRunEntity } from './runs';
 import { sqlArray } from './sql';
 import { UserEntity, type User } from './user';
 import { visibilityColumns, type Visibility } from './visibility';
@@ -28,8 +28,8 @@ import { visibilityColumns, type Visibility } from './visibility';
 export const REVIEW_STATUSES = ['pending', 'approved', 'discarded'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
-export const REVIEW_DECISIONS = ['approve', 'discard'] as const;
-export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+export const DECISION_ACTIONS = ['approve', 'discard'] as const;
+export type DecisionAction = (typeof DECISION_ACTIONS)[number];
 
 /** One PDF of the document: where it is stored, and the contract it would become. */
 export interface ReviewFile {
@@ -68,12 +68,12 @@ export const ReviewEntity = defineEntity({
     run: p.manyToOne(SyncRunEntity).mapToPk().joinColumn('run_id').nullable().deleteRule('set null'),
     /** On Temporal's clock (`temporalNow` in activities/clock.ts), which the reminders are timed by. */
     createdAt: p.datetime(),
-    decision: p.enum([...REVIEW_DECISIONS]).nullable(),
+    decision: p.enum([...DECISION_ACTIONS]).nullable(),
     decidedBy: p.manyToOne(UserEntity).mapToPk().joinColumn('decided_by').nullable().deleteRule('set null'),
     decidedAt: p.datetime().nullable(),
     decisionOptions: p.json<DecisionOptions>().nullable(),
-    /** Why an approved review could not be saved yet (spent quota…); null otherwise. */
-    blockedBy: p.json<PendingReason>().nullable(),
+    /** Why an approved review could not be saved yet (spent quota…), shown as its `pendingReason`; null otherwise. */
+    pendingReason: p.json<PendingReason>().nullable(),
     completedAt: p.datetime().nullable(),
   },
   uniques: [{ name: 'reviews_connection_document_unique', properties: ['connection', 'documentId'] }],
@@ -106,7 +106,7 @@ export interface Review {
   status: ReviewStatus;
   /** The sync run that sent it to review. */
   runId: string | null;
-  decision: ({ action: ReviewDecision; decidedBy: string | null; decidedAt: Date } & DecisionOptions) | null;
+  decision: ({ action: DecisionAction; decidedBy: string | null; decidedAt: Date } & DecisionOptions) | null;
   /** Why a pending review is still pending; null once decided and done. */
   pendingReason: PendingReason | null;
   createdAt: Date;
@@ -154,7 +154,7 @@ export async function createReview(
       .ignore()
       .execute('run');
     const created = result.affectedRows === 1;
-    if (created && input.runId) await addRunCounts(tx, { runId: input.runId, sentToReview: files.length });
+    if (created && input.runId) await incrementRunCounts(tx, input.runId, { sentToReview: files.length });
     const entity = await tx.findOneOrFail(ReviewEntity, { connection: input.connectionId, documentId: input.documentId }, { disableIdentityMap: true });
     return { review: toReview(entity), created };
   });
@@ -211,7 +211,7 @@ export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise
  */
 export async function decideReview(
   em: EntityManager,
-  input: { reviewId: string; action: ReviewDecision; decidedBy: string } & DecisionOptions,
+  input: { reviewId: string; action: DecisionAction; decidedBy: string } & DecisionOptions,
 ): Promise<{ review: Review; replayed: boolean }> {
   const options = decisionOptionsOf(input);
   if (options && input.action === 'discard') {
@@ -273,7 +273,7 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
         }
         done = { status: 'approved', files };
       }
-      await tx.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { ...done, blockedBy: null, completedAt: new Date() });
+      await tx.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { ...done, pendingReason: null, completedAt: new Date() });
     });
   } catch (error) {
     if (error instanceof LedgerError) {
@@ -281,7 +281,7 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
         error instanceof QuotaExhaustedError
           ? `Approved, but the contract quota is used up (${error.used} of ${error.limit}). The review waits and is saved by itself when the quota is raised (PUT /v1/quota).`
           : error.message;
-      await em.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { blockedBy: { code: error.code, message } });
+      await em.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { pendingReason: { code: error.code, message } });
     }
     throw error;
   }
@@ -292,7 +292,7 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
 export async function reviewsAwaitingQuota(em: EntityManager): Promise<{ managementId: string; documentId: string }[]> {
   const rows = await em.execute<{ management_id: string; document_id: string }[]>(
     `select c.management_id, r.document_id from reviews r join connections c on c.id = r.connection_id
-      where r.status = 'pending' and r.blocked_by->>'code' = 'quota_exhausted'`,
+      where r.status = 'pending' and r.pending_reason->>'code' = 'quota_exhausted'`,
   );
   return rows.map((r) => ({ managementId: r.management_id, documentId: r.document_id }));
 }
@@ -304,10 +304,10 @@ export async function reviewsAwaitingQuota(em: EntityManager): Promise<{ managem
 export async function undeliveredDecisions(
   em: EntityManager,
   input: { connectionId: string; decidedBefore: Date; limit: number },
-): Promise<{ documentId: string; action: ReviewDecision; decidedBy: string | null; options: DecisionOptions }[]> {
+): Promise<{ documentId: string; action: DecisionAction; decidedBy: string | null; options: DecisionOptions }[]> {
   const entities = await em.find(
     ReviewEntity,
-    { connection: input.connectionId, status: 'pending', decision: { $ne: null }, blockedBy: null, decidedAt: { $lt: input.decidedBefore } },
+    { connection: input.connectionId, status: 'pending', decision: { $ne: null }, pendingReason: null, decidedAt: { $lt: input.decidedBefore } },
     { orderBy: { decidedAt: 'asc' }, limit: input.limit, disableIdentityMap: true },
   );
   return entities.map((e) => ({ documentId: e.documentId, action: e.decision!, decidedBy: e.decidedBy ?? null, options: e.decisionOptions ?? {} }));
@@ -393,7 +393,7 @@ function sameOptions(a: DecisionOptions, b: DecisionOptions): boolean {
 function pendingReasonOf(entity: ReviewRow): PendingReason | null {
   if (entity.status !== 'pending') return null;
   if (!entity.decision) return { code: 'awaiting_decision', message: 'Waiting for a reviewer to approve (save) or discard it.' };
-  if (entity.blockedBy) return entity.blockedBy;
+  if (entity.pendingReason) return entity.pendingReason;
   const decided = entity.decision === 'approve' ? 'Approved' : 'Discarded';
   return { code: 'applying', message: `${decided}; the decision is being applied to the ledger.` };
 }

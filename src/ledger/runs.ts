@@ -8,8 +8,11 @@ import { findPage, type Page, type PageRequest } from './pagination';
 export const RUN_KINDS = ['full', 'incremental', 'manual'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
-/** `paused` is not final: a resumed run goes on and finishes later. */
-export const RUN_OUTCOMES = ['running', 'succeeded', 'failed', 'paused'] as const;
+/**
+ * How a run ended (API.md "Runs"): `partial` is a run that finished with failed files (a later sync that
+ * lists them again retries them); `stopped` one that was ended before its window was done.
+ */
+export const RUN_OUTCOMES = ['running', 'succeeded', 'partial', 'stopped'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 export interface RunCounts {
@@ -21,6 +24,7 @@ export interface RunCounts {
   skippedDuplicate: number;
   /** Files of documents a reviewer discarded. */
   skippedDiscarded: number;
+  /** Files that failed in this run (`recordFileError`), each counted once however often it was retried. */
   failed: number;
 }
 
@@ -100,31 +104,21 @@ export async function startRun(
 }
 
 /**
- * Adds to a run's counts, atomically. Imported, duplicate and discarded files are counted by `importFile`
- * itself (exactly once per file and run), so they cannot be added here.
+ * Ends a run. One that `succeeded` with failed files is recorded as `partial`, so that its outcome never
+ * hides a file that is not in the ledger. A run that has ended already keeps its outcome, so a retried call
+ * changes nothing.
  */
-export async function addRunCounts(
-  em: EntityManager,
-  input: { runId: string } & Partial<Pick<RunCounts, 'listed' | 'sentToReview' | 'failed'>>,
-): Promise<void> {
-  const { runId, ...counts } = input;
-  await incrementRunCounts(em, runId, counts);
-}
-
-/** Ends a run; a run that has ended already keeps its outcome, so a retried call changes nothing. */
 export async function finishRun(
   em: EntityManager,
-  input: { runId: string; outcome: Exclude<RunOutcome, 'running'>; error?: { code: string; message: string } },
+  input: { runId: string; outcome: 'succeeded' | 'stopped'; error?: { code: string; message: string } },
 ): Promise<SyncRun> {
-  await em.nativeUpdate(
-    SyncRunEntity,
-    { id: input.runId, outcome: { $in: ['running', 'paused'] } },
-    { outcome: input.outcome, finishedAt: new Date(), error: input.error ?? null },
-  );
+  // Decided in the statement itself: a file error recorded concurrently cannot slip between check and write.
+  const outcome = input.outcome === 'succeeded' ? raw(`case when failed > 0 then 'partial' else 'succeeded' end`) : input.outcome;
+  await em.nativeUpdate(SyncRunEntity, { id: input.runId, outcome: 'running' }, { outcome: outcome as RunOutcome, finishedAt: new Date(), error: input.error ?? null });
   return getRun(em, input.runId);
 }
 
-export async function getRun(em: EntityManager, runId: string): Promise<SyncRun> {
+async function getRun(em: EntityManager, runId: string): Promise<SyncRun> {
   const entity = isUuid(runId) ? await em.findOne(SyncRunEntity, { id: runId }, { disableIdentityMap: true }) : null;
   if (!entity) throw new NotFoundError('run', runId);
   return toRun(entity);
@@ -137,6 +131,10 @@ export async function listRuns(em: EntityManager, input: { connectionId: string 
   return { items: page.items.map(toRun), nextCursor: page.nextCursor };
 }
 
+/**
+ * Adds to a run's counts, atomically. For the ledger's own rules only: each count is written where its
+ * files are decided (`importFile`, `settleKnownFiles`, `createReview`, `recordFileError`), once per file and run.
+ */
 export async function incrementRunCounts(em: EntityManager, runId: string, counts: Partial<RunCounts>): Promise<void> {
   const changes = Object.fromEntries(
     Object.entries(counts)
