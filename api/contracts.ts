@@ -10,7 +10,8 @@ import {
   editContract,
   extractedFieldsSchema,
   getContract,
-  isoDate,
+  ISO_DATE_MESSAGE,
+  isIsoDate,
   mapContractFields,
   type Contract,
   type ContractField,
@@ -29,7 +30,7 @@ import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, pageOf } from './sc
  * contract the caller may not see answers 404, exactly like one that does not exist.
  */
 
-const DateString = isoDate.openapi({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', example: '2025-04-01' });
+const DateString = z.string().refine(isIsoDate, ISO_DATE_MESSAGE).openapi({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', example: '2025-04-01' });
 
 const Source = z.enum(FIELD_SOURCES).nullable().openapi({
   description: 'Where the value came from; null when nobody has given one. Values from CloudSign or a user are never overwritten by extraction.',

@@ -9,10 +9,12 @@ import { z } from 'zod';
  */
 
 /** `YYYY-MM-DD` naming a day of the calendar (not 2024-02-30). */
-export const isoDate = z.string().refine((v) => {
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : null;
-  return !!day && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(v);
-}, 'must be a date YYYY-MM-DD');
+export function isIsoDate(value: string): boolean {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : null;
+  return !!day && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(value);
+}
+export const ISO_DATE_MESSAGE = 'must be a date YYYY-MM-DD';
+const isoDate = z.string().refine(isIsoDate, ISO_DATE_MESSAGE);
 
 /** The four kinds of value a field holds; each has one value schema and one column type. */
 const text = (maxLength: number) => ({

@@ -5,7 +5,7 @@ import { ConnectionEntity } from './connections';
 import {
   CONTRACT_FIELDS,
   contractFieldProperties,
-  isoDate,
+  isIsoDate,
   type contractFieldsSchema,
   type ContractField,
   type ContractFieldValues,
@@ -135,6 +135,6 @@ export function toContract(entity: ContractRow): Contract {
 }
 
 function parseDate(value: string, field: string): string {
-  if (!isoDate.safeParse(value).success) throw new ValidationError('invalid_date', `${field} must be a date YYYY-MM-DD.`, { field });
+  if (!isIsoDate(value)) throw new ValidationError('invalid_date', `${field} must be a date YYYY-MM-DD.`, { field });
   return value;
 }
