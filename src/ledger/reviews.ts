@@ -354,7 +354,7 @@ export async function remindReviewers(
 }
 
 /** The e-mail addresses of a connection's reviewers: its reviewer users and the members of its reviewer groups. */
-export async function reviewerEmails(em: EntityManager, connectionId: string): Promise<string[]> {
+async function reviewerEmails(em: EntityManager, connectionId: string): Promise<string[]> {
   const connection = await loadConnection(em, connectionId);
   const rows = await em.execute<{ email: string }[]>(
     `select distinct u.email from users u
