@@ -15,7 +15,7 @@ import {
   recordConnectionError,
   recordConnectionProgress,
   recordIncident,
-  recordSyncPosition,
+  recordLastSync,
   resolveIncidents,
   revealClientId,
   setConnectionStatus,
@@ -144,11 +144,11 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
       });
     },
 
-    /** Closes the run and moves the connection's sync position to the end of its window. */
+    /** Closes the run and records when the connection last synced. */
     async finishRun(input: { connectionId: string; runId: string }) {
       const em = orm.em.fork();
-      const run = await finishRun(em, { runId: input.runId, outcome: 'succeeded' });
-      await recordSyncPosition(em, { connectionId: input.connectionId, position: run.window.to, syncedAt: new Date() });
+      await finishRun(em, { runId: input.runId, outcome: 'succeeded' });
+      await recordLastSync(em, { connectionId: input.connectionId, syncedAt: new Date() });
     },
 
     async setConnectionStatus(input: { connectionId: string; status: Exclude<ConnectionStatus, 'disconnected'>; nextSyncAt?: string }) {

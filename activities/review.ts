@@ -10,7 +10,7 @@ import {
   undeliveredDecisions,
   type DecisionOptions,
   type Review,
-  type ReviewDecision,
+  type DecisionAction,
 } from '../src/ledger';
 import { reviewReminderMail, type Mailer } from '../src/mail';
 import type { Decision } from '../src/temporal/messages';
@@ -43,7 +43,7 @@ async function refusalsAsFailures<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function toSignal(decision: { action: ReviewDecision; decidedBy: string | null } & DecisionOptions): Decision {
+function toSignal(decision: { action: DecisionAction; decidedBy: string | null } & DecisionOptions): Decision {
   return {
     action: decision.action,
     decidedBy: decision.decidedBy ?? '',

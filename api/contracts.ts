@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
+  CONTRACT_FIELDS,
   FIELD_SOURCES,
   applyExtraction,
   contractFieldsSchema,
@@ -9,8 +10,13 @@ import {
   editContract,
   extractedFieldsSchema,
   getContract,
+  ISO_DATE_MESSAGE,
+  isIsoDate,
+  mapContractFields,
   type Contract,
   type ContractField,
+  type ContractFieldKind,
+  type CONTRACT_FIELD_DEFINITIONS,
   type User,
 } from '../src/ledger';
 import type { FileStorage } from '../src/storage';
@@ -24,45 +30,33 @@ import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, pageOf } from './sc
  * contract the caller may not see answers 404, exactly like one that does not exist.
  */
 
-const DateString = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'must be a date of the calendar')
-  .openapi({ format: 'date', example: '2025-04-01' });
+const DateString = z.string().refine(isIsoDate, ISO_DATE_MESSAGE).openapi({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', example: '2025-04-01' });
 
 const Source = z.enum(FIELD_SOURCES).nullable().openapi({
   description: 'Where the value came from; null when nobody has given one. Values from CloudSign or a user are never overwritten by extraction.',
 });
 
-/** The value type of every ledger field: a new field in the ledger fails to compile here until it is described. */
-const fieldValues = {
-  title: z.string(),
-  conclusionDate: z.string().openapi({ format: 'date' }),
-  startDate: z.string().openapi({ format: 'date' }),
-  endDate: z.string().openapi({ format: 'date' }),
-  amount: z.number().int().openapi({ description: '取引金額, whole yen' }),
-  autoRenewal: z.boolean(),
-  cancellationNoticeDate: z.string().openapi({ format: 'date' }),
-  fileName: z.string(),
-  approvalNumber: z.string().openapi({ description: '稟議番号等 (CloudSign 管理番号)' }),
-  counterparty: z.string(),
-} satisfies Record<ContractField, z.ZodType>;
+/** How the API shows a value of each kind of ledger field (the ledger's own schema also checks lengths). */
+const jsonValueOf = {
+  text: () => z.string(),
+  date: () => z.string().openapi({ format: 'date' }),
+  yen: () => z.number().int(),
+  flag: () => z.boolean(),
+} satisfies Record<ContractFieldKind, () => z.ZodType>;
+type JsonValue<K extends ContractField> = ReturnType<(typeof jsonValueOf)[(typeof CONTRACT_FIELD_DEFINITIONS)[K]['kind']]>;
 
 const provenanced = <T extends z.ZodType>(value: T) => z.object({ value: value.nullable(), source: Source });
+
+/** Every ledger field as `{ value, source }`, derived from the ledger's one list of fields. */
+const provenancedFields = mapContractFields<{ [K in ContractField]: z.ZodObject<{ value: z.ZodNullable<JsonValue<K>>; source: typeof Source }> }>((_, definition) => {
+  const value = jsonValueOf[definition.kind]();
+  return provenanced('description' in definition ? value.openapi({ description: definition.description }) : value) as never;
+});
 
 const ContractSchema = z
   .object({
     id: z.string(),
-    title: provenanced(fieldValues.title),
-    conclusionDate: provenanced(fieldValues.conclusionDate),
-    startDate: provenanced(fieldValues.startDate),
-    endDate: provenanced(fieldValues.endDate),
-    amount: provenanced(fieldValues.amount),
-    autoRenewal: provenanced(fieldValues.autoRenewal),
-    cancellationNoticeDate: provenanced(fieldValues.cancellationNoticeDate),
-    fileName: provenanced(fieldValues.fileName),
-    approvalNumber: provenanced(fieldValues.approvalNumber),
-    counterparty: provenanced(fieldValues.counterparty),
+    ...provenancedFields,
     visibility: VisibilitySchema,
     owners: OwnersSchema,
     source: z
@@ -174,22 +168,12 @@ const fileRoute = createRoute({
 });
 
 export function toContractJson(contract: Contract): z.infer<typeof ContractSchema> {
-  const f = contract.fields;
   return {
     id: contract.id,
-    title: f.title,
-    conclusionDate: f.conclusionDate,
-    startDate: f.startDate,
-    endDate: f.endDate,
-    amount: f.amount,
-    autoRenewal: f.autoRenewal,
-    cancellationNoticeDate: f.cancellationNoticeDate,
-    fileName: f.fileName,
-    approvalNumber: f.approvalNumber,
-    counterparty: f.counterparty,
+    ...(Object.fromEntries(CONTRACT_FIELDS.map((field) => [field, contract.fields[field]])) as Contract['fields']),
     visibility: contract.visibility,
     owners: contract.owners,
-    source: contract.source,
+    source: contract.origin,
     file: { name: fileNameOf(contract), size: contract.file.size, sha256: contract.file.sha256 },
     createdAt: contract.createdAt.toISOString(),
     updatedAt: contract.updatedAt.toISOString(),
@@ -198,7 +182,7 @@ export function toContractJson(contract: Contract): z.infer<typeof ContractSchem
 
 /** The name a download is offered under: the contract's file name, else one made of its CloudSign IDs. */
 function fileNameOf(contract: Contract): string {
-  return contract.fields.fileName.value ?? `${contract.source.documentId}-${contract.source.fileId}.pdf`;
+  return contract.fields.fileName.value ?? `${contract.origin.documentId}-${contract.origin.fileId}.pdf`;
 }
 
 /**

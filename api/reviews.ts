@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
-  REVIEW_DECISIONS,
+  DECISION_ACTIONS,
   REVIEW_STATUSES,
   contractFieldsSchema,
   getConnection,
@@ -10,7 +10,7 @@ import {
   reviewsFor,
   type Connection,
   type Review,
-  type ReviewDecision,
+  type DecisionAction,
   type User,
 } from '../src/ledger';
 import { decide } from '../src/services/reviews';
@@ -36,7 +36,7 @@ const ReviewFileSchema = z.object({
 });
 
 const DecisionSchema = z.object({
-  action: z.enum(REVIEW_DECISIONS),
+  action: z.enum(DECISION_ACTIONS),
   decidedBy: z.string().nullable(),
   decidedAt: z.string().openapi({ format: 'date-time' }),
   visibility: VisibilitySchema.optional(),
@@ -152,7 +152,7 @@ export function reviewRoutes(deps: ApiDeps) {
     return { review, connection };
   }
 
-  async function decided(c: Context<ApiEnv>, action: ReviewDecision, reviewId: string, options: z.infer<typeof ApproveBody>) {
+  async function decided(c: Context<ApiEnv>, action: DecisionAction, reviewId: string, options: z.infer<typeof ApproveBody>) {
     const user = c.get('user');
     const { connection } = await loadForReviewer(user, reviewId);
     const review = await decide(deps, { connection, reviewId, action, decidedBy: user.id, ...options });

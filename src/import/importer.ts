@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { CloudSignError, type CloudSignClient, type CloudSignDocument, type CloudSignFile } from '../cloudsign';
 import type { MikroORM } from '../db';
-import { createReview, importFile, recordFileError, reviewOf, settleKnownFiles, type ReviewFile, type SaveMode } from '../ledger';
+import { createReview, importFile, recordFileError, reviewOf, settleKnownFiles, type ContractFieldValues, type ReviewFile, type SaveMode } from '../ledger';
 import type { FileStorage, StoredFile } from '../storage';
-import { contractFieldsOf, type CloudSignContractFields } from './mapping';
+import { contractFieldsOf } from './mapping';
 import type { ReviewToStart } from '../temporal/messages';
 import { forEachConcurrently } from './pool';
 
@@ -29,14 +29,14 @@ export interface ImportDocumentsInput {
 }
 
 
+/**
+ * What one call handled, for progress. How each file ended is counted in the ledger's run (imported,
+ * duplicate, discarded, sent to review, failed), once per file and run however often a call is retried.
+ */
 export interface ImportCounts {
   documents: number;
   /** Files handled: imported, sent to review, skipped (in the ledger already, discarded, or waiting in a review) or failed. */
   files: number;
-  imported: number;
-  failed: number;
-  /** Files of the reviews created now. */
-  sentToReview: number;
   /** The pending reviews this run created, this call or an earlier attempt of it. */
   reviews: ReviewToStart[];
 }
@@ -56,7 +56,7 @@ const isFileProblem = (error: unknown) =>
 export async function importDocuments(services: ImportServices, input: ImportDocumentsInput): Promise<ImportCounts> {
   const { orm, cloudsign, storage } = services;
   const { connectionId, runId, clientId } = input;
-  const counts: ImportCounts = { documents: 0, files: 0, imported: 0, failed: 0, sentToReview: 0, reviews: [] };
+  const counts: ImportCounts = { documents: 0, files: 0, reviews: [] };
   const createdAt = input.now ?? new Date();
 
   const download = async (documentId: string, file: CloudSignFile) => {
@@ -79,7 +79,7 @@ export async function importDocuments(services: ImportServices, input: ImportDoc
   const eachStored = async (
     document: CloudSignDocument,
     files: readonly CloudSignFile[],
-    use: (file: CloudSignFile, stored: StoredFile, fields: CloudSignContractFields) => Promise<void>,
+    use: (file: CloudSignFile, stored: StoredFile, fields: ContractFieldValues) => Promise<void>,
   ): Promise<boolean> => {
     const attribute = await cloudsign.getDocumentAttribute(clientId, document.id);
     let all = true;
@@ -89,7 +89,6 @@ export async function importDocuments(services: ImportServices, input: ImportDoc
       } catch (error) {
         if (!isFileProblem(error)) throw error;
         await recordFileError(orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, message: (error as Error).message });
-        counts.failed++;
         all = false;
       }
       counts.files++;
@@ -100,8 +99,7 @@ export async function importDocuments(services: ImportServices, input: ImportDoc
   /** Direct mode: each file becomes a contract at once. */
   const save = async (document: CloudSignDocument, files: readonly CloudSignFile[]) => {
     await eachStored(document, files, async (file, stored, fields) => {
-      const result = await importFile(orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, fields: { ...fields }, file: stored });
-      if (result.outcome === 'imported') counts.imported++;
+      await importFile(orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, fields: { ...fields }, file: stored });
     });
   };
 
@@ -124,7 +122,7 @@ export async function importDocuments(services: ImportServices, input: ImportDoc
       stored.push({ fileId: file.id, name: file.name ?? null, size, sha256, fields: { ...fields } });
     });
     if (!complete) return;
-    const { review, created } = await createReview(orm.em.fork(), {
+    const { review } = await createReview(orm.em.fork(), {
       connectionId,
       runId,
       documentId: document.id,
@@ -132,7 +130,6 @@ export async function importDocuments(services: ImportServices, input: ImportDoc
       files: stored,
       createdAt,
     });
-    if (created) counts.sentToReview += stored.length;
     if (review.runId === runId && review.status === 'pending') counts.reviews.push({ reviewId: review.id, documentId: document.id });
   };
 

@@ -1,4 +1,4 @@
-import { defineEntity, p, raw, UniqueConstraintViolationException, type EntityData, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p, UniqueConstraintViolationException, type EntityData, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { assertGroupsExist } from './groups';
@@ -28,7 +28,7 @@ export interface ConnectionError {
  * One CloudSign client ID linked to the ledger. The client ID is a credential: only its AES-GCM ciphertext,
  * an HMAC fingerprint (for "connected already") and its last 4 characters (for people) are stored.
  */
-export const ConnectionSchema = defineEntity({
+export const ConnectionEntity = defineEntity({
   name: 'Connection',
   tableName: 'connections',
   properties: {
@@ -44,8 +44,6 @@ export const ConnectionSchema = defineEntity({
     reviewerGroupIds: p.array().columnType('uuid[]'),
     reviewerUserIds: p.array().columnType('uuid[]'),
     status: p.enum([...CONNECTION_STATUSES]),
-    /** High-water mark of CloudSign's `last_processed_at` (fixed-width UTC ISO string); null before the full import. */
-    syncPosition: p.string().length(32).nullable(),
     lastSyncAt: p.datetime().nullable(),
     nextSyncAt: p.datetime().nullable(),
     lastError: p.json<{ code: string; message: string; at: string }>().nullable(),
@@ -63,7 +61,7 @@ export const ConnectionSchema = defineEntity({
   ],
 });
 
-type ConnectionEntity = InferEntity<typeof ConnectionSchema>;
+type ConnectionRow = InferEntity<typeof ConnectionEntity>;
 
 /** A connection as the API and the activities see it: never the client ID. */
 export interface Connection {
@@ -76,7 +74,6 @@ export interface Connection {
   saveMode: SaveMode;
   reviewers: Reviewers;
   status: ConnectionStatus;
-  syncPosition: string | null;
   lastSyncAt: Date | null;
   nextSyncAt: Date | null;
   lastError: ConnectionError | null;
@@ -110,7 +107,7 @@ export async function createConnection(
   const [row] = await em.execute<{ n: string }[]>(`select nextval('connection_management_number') as n`);
   const id = newId();
   try {
-    await em.insert(ConnectionSchema, {
+    await em.insert(ConnectionEntity, {
       id,
       managementId: `CS-${row!.n.padStart(4, '0')}`,
       ...settings,
@@ -135,7 +132,7 @@ export async function getConnection(em: EntityManager, connectionId: string): Pr
 
 /** Every connection, disconnected ones included, newest first. */
 export async function listConnections(em: EntityManager, request: PageRequest = {}): Promise<Page<Connection>> {
-  const page = await findPage<ConnectionEntity>(em, ConnectionSchema, {}, 'createdAt', request);
+  const page = await findPage<ConnectionRow>(em, ConnectionEntity, {}, 'createdAt', request);
   return { items: await toConnections(em, page.items), nextCursor: page.nextCursor };
 }
 
@@ -222,24 +219,21 @@ export async function recordConnectionProgress(em: EntityManager, input: { conne
 }
 
 /**
- * A sync finished up to `position` (CloudSign `last_processed_at`, normalised). The position only moves
- * forward, so a late report of an older sync cannot move it back.
+ * A sync finished: shown in the API as the last sync. Where the next sync starts is the workflow's own state
+ * (its window), not the ledger's.
  */
-export async function recordSyncPosition(em: EntityManager, input: { connectionId: string; position: string; syncedAt: Date | string }): Promise<void> {
-  await updateLive(em, input.connectionId, {
-    lastSyncAt: new Date(input.syncedAt),
-    syncPosition: raw('case when sync_position is null or sync_position < ? then ? else sync_position end', [input.position, input.position]),
-  });
+export async function recordLastSync(em: EntityManager, input: { connectionId: string; syncedAt: Date | string }): Promise<void> {
+  await updateLive(em, input.connectionId, { lastSyncAt: new Date(input.syncedAt) });
 }
 
-export async function loadConnection(em: EntityManager, connectionId: string): Promise<ConnectionEntity> {
-  const entity = isUuid(connectionId) ? await em.findOne(ConnectionSchema, { id: connectionId }) : null;
+export async function loadConnection(em: EntityManager, connectionId: string): Promise<ConnectionRow> {
+  const entity = isUuid(connectionId) ? await em.findOne(ConnectionEntity, { id: connectionId }) : null;
   if (!entity) throw new NotFoundError('connection', connectionId);
   return entity;
 }
 
-async function updateLive(em: EntityManager, connectionId: string, changes: EntityData<ConnectionEntity>): Promise<void> {
-  const updated = isUuid(connectionId) ? await em.nativeUpdate(ConnectionSchema, { id: connectionId, status: { $ne: 'disconnected' } }, changes) : 0;
+async function updateLive(em: EntityManager, connectionId: string, changes: EntityData<ConnectionRow>): Promise<void> {
+  const updated = isUuid(connectionId) ? await em.nativeUpdate(ConnectionEntity, { id: connectionId, status: { $ne: 'disconnected' } }, changes) : 0;
   if (!updated) await loadConnection(em, connectionId);
 }
 
@@ -273,7 +267,7 @@ function sealClientId(clientId: string, secretsKey: string) {
 }
 
 async function assertClientIdFree(em: EntityManager, fingerprint: string): Promise<void> {
-  const holder = await em.findOne(ConnectionSchema, { clientIdFingerprint: fingerprint, status: { $ne: 'disconnected' } }, { fields: ['managementId'] });
+  const holder = await em.findOne(ConnectionEntity, { clientIdFingerprint: fingerprint, status: { $ne: 'disconnected' } }, { fields: ['managementId'] });
   if (holder) {
     throw new ConflictError('client_id_already_connected', `This client ID is already connected as ${holder.managementId}.`, {
       managementId: holder.managementId,
@@ -281,7 +275,7 @@ async function assertClientIdFree(em: EntityManager, fingerprint: string): Promi
   }
 }
 
-function toSettings(entity: ConnectionEntity): Required<ConnectionSettings> {
+function toSettings(entity: ConnectionRow): Required<ConnectionSettings> {
   return {
     name: entity.name,
     ...visibilityOf(entity),
@@ -290,7 +284,7 @@ function toSettings(entity: ConnectionEntity): Required<ConnectionSettings> {
   };
 }
 
-async function toConnections(em: EntityManager, entities: ConnectionEntity[]): Promise<Connection[]> {
+async function toConnections(em: EntityManager, entities: ConnectionRow[]): Promise<Connection[]> {
   if (!entities.length) return [];
   const rows = await em.execute<{ id: string; imported: string; pending_review: string; discarded: string; failed: string }[]>(
     `select c.id,
@@ -310,7 +304,6 @@ async function toConnections(em: EntityManager, entities: ConnectionEntity[]): P
     clientIdLast4: entity.clientIdLast4,
     ...toSettings(entity),
     status: entity.status,
-    syncPosition: entity.syncPosition ?? null,
     lastSyncAt: entity.lastSyncAt ?? null,
     nextSyncAt: entity.nextSyncAt ?? null,
     lastError: entity.lastError ? { ...entity.lastError, at: new Date(entity.lastError.at) } : null,

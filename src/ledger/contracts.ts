@@ -1,80 +1,37 @@
 import { defineEntity, LockMode, p, type FilterQuery, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { z } from 'zod';
-import { ConnectionSchema } from './connections';
+import type { z } from 'zod';
+import { ConnectionEntity } from './connections';
+import {
+  CONTRACT_FIELDS,
+  contractFieldProperties,
+  isIsoDate,
+  type contractFieldsSchema,
+  type ContractField,
+  type ContractFieldValues,
+  type extractedFieldsSchema,
+  type FieldSource,
+} from './contract-fields';
 import { NotFoundError, ValidationError } from './errors';
 import { isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
 import type { User } from './user';
 import { canSee, visibilityOf, visibilityProperties, visibleToFilter, type Visibility } from './visibility';
 
-/** Where a field's value came from. CloudSign and a person beat the ledger's own extraction (OCR). */
-export const FIELD_SOURCES = ['cloudsign', 'extraction', 'user'] as const;
-export type FieldSource = (typeof FIELD_SOURCES)[number];
-
-/** `YYYY-MM-DD` naming a day of the calendar (not 2024-02-30). */
-const isoDate = z.string().refine((v) => {
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : null;
-  return !!day && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(v);
-}, 'must be a date YYYY-MM-DD');
-
-/** The ledger fields of a contract (PRODUCT.md "What is imported"), with the values each accepts. */
-const fieldValues = {
-  title: z.string().trim().min(1).max(1000),
-  conclusionDate: isoDate,
-  startDate: isoDate,
-  endDate: isoDate,
-  /** 取引金額, whole yen. */
-  amount: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
-  autoRenewal: z.boolean(),
-  cancellationNoticeDate: isoDate,
-  fileName: z.string().trim().min(1).max(1000),
-  /** CloudSign's 管理番号, the ledger's 稟議番号等. */
-  approvalNumber: z.string().trim().min(1).max(200),
-  counterparty: z.string().trim().min(1).max(500),
-};
-
-export type ContractField = keyof typeof fieldValues;
-export const CONTRACT_FIELDS = Object.keys(fieldValues) as ContractField[];
-
-/** Values as stored: null where nobody has given one. */
-export type ContractFieldValues = { [K in ContractField]: z.infer<(typeof fieldValues)[K]> | null };
-
-/** Fields given by CloudSign or a person: any subset; null clears a field. */
-export const contractFieldsSchema = z
-  .object(
-    Object.fromEntries(Object.entries(fieldValues).map(([field, schema]) => [field, schema.nullable()])) as {
-      [K in ContractField]: z.ZodNullable<(typeof fieldValues)[K]>;
-    },
-  )
-  .partial()
-  .strict();
-/** Fields found by extraction: any subset, each with a value (finding nothing is not a result). */
-export const extractedFieldsSchema = z.object(fieldValues).partial().strict();
-
 /** One contract per CloudSign PDF file, with the provenance of each field and of the file. */
-export const ContractSchema = defineEntity({
+export const ContractEntity = defineEntity({
   name: 'Contract',
   tableName: 'contracts',
   properties: {
     id: p.uuid().primary().onCreate(() => newId()),
-    title: p.string().length(1000).nullable(),
-    conclusionDate: p.date().nullable(),
-    startDate: p.date().nullable(),
-    endDate: p.date().nullable(),
-    amount: p.bigint('number').nullable(),
-    autoRenewal: p.boolean().nullable(),
-    cancellationNoticeDate: p.date().nullable(),
-    fileName: p.string().length(1000).nullable(),
-    approvalNumber: p.string().length(200).nullable(),
-    counterparty: p.string().length(500).nullable(),
+    ...contractFieldProperties(),
     /** Per field with a value (or cleared by a user), where it came from. */
     fieldSources: p.json<Partial<Record<ContractField, FieldSource>>>(),
     ...visibilityProperties(),
     /** The PDF, content-addressed in the file storage. */
     fileSha256: p.string().length(64),
     fileSize: p.bigint('number'),
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id').index(),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id').index(),
     managementId: p.string().length(16),
     documentId: p.string().length(100),
     fileId: p.string().length(100),
@@ -89,15 +46,15 @@ export const ContractSchema = defineEntity({
   ],
 });
 
-export type ContractEntity = InferEntity<typeof ContractSchema>;
+export type ContractRow = InferEntity<typeof ContractEntity>;
 
 export interface Contract {
   id: string;
   fields: { [K in ContractField]: { value: ContractFieldValues[K]; source: FieldSource | null } };
   visibility: Visibility;
   owners: string[];
-  /** Where it was imported from. */
-  source: { connectionId: string; managementId: string; documentId: string; fileId: string };
+  /** Where it was imported from: the connection and the CloudSign document and file. */
+  origin: { connectionId: string; managementId: string; documentId: string; fileId: string };
   file: { sha256: string; size: number };
   createdAt: Date;
   updatedAt: Date;
@@ -119,9 +76,9 @@ export interface ContractQuery extends PageRequest {
 
 /** The contracts a user may see, newest first, filtered in SQL. */
 export async function contractsVisibleTo(em: EntityManager, query: ContractQuery): Promise<Page<Contract>> {
-  const conditions: FilterQuery<ContractEntity>[] = [];
+  const conditions: FilterQuery<ContractRow>[] = [];
   const visible = await visibleToFilter(em, query.user);
-  if (visible) conditions.push(visible as FilterQuery<ContractEntity>);
+  if (visible) conditions.push(visible as FilterQuery<ContractRow>);
   if (query.connectionId !== undefined) {
     if (!isUuid(query.connectionId)) return { items: [], nextCursor: null };
     conditions.push({ connection: query.connectionId });
@@ -135,7 +92,7 @@ export async function contractsVisibleTo(em: EntityManager, query: ContractQuery
   }
   if (query.concludedFrom !== undefined) conditions.push({ conclusionDate: { $gte: parseDate(query.concludedFrom, 'concludedFrom') } });
   if (query.concludedTo !== undefined) conditions.push({ conclusionDate: { $lte: parseDate(query.concludedTo, 'concludedTo') } });
-  const page = await findPage<ContractEntity>(em, ContractSchema, { $and: conditions }, 'createdAt', query);
+  const page = await findPage<ContractRow>(em, ContractEntity, { $and: conditions }, 'createdAt', query);
   return { items: page.items.map(toContract), nextCursor: page.nextCursor };
 }
 
@@ -143,9 +100,9 @@ export async function contractsVisibleTo(em: EntityManager, query: ContractQuery
 export async function loadVisibleContract(
   em: EntityManager,
   input: { contractId: string; user?: Pick<User, 'id' | 'role'>; lock?: boolean },
-): Promise<ContractEntity> {
+): Promise<ContractRow> {
   const entity = isUuid(input.contractId)
-    ? await em.findOne(ContractSchema, { id: input.contractId }, input.lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})
+    ? await em.findOne(ContractEntity, { id: input.contractId }, input.lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})
     : null;
   if (!entity || (input.user && !(await canSee(em, input.user, visibilityOf(entity))))) throw new NotFoundError('contract', input.contractId);
   return entity;
@@ -162,7 +119,7 @@ export function parseFields<S extends typeof contractFieldsSchema | typeof extra
   return result.data as z.infer<S>;
 }
 
-export function toContract(entity: ContractEntity): Contract {
+export function toContract(entity: ContractRow): Contract {
   const fields = Object.fromEntries(
     CONTRACT_FIELDS.map((field) => [field, { value: entity[field] ?? null, source: entity.fieldSources[field] ?? null }]),
   ) as Contract['fields'];
@@ -170,7 +127,7 @@ export function toContract(entity: ContractEntity): Contract {
     id: entity.id,
     fields,
     ...visibilityOf(entity),
-    source: { connectionId: entity.connection, managementId: entity.managementId, documentId: entity.documentId, fileId: entity.fileId },
+    origin: { connectionId: entity.connection, managementId: entity.managementId, documentId: entity.documentId, fileId: entity.fileId },
     file: { sha256: entity.fileSha256, size: entity.fileSize },
     createdAt: entity.createdAt,
     updatedAt: entity.updatedAt,
@@ -178,6 +135,6 @@ export function toContract(entity: ContractEntity): Contract {
 }
 
 function parseDate(value: string, field: string): string {
-  if (!isoDate.safeParse(value).success) throw new ValidationError('invalid_date', `${field} must be a date YYYY-MM-DD.`, { field });
+  if (!isIsoDate(value)) throw new ValidationError('invalid_date', `${field} must be a date YYYY-MM-DD.`, { field });
   return value;
 }

@@ -1,19 +1,19 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConnectionSchema, loadConnection } from './connections';
-import { UserSchema } from './user';
+import { ConnectionEntity, loadConnection } from './connections';
+import { UserEntity } from './user';
 
 /**
  * CloudSign documents a reviewer discarded: they never enter the ledger, from any connection, and use no
  * quota. Keyed by document, because one document may be seen by several connections.
  */
-export const DiscardedDocumentSchema = defineEntity({
+export const DiscardedDocumentEntity = defineEntity({
   name: 'DiscardedDocument',
   tableName: 'discarded_documents',
   properties: {
     documentId: p.string().length(100).primary(),
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id').index(),
-    decidedBy: p.manyToOne(UserSchema).mapToPk().joinColumn('decided_by').nullable().deleteRule('set null'),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id').index(),
+    decidedBy: p.manyToOne(UserEntity).mapToPk().joinColumn('decided_by').nullable().deleteRule('set null'),
     decidedAt: p.datetime(),
   },
 });
@@ -25,7 +25,7 @@ export async function discardDocument(
 ): Promise<void> {
   await loadConnection(em, input.connectionId);
   await em
-    .createQueryBuilder(DiscardedDocumentSchema)
+    .createQueryBuilder(DiscardedDocumentEntity)
     .insert({ documentId: input.documentId, connection: input.connectionId, decidedBy: input.decidedBy, decidedAt: new Date() })
     .onConflict('documentId')
     .ignore()
@@ -33,5 +33,5 @@ export async function discardDocument(
 }
 
 export async function isDiscarded(em: EntityManager, documentId: string): Promise<boolean> {
-  return (await em.count(DiscardedDocumentSchema, { documentId })) > 0;
+  return (await em.count(DiscardedDocumentEntity, { documentId })) > 0;
 }

@@ -1,28 +1,28 @@
-import { ConnectionSchema } from './connections';
-import { ContractSchema } from './contracts';
-import { DiscardedDocumentSchema } from './discards';
-import { FileErrorSchema } from './file-errors';
-import { GroupSchema } from './groups';
-import { ImportRecordSchema, RunFileSchema } from './imports';
-import { IncidentSchema } from './incidents';
-import { QuotaSchema } from './quota';
-import { ReviewReminderSchema, ReviewSchema } from './reviews';
-import { SyncRunSchema } from './runs';
-import { UserSchema } from './user';
+import { ConnectionEntity } from './connections';
+import { ContractEntity } from './contracts';
+import { DiscardedDocumentEntity } from './discards';
+import { FileErrorEntity } from './file-errors';
+import { GroupEntity } from './groups';
+import { ImportRecordEntity, RunFileEntity } from './imports';
+import { IncidentEntity } from './incidents';
+import { QuotaEntity } from './quota';
+import { ReviewReminderEntity, ReviewEntity } from './reviews';
+import { SyncRunEntity } from './runs';
+import { UserEntity } from './user';
 
 /** Every entity of the ledger; the ORM configuration and the migrations are built from this list. */
 export const entities = [
-  UserSchema,
-  GroupSchema,
-  ConnectionSchema,
-  ContractSchema,
-  ImportRecordSchema,
-  QuotaSchema,
-  SyncRunSchema,
-  RunFileSchema,
-  FileErrorSchema,
-  IncidentSchema,
-  DiscardedDocumentSchema,
-  ReviewSchema,
-  ReviewReminderSchema,
+  UserEntity,
+  GroupEntity,
+  ConnectionEntity,
+  ContractEntity,
+  ImportRecordEntity,
+  QuotaEntity,
+  SyncRunEntity,
+  RunFileEntity,
+  FileErrorEntity,
+  IncidentEntity,
+  DiscardedDocumentEntity,
+  ReviewEntity,
+  ReviewReminderEntity,
 ];

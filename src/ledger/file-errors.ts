@@ -1,22 +1,22 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConnectionSchema, loadConnection } from './connections';
+import { ConnectionEntity, loadConnection } from './connections';
 import { newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
-import { SyncRunSchema } from './runs';
+import { incrementRunCounts, SyncRunEntity } from './runs';
 
 /**
  * A CloudSign file a connection could not import (download failed, CloudSign refused it…). The row stays,
  * with its attempts, until the file is in the ledger, so "per-file errors, recorded and retried" is visible.
  */
-export const FileErrorSchema = defineEntity({
+export const FileErrorEntity = defineEntity({
   name: 'FileError',
   tableName: 'file_errors',
   properties: {
     id: p.uuid().primary().onCreate(() => newId()),
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id'),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id'),
     /** The last run that tried. */
-    run: p.manyToOne(SyncRunSchema).mapToPk().joinColumn('run_id').nullable().deleteRule('set null'),
+    run: p.manyToOne(SyncRunEntity).mapToPk().joinColumn('run_id').nullable().deleteRule('set null'),
     documentId: p.string().length(100),
     fileId: p.string().length(100),
     code: p.string().length(100).nullable(),
@@ -30,7 +30,7 @@ export const FileErrorSchema = defineEntity({
   indexes: [{ name: 'file_errors_file_index', properties: ['documentId', 'fileId'] }],
 });
 
-type FileErrorEntity = InferEntity<typeof FileErrorSchema>;
+type FileErrorRow = InferEntity<typeof FileErrorEntity>;
 
 export interface FileError {
   id: string;
@@ -46,11 +46,43 @@ export interface FileError {
   resolvedAt: Date | null;
 }
 
-/** Records a failed attempt at a file; returns how many attempts have failed since it last succeeded. */
+export interface FileErrorReport {
+  connectionId: string;
+  /** The run that tried. */
+  runId?: string;
+  documentId: string;
+  fileId: string;
+  code?: string;
+  message: string;
+}
+
+/**
+ * Records a failed attempt at a file; returns how many attempts have failed since it last succeeded. With
+ * `runId`, the file counts as failed in that run, once however often the run retries it.
+ */
 export async function recordFileError(
   em: EntityManager,
-  input: { connectionId: string; runId?: string; documentId: string; fileId: string; code?: string; message: string },
+  input: FileErrorReport,
 ): Promise<{ attempts: number }> {
+  return em.transactional(async (tx) => {
+    // The lock `importFile` takes for this file: the run that tried it last is then read and changed by one
+    // caller at a time, so the file is counted once per run.
+    await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`import ${input.documentId} ${input.fileId}`]);
+    const earlier = await tx.findOne(
+      FileErrorEntity,
+      { connection: input.connectionId, documentId: input.documentId, fileId: input.fileId },
+      { fields: ['run'], disableIdentityMap: true },
+    );
+    const attempts = await upsertFileError(tx, input);
+    if (input.runId && earlier?.run !== input.runId) await incrementRunCounts(tx, input.runId, { failed: 1 });
+    return { attempts };
+  });
+}
+
+async function upsertFileError(
+  em: EntityManager,
+  input: FileErrorReport,
+): Promise<number> {
   const now = new Date();
   const [row] = await em.execute<{ attempts: number }[]>(
     `insert into file_errors (id, connection_id, run_id, document_id, file_id, code, message, attempts, first_failed_at, last_failed_at)
@@ -63,12 +95,12 @@ export async function recordFileError(
      returning attempts`,
     [newId(), input.connectionId, input.runId ?? null, input.documentId, input.fileId, input.code ?? null, input.message, now, now],
   );
-  return { attempts: row!.attempts };
+  return row!.attempts;
 }
 
 /** The file is in the ledger (or decided otherwise): its errors, from any connection, are over. */
 export async function resolveFileErrors(em: EntityManager, input: { documentId: string; fileId: string }): Promise<void> {
-  await em.nativeUpdate(FileErrorSchema, { documentId: input.documentId, fileId: input.fileId, resolvedAt: null }, { resolvedAt: new Date() });
+  await em.nativeUpdate(FileErrorEntity, { documentId: input.documentId, fileId: input.fileId, resolvedAt: null }, { resolvedAt: new Date() });
 }
 
 /** A connection's file errors, most recent first; only those still failing unless `includeResolved`. */
@@ -78,7 +110,7 @@ export async function listFileErrors(
 ): Promise<Page<FileError>> {
   await loadConnection(em, input.connectionId);
   const where = input.includeResolved ? { connection: input.connectionId } : { connection: input.connectionId, resolvedAt: null };
-  const page = await findPage<FileErrorEntity>(em, FileErrorSchema, where, 'firstFailedAt', input);
+  const page = await findPage<FileErrorRow>(em, FileErrorEntity, where, 'firstFailedAt', input);
   return {
     items: page.items.map((e) => ({
       id: e.id,

@@ -3,22 +3,22 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { findUnknownIds, isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
-import { UserSchema } from './user';
+import { UserEntity } from './user';
 import { assertUsersExist } from './users';
 
 /** A named set of users, used for visibility (公開範囲) and as reviewers. */
-export const GroupSchema = defineEntity({
+export const GroupEntity = defineEntity({
   name: 'Group',
   tableName: 'groups',
   properties: {
     id: p.uuid().primary().onCreate(() => newId()),
     name: p.string().length(200).unique(),
-    members: () => p.manyToMany(UserSchema).pivotTable('group_members').joinColumn('group_id').inverseJoinColumn('user_id'),
+    members: () => p.manyToMany(UserEntity).pivotTable('group_members').joinColumn('group_id').inverseJoinColumn('user_id'),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });
 
-type GroupEntity = InferEntity<typeof GroupSchema>;
+type GroupRow = InferEntity<typeof GroupEntity>;
 
 export interface Group {
   id: string;
@@ -31,8 +31,8 @@ export async function createGroup(em: EntityManager, input: { name: string; memb
   const name = input.name.trim();
   if (!name || name.length > 200) throw new ValidationError('invalid_group', 'A group needs a name of 1 to 200 characters.');
   const memberIds = await assertUsersExist(em, input.memberIds, 'memberIds');
-  const group = em.create(GroupSchema, { name });
-  group.members.set(memberIds.map((id) => em.getReference(UserSchema, id)));
+  const group = em.create(GroupEntity, { name });
+  group.members.set(memberIds.map((id) => em.getReference(UserEntity, id)));
   try {
     await em.flush();
   } catch (error) {
@@ -48,7 +48,7 @@ export async function createGroup(em: EntityManager, input: { name: string; memb
 export async function setGroupMembers(em: EntityManager, input: { groupId: string; memberIds: string[] }): Promise<Group> {
   const group = await loadGroup(em, input.groupId);
   const memberIds = await assertUsersExist(em, input.memberIds, 'memberIds');
-  group.members.set(memberIds.map((id) => em.getReference(UserSchema, id)));
+  group.members.set(memberIds.map((id) => em.getReference(UserEntity, id)));
   await em.flush();
   return toGroup(group);
 }
@@ -58,32 +58,32 @@ export async function getGroup(em: EntityManager, groupId: string): Promise<Grou
 }
 
 export async function listGroups(em: EntityManager, request: PageRequest = {}): Promise<Page<Group>> {
-  const page = await findPage<GroupEntity>(em, GroupSchema, {}, 'createdAt', request);
+  const page = await findPage<GroupRow>(em, GroupEntity, {}, 'createdAt', request);
   await em.populate(page.items, ['members']);
   return { items: page.items.map(toGroup), nextCursor: page.nextCursor };
 }
 
 /** The groups a user belongs to: what visibility `{ scope: 'groups' }` is checked against. */
 export async function groupIdsOf(em: EntityManager, userId: string): Promise<string[]> {
-  const groups = await em.find(GroupSchema, { members: userId }, { fields: ['id'] });
+  const groups = await em.find(GroupEntity, { members: userId }, { fields: ['id'] });
   return groups.map((g) => g.id);
 }
 
 /** Checks that every ID names a group and returns them without repeats; the error names the unknown ones. */
 export async function assertGroupsExist(em: EntityManager, ids: readonly string[], field: string): Promise<string[]> {
-  const { ids: unique, unknown } = await findUnknownIds<GroupEntity>(em, GroupSchema, ids);
+  const { ids: unique, unknown } = await findUnknownIds<GroupRow>(em, GroupEntity, ids);
   if (unknown.length) {
     throw new ValidationError('unknown_groups', `No group has the ID ${unknown.join(', ')} (in ${field}).`, { field, groupIds: unknown });
   }
   return unique;
 }
 
-async function loadGroup(em: EntityManager, groupId: string): Promise<GroupEntity> {
-  const group = isUuid(groupId) ? await em.findOne(GroupSchema, { id: groupId }, { populate: ['members'] }) : null;
+async function loadGroup(em: EntityManager, groupId: string): Promise<GroupRow> {
+  const group = isUuid(groupId) ? await em.findOne(GroupEntity, { id: groupId }, { populate: ['members'] }) : null;
   if (!group) throw new NotFoundError('group', groupId);
   return group;
 }
 
-function toGroup(group: GroupEntity): Group {
+function toGroup(group: GroupRow): Group {
   return { id: group.id, name: group.name, memberIds: group.members.getIdentifiers('id') as string[], createdAt: group.createdAt };
 }

@@ -1,13 +1,14 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConnectionSchema, loadConnection } from './connections';
-import { ContractSchema, contractFieldsSchema, parseFields, type ContractField, type FieldSource } from './contracts';
+import { ConnectionEntity, loadConnection } from './connections';
+import { contractFieldsSchema, type ContractField, type FieldSource } from './contract-fields';
+import { ContractEntity, parseFields } from './contracts';
 import { isDiscarded } from './discards';
 import { ConflictError, ValidationError } from './errors';
 import { resolveFileErrors } from './file-errors';
 import { newId } from './ids';
 import { consumeQuota } from './quota';
-import { incrementRunCounts, SyncRunSchema, type RunCounts } from './runs';
+import { incrementRunCounts, SyncRunEntity, type RunCounts } from './runs';
 import { visibilityColumns, visibilityOf, type Visibility } from './visibility';
 
 export const IMPORT_OUTCOMES = ['imported', 'duplicate', 'discarded'] as const;
@@ -17,15 +18,15 @@ export type ImportOutcome = (typeof IMPORT_OUTCOMES)[number];
  * Import once per CloudSign file, across all connections: the record outlives its contract (a contract
  * deleted later must not come back with the next sync).
  */
-export const ImportRecordSchema = defineEntity({
+export const ImportRecordEntity = defineEntity({
   name: 'ImportRecord',
   tableName: 'import_records',
   properties: {
     documentId: p.string().length(100).primary(),
     fileId: p.string().length(100).primary(),
-    contract: p.manyToOne(ContractSchema).mapToPk().joinColumn('contract_id').nullable().unique().deleteRule('set null'),
+    contract: p.manyToOne(ContractEntity).mapToPk().joinColumn('contract_id').nullable().unique().deleteRule('set null'),
     /** The connection that imported it first. */
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id').index(),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id').index(),
     importedAt: p.datetime(),
   },
 });
@@ -34,15 +35,15 @@ export const ImportRecordSchema = defineEntity({
  * What each run decided for each file it handled: a retried activity gets the same answer and the run's
  * counts stay exact.
  */
-export const RunFileSchema = defineEntity({
+export const RunFileEntity = defineEntity({
   name: 'RunFile',
   tableName: 'run_files',
   properties: {
-    run: p.manyToOne(SyncRunSchema).mapToPk().joinColumn('run_id').primary().deleteRule('cascade'),
+    run: p.manyToOne(SyncRunEntity).mapToPk().joinColumn('run_id').primary().deleteRule('cascade'),
     documentId: p.string().length(100).primary(),
     fileId: p.string().length(100).primary(),
     outcome: p.enum([...IMPORT_OUTCOMES]),
-    contract: p.manyToOne(ContractSchema).mapToPk().joinColumn('contract_id').nullable().deleteRule('set null'),
+    contract: p.manyToOne(ContractEntity).mapToPk().joinColumn('contract_id').nullable().deleteRule('set null'),
   },
 });
 
@@ -93,11 +94,11 @@ export async function importFile(em: EntityManager, input: ImportFileInput): Pro
       throw new ConflictError('connection_disconnected', `Connection ${connection.managementId} is disconnected; it imports nothing more.`);
     }
     if (runId) {
-      const earlier = await tx.findOne(RunFileSchema, { run: runId, documentId, fileId });
+      const earlier = await tx.findOne(RunFileEntity, { run: runId, documentId, fileId });
       if (earlier) return { outcome: earlier.outcome, contractId: earlier.contract ?? null };
     }
 
-    const record = await tx.findOne(ImportRecordSchema, { documentId, fileId });
+    const record = await tx.findOne(ImportRecordEntity, { documentId, fileId });
     let result: ImportResult;
     if (record) {
       result = { outcome: 'duplicate', contractId: record.contract ?? null };
@@ -112,7 +113,7 @@ export async function importFile(em: EntityManager, input: ImportFileInput): Pro
           : { visibilityScope: connection.visibilityScope, visibilityGroupIds: connection.visibilityGroupIds, ownerIds: connection.ownerIds };
       const fieldSources: Partial<Record<ContractField, FieldSource>> = {};
       for (const [field, value] of Object.entries(fields)) if (value !== null) fieldSources[field as ContractField] = 'cloudsign';
-      const contract = tx.create(ContractSchema, {
+      const contract = tx.create(ContractEntity, {
         id: newId(),
         ...fields,
         fieldSources,
@@ -124,12 +125,12 @@ export async function importFile(em: EntityManager, input: ImportFileInput): Pro
         documentId,
         fileId,
       });
-      tx.create(ImportRecordSchema, { documentId, fileId, contract: contract.id, connection: connection.id, importedAt: new Date() });
+      tx.create(ImportRecordEntity, { documentId, fileId, contract: contract.id, connection: connection.id, importedAt: new Date() });
       result = { outcome: 'imported', contractId: contract.id };
     }
 
     if (runId) {
-      tx.create(RunFileSchema, { run: runId, documentId, fileId, outcome: result.outcome, contract: result.contractId });
+      tx.create(RunFileEntity, { run: runId, documentId, fileId, outcome: result.outcome, contract: result.contractId });
       await incrementRunCounts(tx, runId, { [COUNTED_AS[result.outcome]]: 1 });
     }
     await resolveFileErrors(tx, { documentId, fileId });

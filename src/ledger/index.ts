@@ -10,7 +10,7 @@ export { CONNECTION_STATUSES, type ConnectionStatus } from './status';
 export { USER_ROLES, type User, type UserRole } from './user';
 export { createUser, authenticate, ensureBootstrapAdmin, getUser, listUsers, type CreateUserInput } from './users';
 export { createGroup, setGroupMembers, getGroup, listGroups, type Group } from './groups';
-export { VISIBILITY_SCOPES, canSee, type Visibility } from './visibility';
+export { VISIBILITY_SCOPES, type Visibility } from './visibility';
 export {
   SAVE_MODES,
   createConnection,
@@ -23,7 +23,7 @@ export {
   recordConnectionError,
   clearConnectionError,
   recordConnectionProgress,
-  recordSyncPosition,
+  recordLastSync,
   type Connection,
   type ConnectionError,
   type ConnectionSettings,
@@ -32,27 +32,28 @@ export {
 } from './connections';
 export {
   CONTRACT_FIELDS,
+  CONTRACT_FIELD_DEFINITIONS,
   FIELD_SOURCES,
   contractFieldsSchema,
   extractedFieldsSchema,
-  getContract,
-  contractsVisibleTo,
-  type Contract,
+  ISO_DATE_MESSAGE,
+  isIsoDate,
+  mapContractFields,
   type ContractField,
+  type ContractFieldKind,
   type ContractFieldValues,
-  type ContractQuery,
   type FieldSource,
-} from './contracts';
+} from './contract-fields';
+export { getContract, contractsVisibleTo, type Contract, type ContractQuery } from './contracts';
 export { editContract, applyExtraction, type RefusedField } from './provenance';
 export { IMPORT_OUTCOMES, importFile, type ImportFileInput, type ImportOutcome, type ImportResult } from './imports';
 export { DEFAULT_QUOTA_LIMIT, getQuota, setQuotaLimit, type Quota } from './quota';
-export { RUN_KINDS, RUN_OUTCOMES, startRun, addRunCounts, finishRun, getRun, listRuns, type RunCounts, type RunKind, type RunOutcome, type SyncRun } from './runs';
+export { RUN_KINDS, RUN_OUTCOMES, startRun, finishRun, listRuns, type RunCounts, type RunKind, type RunOutcome, type SyncRun } from './runs';
 export { recordFileError, listFileErrors, type FileError } from './file-errors';
 export { recordIncident, resolveIncidents, incidentRecipients } from './incidents';
-export { discardDocument, isDiscarded } from './discards';
 export { settleKnownFiles, type FileKey } from './known-files';
 export {
-  REVIEW_DECISIONS,
+  DECISION_ACTIONS,
   REVIEW_STATUSES,
   applyDecision,
   createReview,
@@ -67,7 +68,7 @@ export {
   type DecisionOptions,
   type PendingReason,
   type Review,
-  type ReviewDecision,
+  type DecisionAction,
   type ReviewFile,
   type ReviewQuery,
   type ReviewStatus,

@@ -1,15 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  contractFieldsSchema,
-  extractedFieldsSchema,
-  loadVisibleContract,
-  parseFields,
-  toContract,
-  type Contract,
-  type ContractEntity,
-  type ContractField,
-  type FieldSource,
-} from './contracts';
+import { contractFieldsSchema, extractedFieldsSchema, type ContractField, type FieldSource } from './contract-fields';
+import { loadVisibleContract, parseFields, toContract, type Contract, type ContractRow } from './contracts';
 import type { User } from './user';
 
 /**
@@ -68,7 +59,7 @@ export async function applyExtraction(
   });
 }
 
-function write(entity: ContractEntity, fields: Partial<Record<ContractField, unknown>>, source: FieldSource): void {
+function write(entity: ContractRow, fields: Partial<Record<ContractField, unknown>>, source: FieldSource): void {
   const sources = { ...entity.fieldSources };
   for (const [field, value] of Object.entries(fields) as [ContractField, unknown][]) {
     (entity as Record<ContractField, unknown>)[field] = value;

@@ -8,7 +8,7 @@ import { QuotaExhaustedError, ValidationError } from './errors';
  */
 export const DEFAULT_QUOTA_LIMIT = 100_000;
 
-export const QuotaSchema = defineEntity({
+export const QuotaEntity = defineEntity({
   name: 'Quota',
   tableName: 'quota',
   properties: {
@@ -29,7 +29,7 @@ export interface Quota {
 }
 
 export async function getQuota(em: EntityManager): Promise<Quota> {
-  const row = await em.findOne(QuotaSchema, { id: 1 }, { disableIdentityMap: true });
+  const row = await em.findOne(QuotaEntity, { id: 1 }, { disableIdentityMap: true });
   return toQuota(row?.limit ?? DEFAULT_QUOTA_LIMIT, row?.used ?? 0);
 }
 

@@ -1,16 +1,17 @@
 import { defineEntity, p, type FilterQuery, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConnectionSchema, loadConnection, type Reviewers } from './connections';
-import { contractFieldsSchema, parseFields, type ContractField } from './contracts';
+import { ConnectionEntity, loadConnection, type Reviewers } from './connections';
+import { contractFieldsSchema, type ContractField } from './contract-fields';
+import { parseFields } from './contracts';
 import { discardDocument } from './discards';
 import { ConflictError, LedgerError, NotFoundError, QuotaExhaustedError, ValidationError } from './errors';
 import { groupIdsOf } from './groups';
 import { isUuid, newId } from './ids';
 import { blankToNull, importFile } from './imports';
 import { findPage, type Page, type PageRequest } from './pagination';
-import { addRunCounts, SyncRunSchema } from './runs';
+import { incrementRunCounts, SyncRunEntity } from './runs';
 import { sqlArray } from './sql';
-import { UserSchema, type User } from './user';
+import { UserEntity, type User } from './user';
 import { visibilityColumns, type Visibility } from './visibility';
 
 /**
@@ -27,8 +28,8 @@ import { visibilityColumns, type Visibility } from './visibility';
 export const REVIEW_STATUSES = ['pending', 'approved', 'discarded'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
-export const REVIEW_DECISIONS = ['approve', 'discard'] as const;
-export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+export const DECISION_ACTIONS = ['approve', 'discard'] as const;
+export type DecisionAction = (typeof DECISION_ACTIONS)[number];
 
 /** One PDF of the document: where it is stored, and the contract it would become. */
 export interface ReviewFile {
@@ -53,26 +54,26 @@ export interface PendingReason {
   message: string;
 }
 
-export const ReviewSchema = defineEntity({
+export const ReviewEntity = defineEntity({
   name: 'Review',
   tableName: 'reviews',
   properties: {
     id: p.uuid().primary().onCreate(() => newId()),
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id'),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id'),
     documentId: p.string().length(100),
     title: p.string().length(1000).nullable(),
     files: p.json<ReviewFile[]>(),
     status: p.enum([...REVIEW_STATUSES]),
     /** The sync run that found the document: a retried page finds the reviews it created. */
-    run: p.manyToOne(SyncRunSchema).mapToPk().joinColumn('run_id').nullable().deleteRule('set null'),
+    run: p.manyToOne(SyncRunEntity).mapToPk().joinColumn('run_id').nullable().deleteRule('set null'),
     /** On Temporal's clock (`temporalNow` in activities/clock.ts), which the reminders are timed by. */
     createdAt: p.datetime(),
-    decision: p.enum([...REVIEW_DECISIONS]).nullable(),
-    decidedBy: p.manyToOne(UserSchema).mapToPk().joinColumn('decided_by').nullable().deleteRule('set null'),
+    decision: p.enum([...DECISION_ACTIONS]).nullable(),
+    decidedBy: p.manyToOne(UserEntity).mapToPk().joinColumn('decided_by').nullable().deleteRule('set null'),
     decidedAt: p.datetime().nullable(),
     decisionOptions: p.json<DecisionOptions>().nullable(),
-    /** Why an approved review could not be saved yet (spent quota…); null otherwise. */
-    blockedBy: p.json<PendingReason>().nullable(),
+    /** Why an approved review could not be saved yet (spent quota…), shown as its `pendingReason`; null otherwise. */
+    pendingReason: p.json<PendingReason>().nullable(),
     completedAt: p.datetime().nullable(),
   },
   uniques: [{ name: 'reviews_connection_document_unique', properties: ['connection', 'documentId'] }],
@@ -83,18 +84,18 @@ export const ReviewSchema = defineEntity({
 });
 
 /** The last reminder e-mail of a connection's pending reviews: at most one a week, however many workers ask. */
-export const ReviewReminderSchema = defineEntity({
+export const ReviewReminderEntity = defineEntity({
   name: 'ReviewReminder',
   tableName: 'review_reminders',
   properties: {
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id').primary().deleteRule('cascade'),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id').primary().deleteRule('cascade'),
     sentAt: p.datetime(),
     /** How many documents it said were waiting. */
     pending: p.integer(),
   },
 });
 
-type ReviewEntity = InferEntity<typeof ReviewSchema>;
+type ReviewRow = InferEntity<typeof ReviewEntity>;
 
 export interface Review {
   id: string;
@@ -105,7 +106,7 @@ export interface Review {
   status: ReviewStatus;
   /** The sync run that sent it to review. */
   runId: string | null;
-  decision: ({ action: ReviewDecision; decidedBy: string | null; decidedAt: Date } & DecisionOptions) | null;
+  decision: ({ action: DecisionAction; decidedBy: string | null; decidedAt: Date } & DecisionOptions) | null;
   /** Why a pending review is still pending; null once decided and done. */
   pendingReason: PendingReason | null;
   createdAt: Date;
@@ -118,7 +119,7 @@ export async function reviewOf(
   input: { connectionId: string; documentId: string },
 ): Promise<{ id: string; runId: string | null; status: ReviewStatus } | null> {
   const entity = await em.findOne(
-    ReviewSchema,
+    ReviewEntity,
     { connection: input.connectionId, documentId: input.documentId },
     { fields: ['id', 'run', 'status'], disableIdentityMap: true },
   );
@@ -138,7 +139,7 @@ export async function createReview(
   const files = input.files.map((file) => ({ ...file, fields: parseFields(contractFieldsSchema, blankToNull(file.fields)) }));
   return em.transactional(async (tx) => {
     const result = await tx
-      .createQueryBuilder(ReviewSchema)
+      .createQueryBuilder(ReviewEntity)
       .insert({
         id: newId(),
         connection: input.connectionId,
@@ -153,8 +154,8 @@ export async function createReview(
       .ignore()
       .execute('run');
     const created = result.affectedRows === 1;
-    if (created && input.runId) await addRunCounts(tx, { runId: input.runId, sentToReview: files.length });
-    const entity = await tx.findOneOrFail(ReviewSchema, { connection: input.connectionId, documentId: input.documentId }, { disableIdentityMap: true });
+    if (created && input.runId) await incrementRunCounts(tx, input.runId, { sentToReview: files.length });
+    const entity = await tx.findOneOrFail(ReviewEntity, { connection: input.connectionId, documentId: input.documentId }, { disableIdentityMap: true });
     return { review: toReview(entity), created };
   });
 }
@@ -182,11 +183,11 @@ export interface ReviewQuery extends PageRequest {
  * reviewers applies to the reviews already waiting.
  */
 export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise<Page<Review>> {
-  const conditions: FilterQuery<ReviewEntity>[] = [];
+  const conditions: FilterQuery<ReviewRow>[] = [];
   if (query.user.role !== 'admin') {
     const groupIds = await groupIdsOf(em, query.user.id);
     const connections = await em.find(
-      ConnectionSchema,
+      ConnectionEntity,
       { $or: [{ reviewerUserIds: { $contains: [query.user.id] } }, ...(groupIds.length ? [{ reviewerGroupIds: { $overlap: groupIds } }] : [])] },
       { fields: ['id'] },
     );
@@ -198,7 +199,7 @@ export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise
     conditions.push({ connection: query.connectionId });
   }
   if (query.status) conditions.push({ status: query.status });
-  const page = await findPage<ReviewEntity>(em, ReviewSchema, { $and: conditions }, 'createdAt', query);
+  const page = await findPage<ReviewRow>(em, ReviewEntity, { $and: conditions }, 'createdAt', query);
   return { items: page.items.map(toReview), nextCursor: page.nextCursor };
 }
 
@@ -210,7 +211,7 @@ export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise
  */
 export async function decideReview(
   em: EntityManager,
-  input: { reviewId: string; action: ReviewDecision; decidedBy: string } & DecisionOptions,
+  input: { reviewId: string; action: DecisionAction; decidedBy: string } & DecisionOptions,
 ): Promise<{ review: Review; replayed: boolean }> {
   const options = decisionOptionsOf(input);
   if (options && input.action === 'discard') {
@@ -220,7 +221,7 @@ export async function decideReview(
   if (options) await visibilityColumns(em, options.visibility ?? { scope: 'company' }, options.owners ?? []);
   const updated = isUuid(input.reviewId)
     ? await em.nativeUpdate(
-        ReviewSchema,
+        ReviewEntity,
         { id: input.reviewId, status: 'pending', decision: null },
         { decision: input.action, decidedBy: input.decidedBy, decidedAt: new Date(), decisionOptions: options },
       )
@@ -272,7 +273,7 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
         }
         done = { status: 'approved', files };
       }
-      await tx.nativeUpdate(ReviewSchema, { id: review.id, status: 'pending' }, { ...done, blockedBy: null, completedAt: new Date() });
+      await tx.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { ...done, pendingReason: null, completedAt: new Date() });
     });
   } catch (error) {
     if (error instanceof LedgerError) {
@@ -280,7 +281,7 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
         error instanceof QuotaExhaustedError
           ? `Approved, but the contract quota is used up (${error.used} of ${error.limit}). The review waits and is saved by itself when the quota is raised (PUT /v1/quota).`
           : error.message;
-      await em.nativeUpdate(ReviewSchema, { id: review.id, status: 'pending' }, { blockedBy: { code: error.code, message } });
+      await em.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { pendingReason: { code: error.code, message } });
     }
     throw error;
   }
@@ -291,7 +292,7 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
 export async function reviewsAwaitingQuota(em: EntityManager): Promise<{ managementId: string; documentId: string }[]> {
   const rows = await em.execute<{ management_id: string; document_id: string }[]>(
     `select c.management_id, r.document_id from reviews r join connections c on c.id = r.connection_id
-      where r.status = 'pending' and r.blocked_by->>'code' = 'quota_exhausted'`,
+      where r.status = 'pending' and r.pending_reason->>'code' = 'quota_exhausted'`,
   );
   return rows.map((r) => ({ managementId: r.management_id, documentId: r.document_id }));
 }
@@ -303,10 +304,10 @@ export async function reviewsAwaitingQuota(em: EntityManager): Promise<{ managem
 export async function undeliveredDecisions(
   em: EntityManager,
   input: { connectionId: string; decidedBefore: Date; limit: number },
-): Promise<{ documentId: string; action: ReviewDecision; decidedBy: string | null; options: DecisionOptions }[]> {
+): Promise<{ documentId: string; action: DecisionAction; decidedBy: string | null; options: DecisionOptions }[]> {
   const entities = await em.find(
-    ReviewSchema,
-    { connection: input.connectionId, status: 'pending', decision: { $ne: null }, blockedBy: null, decidedAt: { $lt: input.decidedBefore } },
+    ReviewEntity,
+    { connection: input.connectionId, status: 'pending', decision: { $ne: null }, pendingReason: null, decidedAt: { $lt: input.decidedBefore } },
     { orderBy: { decidedAt: 'asc' }, limit: input.limit, disableIdentityMap: true },
   );
   return entities.map((e) => ({ documentId: e.documentId, action: e.decision!, decidedBy: e.decidedBy ?? null, options: e.decisionOptions ?? {} }));
@@ -336,7 +337,7 @@ export async function remindReviewers(
     );
     if (!waiting?.oldest) return { sent: false, nextAt: null };
     const pending = Number(waiting.pending);
-    const last = await tx.findOne(ReviewReminderSchema, { connection: connectionId }, { disableIdentityMap: true });
+    const last = await tx.findOne(ReviewReminderEntity, { connection: connectionId }, { disableIdentityMap: true });
     const dueAt = Math.max(new Date(waiting.oldest).getTime() + afterMs, last ? last.sentAt.getTime() + everyMs : 0);
     if (dueAt > now.getTime()) return { sent: false, nextAt: new Date(dueAt) };
     // Claims this week's reminder; a concurrent claim waits for this transaction and then finds it taken.
@@ -353,7 +354,7 @@ export async function remindReviewers(
 }
 
 /** The e-mail addresses of a connection's reviewers: its reviewer users and the members of its reviewer groups. */
-export async function reviewerEmails(em: EntityManager, connectionId: string): Promise<string[]> {
+async function reviewerEmails(em: EntityManager, connectionId: string): Promise<string[]> {
   const connection = await loadConnection(em, connectionId);
   const rows = await em.execute<{ email: string }[]>(
     `select distinct u.email from users u
@@ -364,8 +365,8 @@ export async function reviewerEmails(em: EntityManager, connectionId: string): P
   return rows.map((r) => r.email);
 }
 
-async function loadReview(em: EntityManager, reviewId: string): Promise<ReviewEntity> {
-  const entity = isUuid(reviewId) ? await em.findOne(ReviewSchema, { id: reviewId }, { disableIdentityMap: true }) : null;
+async function loadReview(em: EntityManager, reviewId: string): Promise<ReviewRow> {
+  const entity = isUuid(reviewId) ? await em.findOne(ReviewEntity, { id: reviewId }, { disableIdentityMap: true }) : null;
   if (!entity) throw new NotFoundError('review', reviewId);
   return entity;
 }
@@ -389,15 +390,15 @@ function sameOptions(a: DecisionOptions, b: DecisionOptions): boolean {
   return key(a) === key(b);
 }
 
-function pendingReasonOf(entity: ReviewEntity): PendingReason | null {
+function pendingReasonOf(entity: ReviewRow): PendingReason | null {
   if (entity.status !== 'pending') return null;
   if (!entity.decision) return { code: 'awaiting_decision', message: 'Waiting for a reviewer to approve (save) or discard it.' };
-  if (entity.blockedBy) return entity.blockedBy;
+  if (entity.pendingReason) return entity.pendingReason;
   const decided = entity.decision === 'approve' ? 'Approved' : 'Discarded';
   return { code: 'applying', message: `${decided}; the decision is being applied to the ledger.` };
 }
 
-function toReview(entity: ReviewEntity): Review {
+function toReview(entity: ReviewRow): Review {
   return {
     id: entity.id,
     connectionId: entity.connection,

@@ -1,6 +1,6 @@
 import { defineEntity, p, raw, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConnectionSchema, loadConnection } from './connections';
+import { ConnectionEntity, loadConnection } from './connections';
 import { NotFoundError } from './errors';
 import { isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
@@ -8,8 +8,11 @@ import { findPage, type Page, type PageRequest } from './pagination';
 export const RUN_KINDS = ['full', 'incremental', 'manual'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
-/** `paused` is not final: a resumed run goes on and finishes later. */
-export const RUN_OUTCOMES = ['running', 'succeeded', 'failed', 'paused'] as const;
+/**
+ * How a run ended (API.md "Runs"): `partial` is a run that finished with failed files (a later sync that
+ * lists them again retries them); `stopped` one that was ended before its window was done.
+ */
+export const RUN_OUTCOMES = ['running', 'succeeded', 'partial', 'stopped'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 export interface RunCounts {
@@ -21,6 +24,7 @@ export interface RunCounts {
   skippedDuplicate: number;
   /** Files of documents a reviewer discarded. */
   skippedDiscarded: number;
+  /** Files that failed in this run (`recordFileError`), each counted once however often it was retried. */
   failed: number;
 }
 
@@ -34,12 +38,12 @@ const COUNT_COLUMNS: Record<keyof RunCounts, string> = {
 };
 
 /** One sync of a connection: its window of CloudSign `last_processed_at`, its counts and how it ended. */
-export const SyncRunSchema = defineEntity({
+export const SyncRunEntity = defineEntity({
   name: 'SyncRun',
   tableName: 'sync_runs',
   properties: {
     id: p.uuid().primary().onCreate(() => newId()),
-    connection: p.manyToOne(ConnectionSchema).mapToPk().joinColumn('connection_id'),
+    connection: p.manyToOne(ConnectionEntity).mapToPk().joinColumn('connection_id'),
     /** Chosen by the caller (the workflow), so that a retried start finds the run it created. */
     runKey: p.string().length(200).unique(),
     kind: p.enum([...RUN_KINDS]),
@@ -59,7 +63,7 @@ export const SyncRunSchema = defineEntity({
   indexes: [{ name: 'sync_runs_connection_started_index', properties: ['connection', 'startedAt', 'id'] }],
 });
 
-type SyncRunEntity = InferEntity<typeof SyncRunSchema>;
+type SyncRunRow = InferEntity<typeof SyncRunEntity>;
 
 export interface SyncRun {
   id: string;
@@ -81,7 +85,7 @@ export async function startRun(
 ): Promise<SyncRun> {
   await loadConnection(em, input.connectionId);
   await em
-    .createQueryBuilder(SyncRunSchema)
+    .createQueryBuilder(SyncRunEntity)
     .insert({
       id: newId(),
       connection: input.connectionId,
@@ -96,36 +100,26 @@ export async function startRun(
     .onConflict('runKey')
     .ignore()
     .execute();
-  return toRun(await em.findOneOrFail(SyncRunSchema, { runKey: input.runKey }, { disableIdentityMap: true }));
+  return toRun(await em.findOneOrFail(SyncRunEntity, { runKey: input.runKey }, { disableIdentityMap: true }));
 }
 
 /**
- * Adds to a run's counts, atomically. Imported, duplicate and discarded files are counted by `importFile`
- * itself (exactly once per file and run), so they cannot be added here.
+ * Ends a run. One that `succeeded` with failed files is recorded as `partial`, so that its outcome never
+ * hides a file that is not in the ledger. A run that has ended already keeps its outcome, so a retried call
+ * changes nothing.
  */
-export async function addRunCounts(
-  em: EntityManager,
-  input: { runId: string } & Partial<Pick<RunCounts, 'listed' | 'sentToReview' | 'failed'>>,
-): Promise<void> {
-  const { runId, ...counts } = input;
-  await incrementRunCounts(em, runId, counts);
-}
-
-/** Ends a run; a run that has ended already keeps its outcome, so a retried call changes nothing. */
 export async function finishRun(
   em: EntityManager,
-  input: { runId: string; outcome: Exclude<RunOutcome, 'running'>; error?: { code: string; message: string } },
+  input: { runId: string; outcome: 'succeeded' | 'stopped'; error?: { code: string; message: string } },
 ): Promise<SyncRun> {
-  await em.nativeUpdate(
-    SyncRunSchema,
-    { id: input.runId, outcome: { $in: ['running', 'paused'] } },
-    { outcome: input.outcome, finishedAt: new Date(), error: input.error ?? null },
-  );
+  // Decided in the statement itself: a file error recorded concurrently cannot slip between check and write.
+  const outcome = input.outcome === 'succeeded' ? raw(`case when failed > 0 then 'partial' else 'succeeded' end`) : input.outcome;
+  await em.nativeUpdate(SyncRunEntity, { id: input.runId, outcome: 'running' }, { outcome: outcome as RunOutcome, finishedAt: new Date(), error: input.error ?? null });
   return getRun(em, input.runId);
 }
 
-export async function getRun(em: EntityManager, runId: string): Promise<SyncRun> {
-  const entity = isUuid(runId) ? await em.findOne(SyncRunSchema, { id: runId }, { disableIdentityMap: true }) : null;
+async function getRun(em: EntityManager, runId: string): Promise<SyncRun> {
+  const entity = isUuid(runId) ? await em.findOne(SyncRunEntity, { id: runId }, { disableIdentityMap: true }) : null;
   if (!entity) throw new NotFoundError('run', runId);
   return toRun(entity);
 }
@@ -133,10 +127,14 @@ export async function getRun(em: EntityManager, runId: string): Promise<SyncRun>
 /** The runs of a connection, newest first. */
 export async function listRuns(em: EntityManager, input: { connectionId: string } & PageRequest): Promise<Page<SyncRun>> {
   await loadConnection(em, input.connectionId);
-  const page = await findPage<SyncRunEntity>(em, SyncRunSchema, { connection: input.connectionId }, 'startedAt', input);
+  const page = await findPage<SyncRunRow>(em, SyncRunEntity, { connection: input.connectionId }, 'startedAt', input);
   return { items: page.items.map(toRun), nextCursor: page.nextCursor };
 }
 
+/**
+ * Adds to a run's counts, atomically. For the ledger's own rules only: each count is written where its
+ * files are decided (`importFile`, `settleKnownFiles`, `createReview`, `recordFileError`), once per file and run.
+ */
 export async function incrementRunCounts(em: EntityManager, runId: string, counts: Partial<RunCounts>): Promise<void> {
   const changes = Object.fromEntries(
     Object.entries(counts)
@@ -144,11 +142,11 @@ export async function incrementRunCounts(em: EntityManager, runId: string, count
       .map(([key, n]) => [key, raw(`${COUNT_COLUMNS[key as keyof RunCounts]} + ?`, [n])]),
   );
   if (!Object.keys(changes).length) return;
-  const updated = isUuid(runId) ? await em.nativeUpdate(SyncRunSchema, { id: runId }, changes) : 0;
+  const updated = isUuid(runId) ? await em.nativeUpdate(SyncRunEntity, { id: runId }, changes) : 0;
   if (!updated) throw new NotFoundError('run', runId);
 }
 
-function toRun(entity: SyncRunEntity): SyncRun {
+function toRun(entity: SyncRunRow): SyncRun {
   return {
     id: entity.id,
     connectionId: entity.connection,

@@ -5,7 +5,7 @@ export const USER_ROLES = ['admin', 'member'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 /** A person of the ledger. API tokens are stored as SHA-256 hashes: the token itself is shown once. */
-export const UserSchema = defineEntity({
+export const UserEntity = defineEntity({
   name: 'User',
   tableName: 'users',
   properties: {
@@ -18,7 +18,7 @@ export const UserSchema = defineEntity({
   },
 });
 
-export type UserEntity = InferEntity<typeof UserSchema>;
+export type UserRow = InferEntity<typeof UserEntity>;
 
 /** A user as the services hand it out: never the token hash. */
 export interface User {

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { findUnknownIds, isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
-import { USER_ROLES, UserSchema, type User, type UserEntity, type UserRole } from './user';
+import { USER_ROLES, UserEntity, type User, type UserRow, type UserRole } from './user';
 
 export interface CreateUserInput {
   name: string;
@@ -28,7 +28,7 @@ export async function createUser(em: EntityManager, input: CreateUserInput): Pro
   const apiToken = `csk_${randomBytes(32).toString('base64url')}`;
   const user = { id: newId(), name, email, role: input.role, createdAt: new Date() };
   try {
-    await em.insert(UserSchema, { ...user, apiTokenHash: hashToken(apiToken) });
+    await em.insert(UserEntity, { ...user, apiTokenHash: hashToken(apiToken) });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
       throw new ConflictError('email_taken', `A user with the e-mail address ${email} exists already.`, { email });
@@ -40,7 +40,7 @@ export async function createUser(em: EntityManager, input: CreateUserInput): Pro
 
 /** The user an API token belongs to, or null for an unknown token. */
 export async function authenticate(em: EntityManager, token: string): Promise<User | null> {
-  const entity = await em.findOne(UserSchema, { apiTokenHash: hashToken(token) });
+  const entity = await em.findOne(UserEntity, { apiTokenHash: hashToken(token) });
   return entity && toUser(entity);
 }
 
@@ -64,13 +64,13 @@ export async function ensureBootstrapAdmin(em: EntityManager, input: { token: st
 }
 
 export async function getUser(em: EntityManager, id: string): Promise<User> {
-  const entity = isUuid(id) ? await em.findOne(UserSchema, { id }) : null;
+  const entity = isUuid(id) ? await em.findOne(UserEntity, { id }) : null;
   if (!entity) throw new NotFoundError('user', id);
   return toUser(entity);
 }
 
 export async function listUsers(em: EntityManager, request: PageRequest = {}): Promise<Page<User>> {
-  const page = await findPage<UserEntity>(em, UserSchema, {}, 'createdAt', request);
+  const page = await findPage<UserRow>(em, UserEntity, {}, 'createdAt', request);
   return { items: page.items.map(toUser), nextCursor: page.nextCursor };
 }
 
@@ -79,7 +79,7 @@ export async function listUsers(em: EntityManager, request: PageRequest = {}): P
  * `field` says where they were given (owners, reviewers, members).
  */
 export async function assertUsersExist(em: EntityManager, ids: readonly string[], field: string): Promise<string[]> {
-  const { ids: unique, unknown } = await findUnknownIds<UserEntity>(em, UserSchema, ids);
+  const { ids: unique, unknown } = await findUnknownIds<UserRow>(em, UserEntity, ids);
   if (unknown.length) {
     throw new ValidationError('unknown_users', `No user has the ID ${unknown.join(', ')} (in ${field}).`, { field, userIds: unknown });
   }
@@ -90,6 +90,6 @@ function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-function toUser(entity: UserEntity): User {
+function toUser(entity: UserRow): User {
   return { id: entity.id, name: entity.name, email: entity.email, role: entity.role, createdAt: entity.createdAt };
 }

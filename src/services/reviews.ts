@@ -1,5 +1,5 @@
 import type { MikroORM } from '../db';
-import { ConflictError, decideReview, type Connection, type DecisionOptions, type Review, type ReviewDecision } from '../ledger';
+import { ConflictError, decideReview, type Connection, type DecisionOptions, type Review, type DecisionAction } from '../ledger';
 import { deliverDecision, type TemporalGateway } from '../temporal/gateway';
 import { UnavailableError } from './errors';
 
@@ -10,7 +10,7 @@ import { UnavailableError } from './errors';
  */
 export async function decide(
   deps: { orm: MikroORM; temporal: TemporalGateway },
-  input: { connection: Connection; reviewId: string; action: ReviewDecision; decidedBy: string } & DecisionOptions,
+  input: { connection: Connection; reviewId: string; action: DecisionAction; decidedBy: string } & DecisionOptions,
 ): Promise<Review> {
   const { connection, ...decision } = input;
   if (connection.status === 'disconnected') {

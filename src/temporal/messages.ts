@@ -1,6 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ListingScope } from '../cloudsign/client';
+import type { DecisionAction } from '../ledger/reviews';
 import type { ConnectionStatus } from '../ledger/status';
 import type { Visibility } from '../ledger/visibility';
 
@@ -119,7 +120,7 @@ export const progressQuery = defineQuery<ConnectionProgress>('progress');
 
 // ── The review workflow ──
 
-export type DecisionAction = 'approve' | 'discard';
+export type { DecisionAction };
 
 /** A reviewer's decision, as the API records it in the ledger and then delivers it. */
 export interface Decision {

@@ -6,7 +6,7 @@ import {
   getConnection,
   listConnections,
   recordConnectionError,
-  recordSyncPosition,
+  recordLastSync,
   revealClientId,
   setConnectionStatus,
   updateConnection,
@@ -74,16 +74,17 @@ describe('connections', () => {
       saveMode: 'review',
       reviewers: { groupIds: [group.id], userIds: [] },
       status: 'importing',
-      syncPosition: null,
+      lastSyncAt: null,
       progress: { filesDone: 0, filesTotal: 0 },
       totals: { imported: 0, discarded: 0, failed: 0 },
     });
   });
 
-  it('changes settings and rotates the client ID while keeping the sync position', async () => {
+  it('changes settings and rotates the client ID while keeping the last sync', async () => {
     const connection = await aConnection(ledger.em(), { clientId: 'old-client-id' });
     await aConnection(ledger.em(), { clientId: 'taken-client-id' });
-    await recordSyncPosition(ledger.em(), { connectionId: connection.id, position: '2024-05-01T00:00:00.000000Z', syncedAt: new Date() });
+    const syncedAt = new Date('2024-05-01T00:00:00Z');
+    await recordLastSync(ledger.em(), { connectionId: connection.id, syncedAt });
 
     await expect(
       updateConnection(ledger.em(), { connectionId: connection.id, clientId: 'taken-client-id', secretsKey: SECRETS_KEY }),
@@ -96,20 +97,19 @@ describe('connections', () => {
       clientId: 'new-client-id',
       secretsKey: SECRETS_KEY,
     });
-    expect(updated).toMatchObject({ name: 'Sales', visibility: { scope: 'private' }, clientIdLast4: 't-id', syncPosition: '2024-05-01T00:00:00.000000Z' });
+    expect(updated).toMatchObject({ name: 'Sales', visibility: { scope: 'private' }, clientIdLast4: 't-id', lastSyncAt: syncedAt });
     expect(await revealClientId(ledger.em(), { connectionId: connection.id, secretsKey: SECRETS_KEY })).toBe('new-client-id');
     // The old client ID is free again.
     await aConnection(ledger.em(), { clientId: 'old-client-id' });
   });
 
-  it('records status, errors and a position that only moves forward; a disconnected connection stays so', async () => {
+  it('records status, errors and the last sync; a disconnected connection stays so', async () => {
     const { id } = await aConnection(ledger.em());
     await recordConnectionError(ledger.em(), { connectionId: id, code: 'forbidden', message: 'CloudSign refused access.' });
     expect(await getConnection(ledger.em(), id)).toMatchObject({ status: 'error', lastError: { code: 'forbidden', at: expect.any(Date) } });
 
-    await recordSyncPosition(ledger.em(), { connectionId: id, position: '2024-05-02T00:00:00.000000Z', syncedAt: new Date() });
-    await recordSyncPosition(ledger.em(), { connectionId: id, position: '2024-05-01T00:00:00.000000Z', syncedAt: new Date() });
-    expect((await getConnection(ledger.em(), id)).syncPosition).toBe('2024-05-02T00:00:00.000000Z');
+    await recordLastSync(ledger.em(), { connectionId: id, syncedAt: '2024-05-02T00:00:00.000Z' });
+    expect((await getConnection(ledger.em(), id)).lastSyncAt).toEqual(new Date('2024-05-02T00:00:00.000Z'));
 
     await disconnectConnection(ledger.em(), id);
     await setConnectionStatus(ledger.em(), { connectionId: id, status: 'idle', nextSyncAt: '2030-01-01T00:00:00Z' });

@@ -3,7 +3,6 @@ import {
   NotFoundError,
   ValidationError,
   applyExtraction,
-  canSee,
   contractsVisibleTo,
   createGroup,
   editContract,
@@ -11,6 +10,7 @@ import {
   importFile,
   type User,
 } from '../../src/ledger';
+import { canSee } from '../../src/ledger/visibility';
 import { aConnection, anImport, aUser, useLedger } from './fixtures';
 
 const ledger = useLedger();

@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MikroORM } from '../../src/db';
-import { createConnection, createUser, importFile, type ConnectionSettings, type ImportFileInput, type User } from '../../src/ledger';
+import {
+  createConnection,
+  createUser,
+  importFile,
+  listRuns,
+  startRun,
+  type ConnectionSettings,
+  type ImportFileInput,
+  type SyncRun,
+  type User,
+} from '../../src/ledger';
 import { openTestDatabase, resetDatabase } from '../support/database';
 
 export const SECRETS_KEY = 'a3'.repeat(32);
@@ -63,4 +73,15 @@ export async function importSome(em: EntityManager, connectionId: string, count:
   const ids: string[] = [];
   for (let i = 0; i < count; i++) ids.push((await importFile(em, anImport(connectionId, overrides))).contractId!);
   return ids;
+}
+
+export async function aRun(em: EntityManager, connectionId: string): Promise<SyncRun> {
+  return startRun(em, { connectionId, runKey: crypto.randomUUID(), kind: 'full', window: { from: null, to: '2024-06-01T00:00:00.000000Z' } });
+}
+
+/** A run as the API lists it. */
+export async function theRun(em: EntityManager, run: Pick<SyncRun, 'id' | 'connectionId'>): Promise<SyncRun> {
+  const found = (await listRuns(em, { connectionId: run.connectionId, limit: 100 })).items.find((r) => r.id === run.id);
+  if (!found) throw new Error(`run ${run.id} is not listed`);
+  return found;
 }

@@ -1,19 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   QuotaExhaustedError,
-  discardDocument,
   getConnection,
   getContract,
   getQuota,
-  getRun,
   importFile,
   listFileErrors,
   recordFileError,
   setQuotaLimit,
   settleKnownFiles,
-  startRun,
 } from '../../src/ledger';
-import { aConnection, anImport, aUser, importSome, useLedger } from './fixtures';
+import { discardDocument } from '../../src/ledger/discards';
+import { aConnection, anImport, aRun as aRunOf, aUser, importSome, theRun, useLedger } from './fixtures';
 
 const ledger = useLedger();
 
@@ -22,9 +20,7 @@ async function countRows(table: string): Promise<number> {
   return Number(row!.n);
 }
 
-async function aRun(connectionId: string) {
-  return startRun(ledger.em(), { connectionId, runKey: crypto.randomUUID(), kind: 'full', window: { from: null, to: '2024-06-01T00:00:00.000000Z' } });
-}
+const aRun = (connectionId: string) => aRunOf(ledger.em(), connectionId);
 
 describe('importFile', () => {
   it('saves one contract with provenance, and is idempotent', async () => {
@@ -41,7 +37,7 @@ describe('importFile', () => {
     // No value in CloudSign: no source, so extraction may fill it later.
     expect(contract.fields.amount).toEqual({ value: null, source: null });
     expect(contract.fields.counterparty).toEqual({ value: null, source: null });
-    expect(contract.source).toEqual({ connectionId: connection.id, managementId: connection.managementId, documentId: input.documentId, fileId: input.fileId });
+    expect(contract.origin).toEqual({ connectionId: connection.id, managementId: connection.managementId, documentId: input.documentId, fileId: input.fileId });
     expect(contract.file).toEqual(input.file);
     expect(contract.visibility).toEqual(connection.visibility);
     expect(await getQuota(ledger.em())).toMatchObject({ used: 1 });
@@ -134,7 +130,7 @@ describe('importFile', () => {
       expect((await importFile(ledger.em(), fresh)).outcome).toBe('imported');
       expect((await importFile(ledger.em(), { ...known, connectionId: connection.id, runId: run.id })).outcome).toBe('duplicate');
     }
-    expect((await getRun(ledger.em(), run.id)).counts).toMatchObject({ imported: 1, skippedDuplicate: 1 });
+    expect((await theRun(ledger.em(), run)).counts).toMatchObject({ imported: 1, skippedDuplicate: 1 });
     expect((await getQuota(ledger.em())).used).toBe(2);
   });
 
@@ -152,7 +148,7 @@ describe('importFile', () => {
       const known = await settleKnownFiles(ledger.em(), { connectionId: connection.id, runId: run.id, files });
       expect([...known].sort()).toEqual([imported.fileId, discarded.fileId].sort());
     }
-    expect((await getRun(ledger.em(), run.id)).counts).toMatchObject({ skippedDuplicate: 1, skippedDiscarded: 1, imported: 0 });
+    expect((await theRun(ledger.em(), run)).counts).toMatchObject({ skippedDuplicate: 1, skippedDiscarded: 1, imported: 0 });
   });
 
   it('records per-file errors with their attempts until the file is imported', async () => {

@@ -1,31 +1,51 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addRunCounts,
   finishRun,
   incidentRecipients,
   listRuns,
+  recordFileError,
   recordIncident,
   resolveIncidents,
   startRun,
 } from '../../src/ledger';
-import { aConnection, aUser, useLedger } from './fixtures';
+import { aConnection, aRun, aUser, theRun, useLedger } from './fixtures';
 
 const ledger = useLedger();
 const window = { from: '2024-05-01T00:00:00.000000Z', to: '2024-05-02T00:00:00.000000Z' };
 
 describe('runs', () => {
-  it('starts once per run key, counts atomically and keeps the first end', async () => {
+  it('starts once per run key and keeps the first end', async () => {
     const connection = await aConnection(ledger.em());
     const input = { connectionId: connection.id, runKey: 'connection/CS-0001/cycle-1', kind: 'incremental' as const, window, listed: 7 };
     const [run, retried] = await Promise.all([startRun(ledger.em(), input), startRun(ledger.em(), input)]);
     expect(retried.id).toBe(run.id);
-    expect(run).toMatchObject({ kind: 'incremental', window, outcome: 'running', finishedAt: null, counts: { listed: 7, imported: 0 } });
+    expect(run).toMatchObject({ kind: 'incremental', window, outcome: 'running', finishedAt: null, counts: { listed: 7, imported: 0, failed: 0 } });
 
-    await Promise.all(Array.from({ length: 5 }, () => addRunCounts(ledger.em(), { runId: run.id, sentToReview: 1, failed: 2 })));
-    await finishRun(ledger.em(), { runId: run.id, outcome: 'paused' });
-    const finished = await finishRun(ledger.em(), { runId: run.id, outcome: 'failed', error: { code: 'transient', message: 'CloudSign is down.' } });
-    expect(finished).toMatchObject({ outcome: 'failed', error: { code: 'transient' }, finishedAt: expect.any(Date), counts: { sentToReview: 5, failed: 10 } });
-    expect(await finishRun(ledger.em(), { runId: run.id, outcome: 'succeeded' })).toMatchObject({ outcome: 'failed' });
+    const stopped = await finishRun(ledger.em(), { runId: run.id, outcome: 'stopped', error: { code: 'disconnected', message: 'The connection was disconnected.' } });
+    expect(stopped).toMatchObject({ outcome: 'stopped', error: { code: 'disconnected' }, finishedAt: expect.any(Date) });
+    expect(await finishRun(ledger.em(), { runId: run.id, outcome: 'succeeded' })).toMatchObject({ outcome: 'stopped', finishedAt: stopped.finishedAt });
+  });
+
+  it('counts a failed file once per run, however often it fails, and ends such a run as partial', async () => {
+    const connection = await aConnection(ledger.em());
+    const first = await aRun(ledger.em(), connection.id);
+    const failure = (runId: string, fileId: string) =>
+      recordFileError(ledger.em(), { connectionId: connection.id, runId, documentId: 'doc-1', fileId, message: 'CloudSign cannot serve this file.' });
+
+    // Retried activities report the same file again, some at the same time.
+    await Promise.all([failure(first.id, 'a'), failure(first.id, 'a'), failure(first.id, 'b'), failure(first.id, 'a')]);
+    await failure(first.id, 'b');
+    expect((await theRun(ledger.em(), first)).counts.failed).toBe(2);
+    expect(await finishRun(ledger.em(), { runId: first.id, outcome: 'succeeded' })).toMatchObject({ outcome: 'partial', counts: { failed: 2 } });
+
+    // The next run that tries the file again counts it again, in its own counts.
+    const second = await aRun(ledger.em(), connection.id);
+    await failure(second.id, 'a');
+    expect((await theRun(ledger.em(), second)).counts.failed).toBe(1);
+    expect((await theRun(ledger.em(), first)).counts.failed).toBe(2);
+
+    const clean = await aRun(ledger.em(), connection.id);
+    expect(await finishRun(ledger.em(), { runId: clean.id, outcome: 'succeeded' })).toMatchObject({ outcome: 'succeeded', counts: { failed: 0 } });
   });
 
   it("lists a connection's runs, newest first, page by page", async () => {
