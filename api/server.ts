@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { openServices, requireSettings, type Services } from '../src/composition';
 import { ConfigError, loadConfig } from '../src/config';
 import { migrate } from '../src/db';
-import { ensureBootstrapAdmin } from '../src/ledger';
+import { ensureBootstrapAdmin, revokeConfiguredToken } from '../src/ledger';
 import { ensureSearchAttributes, temporalUnreachable } from '../src/temporal/search-attributes';
 import { createApp } from './app';
 
@@ -46,7 +46,9 @@ async function main() {
   const config = requireSettings(loadConfig(), ['CLOUDSIGN_BASE_URL', 'SECRETS_KEY'], 'the API');
   const services = await openServices(config);
   await migrate(services.orm);
+  // The bootstrap token works only while the configuration holds it: removing the variable revokes it.
   if (config.BOOTSTRAP_ADMIN_TOKEN) await ensureBootstrapAdmin(services.orm.em.fork(), { token: config.BOOTSTRAP_ADMIN_TOKEN });
+  else if (await revokeConfiguredToken(services.orm.em.fork())) console.log('BOOTSTRAP_ADMIN_TOKEN is unset: the bootstrap token no longer works.');
   await checkSearchAttributes(services);
   const server = await startApiServer(services);
   console.log(`API listening on ${server.url}`);

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createUser, getUser, listUsers, USER_ROLES, type User } from '../src/ledger';
+import { createUser, getUser, listUsers, rotateToken, setUserDisabled, USER_ROLES, type User } from '../src/ledger';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
 import { errorContent, errorResponses } from './errors';
@@ -16,9 +16,14 @@ const UserSchema = z
     name: z.string(),
     email: z.string(),
     role: RoleSchema,
+    disabledAt: z.string().nullable().openapi({ format: 'date-time', description: 'Since when the user is disabled (their token refused); null while they may sign in.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('User');
+
+const NewTokenSchema = z
+  .object({ apiToken: z.string().openapi({ description: 'The new API token. Shown this once; the old one is refused from now on.' }) })
+  .openapi('NewApiToken');
 
 const CreatedUserSchema = UserSchema.extend({
   apiToken: z.string().openapi({ description: 'The user\'s API token. Shown this once: only its hash is kept.' }),
@@ -72,8 +77,46 @@ const getUserRoute = createRoute({
   },
 });
 
+const disabledRoute = (action: 'disable' | 'enable') =>
+  createRoute({
+    method: 'post',
+    path: `/{id}/${action}`,
+    summary:
+      action === 'disable'
+        ? 'Disable a user: their API token is refused at once (admin); the last admin cannot be disabled'
+        : 'Enable a disabled user again: their token works again (admin)',
+    security: [{ Bearer: [] }],
+    request: { params: IdParam },
+    responses: {
+      200: { description: 'The user as changed', content: { 'application/json': { schema: UserSchema } } },
+      404: { description: 'No user has this ID', content: errorContent },
+      ...(action === 'disable' && { 409: { description: 'The last admin who may sign in', content: errorContent } }),
+      ...errorResponses,
+    },
+  });
+
+const rotateTokenRoute = createRoute({
+  method: 'post',
+  path: '/{id}/token',
+  summary: 'Rotate a user\'s API token: a new one, shown once; the old one is refused from then on (admin)',
+  security: [{ Bearer: [] }],
+  request: { params: IdParam },
+  responses: {
+    201: { description: 'The new token', content: { 'application/json': { schema: NewTokenSchema } } },
+    404: { description: 'No user has this ID', content: errorContent },
+    ...errorResponses,
+  },
+});
+
 function toUserJson(user: User): z.infer<typeof UserSchema> {
-  return { id: user.id, name: user.name, email: user.email, role: user.role, createdAt: user.createdAt.toISOString() };
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    role: user.role,
+    disabledAt: user.disabledAt?.toISOString() ?? null,
+    createdAt: user.createdAt.toISOString(),
+  };
 }
 
 export function userRoutes({ orm }: ApiDeps) {
@@ -91,5 +134,15 @@ export function userRoutes({ orm }: ApiDeps) {
     })
     .openapi(getUserRoute, async (c) => {
       return c.json(toUserJson(await getUser(orm.em.fork(), c.req.valid('param').id)), 200);
+    })
+    .openapi(disabledRoute('disable'), async (c) => {
+      return c.json(toUserJson(await setUserDisabled(orm.em.fork(), { userId: c.req.valid('param').id, disabled: true })), 200);
+    })
+    .openapi(disabledRoute('enable'), async (c) => {
+      return c.json(toUserJson(await setUserDisabled(orm.em.fork(), { userId: c.req.valid('param').id, disabled: false })), 200);
+    })
+    .openapi(rotateTokenRoute, async (c) => {
+      const { apiToken } = await rotateToken(orm.em.fork(), { userId: c.req.valid('param').id });
+      return c.json({ apiToken }, 201);
     });
 }

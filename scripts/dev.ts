@@ -72,6 +72,8 @@ async function main() {
   stops.unshift(services.close);
   await migrate(services.orm);
   await ensureBootstrapAdmin(services.orm.em.fork(), { token: adminToken });
+  // A token generated here is printed; one from the environment is not (the banner ends up in logs).
+  const shownToken = config.BOOTSTRAP_ADMIN_TOKEN ? '$BOOTSTRAP_ADMIN_TOKEN' : adminToken;
 
   const worker = await runWorker(services);
   stops.unshift(worker.stop);
@@ -85,11 +87,11 @@ cloudsign-sync is running (ready in ${((Date.now() - started) / 1000).toFixed(1)
   Temporal UI    ${webUi}
   CloudSign      ${cloudsignBaseUrl}${config.CLOUDSIGN_BASE_URL ? '' : `   (simulator, ${DEMO_DOCUMENTS} demo documents)`}
   E-mail         ${mailNote}
-  Admin token    ${adminToken}
+  Admin token    ${shownToken}
 
 Create a connection to the ${config.CLOUDSIGN_BASE_URL ? 'configured CloudSign' : 'simulator'}:
   curl -s -X POST ${api.url}/v1/connections \\
-    -H 'Authorization: Bearer ${adminToken}' -H 'Content-Type: application/json' \\
+    -H "Authorization: Bearer ${shownToken}" -H 'Content-Type: application/json' \\
     -d '{"name":"Demo team","clientId":"${config.CLOUDSIGN_BASE_URL ? '<your CloudSign client ID>' : DEMO_CLIENT_ID}","visibility":{"scope":"company"},"owners":[],"saveMode":"direct"}'
 
 Press Ctrl-C to stop everything.`);

@@ -8,7 +8,17 @@ export type { Page, PageRequest } from './pagination';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination';
 export { CONNECTION_STATUSES, type ConnectionStatus } from './status';
 export { USER_ROLES, type User, type UserRole } from './user';
-export { createUser, authenticate, ensureBootstrapAdmin, getUser, listUsers, type CreateUserInput } from './users';
+export {
+  createUser,
+  authenticate,
+  ensureBootstrapAdmin,
+  getUser,
+  listUsers,
+  revokeConfiguredToken,
+  rotateToken,
+  setUserDisabled,
+  type CreateUserInput,
+} from './users';
 export { createGroup, setGroupMembers, getGroup, listGroups, type Group } from './groups';
 export { VISIBILITY_SCOPES, type Visibility } from './visibility';
 export {

@@ -14,6 +14,10 @@ export const UserEntity = defineEntity({
     email: p.string().length(320).unique(),
     role: p.enum([...USER_ROLES]),
     apiTokenHash: p.string().length(64).unique(),
+    /** The token is the bootstrap one from BOOTSTRAP_ADMIN_TOKEN: it lapses when the configuration no longer holds it. */
+    tokenConfigured: p.boolean().default(false),
+    /** A disabled user's token is refused at once; null while the user may sign in. */
+    disabledAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });
@@ -26,5 +30,6 @@ export interface User {
   name: string;
   email: string;
   role: UserRole;
+  disabledAt: Date | null;
   createdAt: Date;
 }

@@ -25,10 +25,10 @@ export async function createUser(em: EntityManager, input: CreateUserInput): Pro
   }
   if (!USER_ROLES.includes(input.role)) throw new ValidationError('invalid_user', `A role is one of ${USER_ROLES.join(', ')}.`);
 
-  const apiToken = `csk_${randomBytes(32).toString('base64url')}`;
-  const user = { id: newId(), name, email, role: input.role, createdAt: new Date() };
+  const apiToken = newToken();
+  const user = { id: newId(), name, email, role: input.role, disabledAt: null, createdAt: new Date() };
   try {
-    await em.insert(UserEntity, { ...user, apiTokenHash: hashToken(apiToken) });
+    await em.insert(UserEntity, { ...user, apiTokenHash: hashToken(apiToken), tokenConfigured: false });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
       throw new ConflictError('email_taken', `A user with the e-mail address ${email} exists already.`, { email });
@@ -38,9 +38,9 @@ export async function createUser(em: EntityManager, input: CreateUserInput): Pro
   return { user, apiToken };
 }
 
-/** The user an API token belongs to, or null for an unknown token. */
+/** The user an API token belongs to, or null for an unknown token or a disabled user. */
 export async function authenticate(em: EntityManager, token: string): Promise<User | null> {
-  const entity = await em.findOne(UserEntity, { apiTokenHash: hashToken(token) });
+  const entity = await em.findOne(UserEntity, { apiTokenHash: hashToken(token), disabledAt: null }, { disableIdentityMap: true });
   return entity && toUser(entity);
 }
 
@@ -55,16 +55,56 @@ export async function ensureBootstrapAdmin(em: EntityManager, input: { token: st
   // One statement, so that processes starting together cannot create two admins; `xmax = 0` tells an
   // inserted row from an updated one.
   const [row] = await em.execute<{ id: string; created: boolean }[]>(
-    `insert into users (id, name, email, role, api_token_hash, created_at) values (?, 'Administrator', ?, 'admin', ?, ?)
-     on conflict (email) do update set api_token_hash = excluded.api_token_hash
+    `insert into users (id, name, email, role, api_token_hash, token_configured, created_at) values (?, 'Administrator', ?, 'admin', ?, true, ?)
+     on conflict (email) do update set api_token_hash = excluded.api_token_hash, token_configured = true
      returning id, (xmax = 0) as created`,
     [newId(), BOOTSTRAP_ADMIN_EMAIL, hashToken(input.token), new Date()],
   );
   return { user: await getUser(em, row!.id), created: row!.created };
 }
 
+/**
+ * BOOTSTRAP_ADMIN_TOKEN is unset: the token it once gave the bootstrap admin stops working. A token the admin
+ * was issued since (rotated through the API) is not the configuration's and stays. Returns whether one lapsed.
+ */
+export async function revokeConfiguredToken(em: EntityManager): Promise<boolean> {
+  const changed = await em.nativeUpdate(
+    UserEntity,
+    { email: BOOTSTRAP_ADMIN_EMAIL, tokenConfigured: true },
+    { apiTokenHash: hashToken(newToken()), tokenConfigured: false },
+  );
+  return changed > 0;
+}
+
+/** A new API token for the user, shown once; the old one is refused from now on. */
+export async function rotateToken(em: EntityManager, input: { userId: string }): Promise<{ user: User; apiToken: string }> {
+  const user = await getUser(em, input.userId);
+  const apiToken = newToken();
+  await em.nativeUpdate(UserEntity, { id: user.id }, { apiTokenHash: hashToken(apiToken), tokenConfigured: false });
+  return { user, apiToken };
+}
+
+/**
+ * Disables a user (their token is refused at once) or enables them again. The last admin who may sign in
+ * cannot be disabled: nobody could enable anyone again.
+ */
+export async function setUserDisabled(em: EntityManager, input: { userId: string; disabled: boolean }): Promise<User> {
+  return em.transactional(async (tx) => {
+    const user = await getUser(tx, input.userId);
+    if (input.disabled && !user.disabledAt && user.role === 'admin') {
+      // Serialises concurrent disables of admins: two of them cannot each see the other as the remaining one.
+      await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', ['disable admin']);
+      const others = await tx.count(UserEntity, { role: 'admin', disabledAt: null, id: { $ne: user.id } });
+      if (others === 0) throw new ConflictError('last_admin', 'This is the last admin who may sign in; make another user an admin first.');
+    }
+    if (input.disabled === !!user.disabledAt) return user;
+    await tx.nativeUpdate(UserEntity, { id: user.id }, { disabledAt: input.disabled ? new Date() : null });
+    return getUser(tx, user.id);
+  });
+}
+
 export async function getUser(em: EntityManager, id: string): Promise<User> {
-  const entity = isUuid(id) ? await em.findOne(UserEntity, { id }) : null;
+  const entity = isUuid(id) ? await em.findOne(UserEntity, { id }, { disableIdentityMap: true }) : null;
   if (!entity) throw new NotFoundError('user', id);
   return toUser(entity);
 }
@@ -86,10 +126,12 @@ export async function assertUsersExist(em: EntityManager, ids: readonly string[]
   return unique;
 }
 
+const newToken = () => `csk_${randomBytes(32).toString('base64url')}`;
+
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
 function toUser(entity: UserRow): User {
-  return { id: entity.id, name: entity.name, email: entity.email, role: entity.role, createdAt: entity.createdAt };
+  return { id: entity.id, name: entity.name, email: entity.email, role: entity.role, disabledAt: entity.disabledAt ?? null, createdAt: entity.createdAt };
 }

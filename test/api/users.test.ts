@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import type { MikroORM } from '../../src/db';
-import { createUser, ensureBootstrapAdmin } from '../../src/ledger';
+import { createUser, ensureBootstrapAdmin, revokeConfiguredToken } from '../../src/ledger';
 import { testServices } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
 
@@ -62,7 +62,7 @@ describe('POST /v1/users', () => {
     const one = await call('GET', `/v1/users/${created.id}`);
     expect(one.status).toBe(200);
     const shown = (await one.json()) as UserJson;
-    expect(shown).toEqual({ id: created.id, name: '山田 花子', email: 'hanako@example.jp', role: 'member', createdAt: created.createdAt });
+    expect(shown).toEqual({ id: created.id, name: '山田 花子', email: 'hanako@example.jp', role: 'member', disabledAt: null, createdAt: created.createdAt });
     expect(shown.apiToken).toBeUndefined();
 
     const list = (await (await call('GET', '/v1/users')).json()) as { items: UserJson[]; nextCursor: string | null };
@@ -161,5 +161,55 @@ describe('GET /v1/users', () => {
       expect(res.status).toBe(404);
       expect(((await res.json()) as ErrorJson).error.code).toBe('not_found');
     }
+  });
+});
+
+describe('taking access back', () => {
+  const member = async () => createUser(orm.em.fork(), { name: '退職 予定', email: 'leaving@example.jp', role: 'member' });
+
+  it('refuses a disabled user\'s token at once, and accepts it again once enabled', async () => {
+    const { user, apiToken } = await member();
+    expect((await call('GET', '/v1/contracts', { token: apiToken })).status).toBe(200);
+    const disabled = await call('POST', `/v1/users/${user.id}/disable`);
+    expect(disabled.status).toBe(200);
+    expect(((await disabled.json()) as { disabledAt: string | null }).disabledAt).toEqual(expect.any(String));
+    expect((await call('GET', '/v1/contracts', { token: apiToken })).status).toBe(401);
+    expect((await call('GET', '/v1/me', { token: apiToken })).status).toBe(401);
+    expect((await call('POST', `/v1/users/${user.id}/enable`)).status).toBe(200);
+    expect((await call('GET', '/v1/me', { token: apiToken })).status).toBe(200);
+  });
+
+  it('rotates a token: the new one works, the old one is refused from then on', async () => {
+    const { user, apiToken: old } = await member();
+    const res = await call('POST', `/v1/users/${user.id}/token`);
+    expect(res.status).toBe(201);
+    const { apiToken } = (await res.json()) as { apiToken: string };
+    expect(apiToken).not.toBe(old);
+    expect((await call('GET', '/v1/me', { token: old })).status).toBe(401);
+    expect(((await (await call('GET', '/v1/me', { token: apiToken })).json()) as UserJson).id).toBe(user.id);
+  });
+
+  it('keeps one admin who may sign in, and leaves members no say in it', async () => {
+    const admin = (await (await call('GET', '/v1/me')).json()) as UserJson;
+    const refused = await call('POST', `/v1/users/${admin.id}/disable`);
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as ErrorJson).error.code).toBe('last_admin');
+    const { user, apiToken } = await member();
+    expect((await call('POST', `/v1/users/${user.id}/token`, { token: apiToken })).status).toBe(403);
+    expect((await call('POST', `/v1/users/${admin.id}/disable`, { token: apiToken })).status).toBe(403);
+    expect((await call('POST', '/v1/users/00000000-0000-4000-8000-000000000000/disable')).status).toBe(404);
+  });
+
+  it('lets the bootstrap token lapse once the configuration no longer holds it, but not a token issued since', async () => {
+    expect((await call('GET', '/v1/me')).status).toBe(200);
+    expect(await revokeConfiguredToken(orm.em.fork())).toBe(true);
+    expect((await call('GET', '/v1/me')).status).toBe(401);
+
+    // Configured again, then rotated through the API: the rotated token is the admin's own and survives.
+    await ensureBootstrapAdmin(orm.em.fork(), { token: ADMIN_TOKEN });
+    const admin = (await (await call('GET', '/v1/me')).json()) as UserJson;
+    const { apiToken } = (await (await call('POST', `/v1/users/${admin.id}/token`)).json()) as { apiToken: string };
+    expect(await revokeConfiguredToken(orm.em.fork())).toBe(false);
+    expect((await call('GET', '/v1/me', { token: apiToken })).status).toBe(200);
   });
 });

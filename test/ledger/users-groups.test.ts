@@ -18,7 +18,7 @@ const ledger = useLedger();
 describe('users', () => {
   it('creates a user with a token shown once, stored only as a hash, and authenticates with it', async () => {
     const { user, apiToken } = await createUser(ledger.em(), { name: ' 山田 花子 ', email: 'Hanako@Example.jp', role: 'member' });
-    expect(user).toEqual({ id: expect.any(String), name: '山田 花子', email: 'hanako@example.jp', role: 'member', createdAt: expect.any(Date) });
+    expect(user).toEqual({ id: expect.any(String), name: '山田 花子', email: 'hanako@example.jp', role: 'member', disabledAt: null, createdAt: expect.any(Date) });
     expect(apiToken.length).toBeGreaterThanOrEqual(40);
 
     const [row] = await ledger.em().execute(`select * from users where id = ?`, [user.id]);
