@@ -51,7 +51,7 @@ async function longRunning<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** How a sync run ends: all of its window done, or cut short by a disconnect. */
-export type RunEnd = 'succeeded' | 'stopped';
+type RunEnd = 'succeeded' | 'stopped';
 
 export function createConnectionActivities({ orm, cloudsign, storage, mailer, secretsKey, importConcurrency = 4 }: ConnectionActivityDeps) {
   const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });

@@ -33,7 +33,7 @@ export async function reviewWorkflow(input: ReviewWorkflowInput): Promise<Review
   });
   setHandler(quotaRaisedSignal, () => void (wakeUp = true));
 
-  // A reviewer may have decided before this workflow started (its parent starts a bounded number per run).
+  // A reviewer may have decided before this workflow started (its parent starts a bounded number per workflow run).
   decision ??= (await ledger.recordedDecision({ reviewId: input.reviewId })) ?? undefined;
   await condition(() => decision !== undefined);
 

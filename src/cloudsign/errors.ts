@@ -9,7 +9,7 @@ import { DOCUMENT_CODES, NEEDS_PERSON_CODES, TRANSIENT_CODES } from '../failures
  */
 
 /** Sorted by category in the one failure taxonomy (src/failures/categories.ts), which says what each means. */
-export const CLOUDSIGN_ERROR_CODES = [...NEEDS_PERSON_CODES, ...DOCUMENT_CODES, ...TRANSIENT_CODES] as const;
+const CLOUDSIGN_ERROR_CODES = [...NEEDS_PERSON_CODES, ...DOCUMENT_CODES, ...TRANSIENT_CODES] as const;
 export type CloudSignErrorCode = (typeof CLOUDSIGN_ERROR_CODES)[number];
 
 export class CloudSignError extends Error {

@@ -6,7 +6,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
  * category with it; src/failures/index.ts classifies the errors themselves, as every activity's failures
  * leave it. The mails (src/mail), the CloudSign client's own retries and the API derive from the same lists.
  */
-export const FAILURE_CATEGORIES = [
+const FAILURE_CATEGORIES = [
   /** A refusal only a person can fix: a credential, the CloudSign plan, an IP restriction. */
   'needs_person',
   /** The contract quota is spent: raising it is the fix. */
@@ -22,7 +22,7 @@ export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
 
 /** CloudSign's refusals that need a person: the connection shows `error` and waits for resume or new settings. */
 export const NEEDS_PERSON_CODES = ['invalid_client', 'forbidden', 'api_not_in_plan', 'plan_not_supported'] as const;
-export type NeedsPersonCode = (typeof NEEDS_PERSON_CODES)[number];
+type NeedsPersonCode = (typeof NEEDS_PERSON_CODES)[number];
 
 /** The ledger's code for spent quota (QuotaExhaustedError). */
 export const QUOTA_CODE = 'quota_exhausted';

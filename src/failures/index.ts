@@ -10,14 +10,14 @@ export * from './categories';
  * is one document's, the ledger's is a refusal), the code stays what it was. Anything unknown (the database
  * or the network down, a bug) is transient: retried, and reported as a stalled sync if it lasts.
  */
-export interface ClassifiedFailure {
+interface ClassifiedFailure {
   category: FailureCategory;
   /** Stable and searchable: the `ApplicationFailure` type (`invalid_client`, `quota_exhausted`, `not_found`, …). */
   code: string;
   message: string;
 }
 
-export function classify(error: unknown): ClassifiedFailure {
+function classify(error: unknown): ClassifiedFailure {
   if (error instanceof CloudSignError) {
     const category = error.code === 'not_found' ? 'document' : categoryOfCode(error.code);
     return { category, code: error.code, message: error.message };
@@ -35,7 +35,7 @@ export function classify(error: unknown): ClassifiedFailure {
  * proxy in the way). A document CloudSign no longer finds is retried: outside the importer's per-document
  * isolation it means a listing that moved on meanwhile, which the next attempt lists anew.
  */
-export function toActivityFailure(error: unknown): unknown {
+function toActivityFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
   const { category, code, message } = classify(error);
   // Unknown errors keep their own stack and type: Temporal turns them into a retryable failure itself.

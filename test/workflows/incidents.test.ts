@@ -1,7 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CloudSignInvalidClientError } from '../../src/cloudsign';
-import { toActivityFailure } from '../../src/failures';
 import { QuotaExhaustedError } from '../../src/ledger/errors';
 import { progressQuery, quotaRaisedSignal, settingsChangedSignal } from '../../src/temporal/messages';
 import { startTimeSkippingServer } from '../support/time-skipping-server';
@@ -24,7 +23,7 @@ afterAll(async () => {
 it('shows error on a refusal only a person can fix, and tries again when the settings change', async () => {
   const stubs = stubActivities({
     pages: 2,
-    failPage: (page, attempt) => (page === 2 && attempt === 1 ? (toActivityFailure(new CloudSignInvalidClientError(401)) as Error) : undefined),
+    failPage: (page, attempt) => (page === 2 && attempt === 1 ? new CloudSignInvalidClientError(401) : undefined),
   });
   await withConnection(env, stubs, async (handle) => {
     await eventually(() => stubs.of('reportIncident').length === 1, 'the incident is reported');
@@ -44,7 +43,7 @@ it('shows error on a refusal only a person can fix, and tries again when the set
 it('shows quota_exhausted when the quota is spent, and goes on when it is raised', async () => {
   const stubs = stubActivities({
     pages: 1,
-    failPage: (_page, attempt) => (attempt === 1 ? (toActivityFailure(new QuotaExhaustedError(10, 10)) as Error) : undefined),
+    failPage: (_page, attempt) => (attempt === 1 ? new QuotaExhaustedError(10, 10) : undefined),
   });
   await withConnection(env, stubs, async (handle) => {
     await eventually(() => stubs.of('reportIncident').length === 1, 'the spent quota is reported');

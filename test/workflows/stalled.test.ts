@@ -1,7 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CloudSignTransientError } from '../../src/cloudsign';
-import { toActivityFailure } from '../../src/failures';
 import { progressQuery } from '../../src/temporal/messages';
 import { startTimeSkippingServer } from '../support/time-skipping-server';
 import { stubActivities, withConnection } from './stubs';
@@ -35,7 +34,7 @@ it('reports a stalled sync when a page keeps failing past its retries, and tries
   const stubs = stubActivities({
     pages: 1,
     // Fails for its whole first activity (12 attempts, about 45 minutes), then passes.
-    failPage: (_page, attempt) => (attempt <= 12 ? (toActivityFailure(new CloudSignTransientError('CloudSign answered 503.', 503)) as Error) : undefined),
+    failPage: (_page, attempt) => (attempt <= 12 ? new CloudSignTransientError('CloudSign answered 503.', 503) : undefined),
   });
   await withConnection(env, stubs, async (handle) => {
     await skipUntil(() => stubs.of('reportIncident').length === 1, 'the stall is reported');

@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
+import { classified } from '../../src/failures';
 import type { PageResult } from '../../src/temporal/messages';
 import { connectionWorkflowId } from '../../src/temporal/messages';
 import { WORKFLOWS_PATH } from '../../worker';
@@ -11,7 +12,7 @@ import type { connectionWorkflow } from '../../workflows';
  * Stub activities for the workflow's control paths, in the style of Temporal's samples: plain functions
  * with the real activities' names that record every call, and a CloudSign of `pages` pages of
  * `filesPerPage` files each. `failPage` decides, per attempt, whether a page import fails and how
- * (throw what the real activities throw: `toActivityFailure` of a real error, src/failures).
+ * (a real error: it leaves through src/failures like the real activity's).
  */
 export interface Script {
   pages: number;
@@ -39,9 +40,12 @@ export function stubActivities(script: Script) {
       attempts.set(input.page, attempt);
       record('importPage', input);
       await script.holdPage?.(input.page);
-      const failure = script.failPage?.(input.page, attempt);
-      if (failure) throw failure;
-      return { filesDone: filesPerPage, hasMore: input.page < script.pages };
+      // Its failures leave it the way the real activity's do.
+      return classified(async () => {
+        const failure = script.failPage?.(input.page, attempt);
+        if (failure) throw failure;
+        return { filesDone: filesPerPage, hasMore: input.page < script.pages };
+      });
     },
     async finishRun(input) {
       record('finishRun', input);
