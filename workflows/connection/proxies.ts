@@ -26,7 +26,7 @@ export const importing = proxyActivities<Pick<ConnectionActivities, 'beginRun' |
     maximumInterval: '5 minutes',
     // About 45 minutes of retries; after that the workflow reports a stalled sync and keeps trying.
     maximumAttempts: 12,
-    // The activities mark these final themselves (src/failures); listed too for attempts that did not.
+    // The activities mark these final themselves (src/failures); the list keeps the recorded retry policy.
     nonRetryableErrorTypes: [...NEEDS_PERSON_CODES, QUOTA_CODE],
   },
 });
