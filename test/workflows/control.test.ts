@@ -17,16 +17,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** A gate a stub page import waits at, opened by the test. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
-
 it('answers the progress query during a full import with the page, files done and files total', async () => {
-  const page2 = gate();
-  const stubs = stubActivities({ pages: 3, filesPerPage: 5, holdPage: (page) => (page === 2 ? page2.opened : undefined) });
+  const stubs = stubActivities({ pages: 3, filesPerPage: 5, hold: [2] });
   await withConnection(env, stubs, async (handle) => {
     await eventually(() => stubs.of('importPage').length === 2, 'page 2 is being imported');
     expect(await handle.query(progressQuery)).toEqual({
@@ -35,7 +27,7 @@ it('answers the progress query during a full import with the page, files done an
       lastSyncWindowEnd: null,
       paused: false,
     });
-    page2.open();
+    stubs.release(2);
     await eventually(() => stubs.of('finishRun').length === 1, 'the run finished');
     await eventually(async () => (await handle.query(progressQuery)).status === 'idle', 'the connection waits for its next sync');
     expect(await handle.query(progressQuery)).toMatchObject({ run: null, lastSyncWindowEnd: '2026-01-01T00:00:00.000Z' });
@@ -44,12 +36,11 @@ it('answers the progress query during a full import with the page, files done an
 });
 
 it('holds a sync at the next page while paused, shows paused, and goes on from there when resumed', async () => {
-  const page1 = gate();
-  const stubs = stubActivities({ pages: 3, holdPage: (page) => (page === 1 ? page1.opened : undefined) });
+  const stubs = stubActivities({ pages: 3, hold: [1] });
   await withConnection(env, stubs, async (handle) => {
     await eventually(() => stubs.of('importPage').length === 1, 'page 1 is being imported');
     await handle.signal(pauseSignal);
-    page1.open();
+    stubs.release(1);
     await eventually(() => stubs.of('setConnectionStatus').some((s) => s.status === 'paused'), 'the ledger shows paused');
     expect((await handle.query(progressQuery)).paused).toBe(true);
     expect(stubs.of('importPage').map((p) => p.page)).toEqual([1]);
@@ -75,12 +66,11 @@ it('pauses a connection waiting for its next sync, and shows it idle again when 
 });
 
 it('ends on a disconnect in the middle of a sync, importing no further page and finishing the run as stopped', async () => {
-  const page1 = gate();
-  const stubs = stubActivities({ pages: 3, holdPage: (page) => (page === 1 ? page1.opened : undefined) });
+  const stubs = stubActivities({ pages: 3, hold: [1] });
   await withConnection(env, stubs, async (handle) => {
     await eventually(() => stubs.of('importPage').length === 1, 'page 1 is being imported');
     await handle.signal(disconnectSignal);
-    page1.open();
+    stubs.release(1);
     await handle.result();
     expect(stubs.of('importPage').map((p) => p.page)).toEqual([1]);
     expect(stubs.of('finishRun')).toEqual([expect.objectContaining({ runId: 'run-' + handle.workflowId + '/0', outcome: 'stopped' })]);

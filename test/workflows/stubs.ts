@@ -19,8 +19,15 @@ export interface Script {
   filesPerPage?: number;
   /** Throws for this attempt of this page, or returns nothing to let it pass. */
   failPage?: (page: number, attempt: number) => Error | undefined;
-  /** Holds this page's import until the promise settles (to look at the workflow mid-sync). */
-  holdPage?: (page: number) => Promise<void> | undefined;
+  /** Pages whose import waits until the test releases them (to look at the workflow mid-sync). */
+  hold?: number[];
+}
+
+/** A promise the test opens. */
+function gate() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((open) => (resolve = open));
+  return { promise, resolve };
 }
 
 export type Call = { name: string; input: Record<string, unknown> };
@@ -30,6 +37,7 @@ export function stubActivities(script: Script) {
   const attempts = new Map<number, number>();
   const record = (name: string, input: object = {}) => void calls.push({ name, input: input as Record<string, unknown> });
   const filesPerPage = script.filesPerPage ?? 2;
+  const holds = new Map((script.hold ?? []).map((page) => [page, gate()]));
   const activities: Pick<Activities, Exclude<keyof Activities, 'recordedDecision' | 'applyReviewDecision'>> = {
     async beginRun(input) {
       record('beginRun', input);
@@ -39,7 +47,7 @@ export function stubActivities(script: Script) {
       const attempt = (attempts.get(input.page) ?? 0) + 1;
       attempts.set(input.page, attempt);
       record('importPage', input);
-      await script.holdPage?.(input.page);
+      await holds.get(input.page)?.promise;
       // Its failures leave it the way the real activity's do.
       return classified(async () => {
         const failure = script.failPage?.(input.page, attempt);
@@ -70,7 +78,11 @@ export function stubActivities(script: Script) {
   };
   /** The calls of one activity, in order. */
   const of = (name: string) => calls.filter((c) => c.name === name).map((c) => c.input);
-  return { activities, calls, of };
+  /** Lets the held import of `page` go on. */
+  const release = (page: number) => holds.get(page)?.resolve();
+  /** Lets every held import go on: a worker shuts down only once its activities are done. */
+  const releaseAll = () => holds.forEach((hold) => hold.resolve());
+  return { activities, calls, of, release, releaseAll };
 }
 
 /** Runs `body` with a worker of the real workflow bundle and the stubs, and a connection workflow started. */
@@ -91,13 +103,14 @@ export async function withConnection<T>(
     try {
       return await body(handle);
     } finally {
+      stubs.releaseAll();
       await handle.terminate('test over').catch(() => undefined);
     }
   });
 }
 
 /** Polls until `check` holds (the workflow reacts to a signal on its own time), or fails after a while. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting until ${what}`);
