@@ -24,9 +24,9 @@ export default tseslint.config(
         paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must not use Node built-ins.' })),
         patterns: [
           { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'Workflows may only `import type` from activities.' },
-          // The shared messages module is the one exception: IDs, signals, the query and search-attribute keys,
-          // defined with the Temporal SDK alone (see src/temporal/messages.ts).
-          { regex: '(^|/)src/(?!temporal/messages$)', allowTypeImports: true, message: 'Workflows may only import types from src/, and values from src/temporal/messages.' },
+          // Two exceptions, both defined with the Temporal SDK alone: the shared messages module (IDs, signals,
+          // the query, search-attribute keys) and the failure taxonomy's categories (what a failure means).
+          { regex: '(^|/)src/(?!temporal/messages$|failures/categories$)', allowTypeImports: true, message: 'Workflows may only import types from src/, and values from src/temporal/messages and src/failures/categories.' },
           { group: ['@mikro-orm/*', 'nodemailer', 'hono', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], allowTypeImports: true, message: 'Workflows may only import types from outside workflows/.' },
         ],
       }],

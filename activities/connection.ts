@@ -1,12 +1,10 @@
 import { heartbeat } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { CloudSignError, type CloudSignClient } from '../src/cloudsign';
+import type { CloudSignClient } from '../src/cloudsign';
 import type { MikroORM } from '../src/db';
+import { classified, type IncidentKind } from '../src/failures';
 import { importDocuments } from '../src/import/importer';
 import { countWindow, listingScopeOf, listWindowPage } from '../src/import/window';
 import {
-  LedgerError,
-  QuotaExhaustedError,
   clearConnectionError,
   finishRun,
   getConnection,
@@ -28,7 +26,6 @@ import type { FileStorage } from '../src/storage';
 import type { PageResult, SyncKind, SyncWindow } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 
-
 export interface ConnectionActivityDeps {
   orm: MikroORM;
   cloudsign: CloudSignClient;
@@ -40,45 +37,21 @@ export interface ConnectionActivityDeps {
 }
 
 /**
- * Errors leave an activity as Temporal failures whose type says what the workflow should do: a
- * CloudSign refusal that needs a person or spent quota stops retrying at once; everything else is
- * retried by the activity's retry policy.
- */
-function asFailure(error: unknown): unknown {
-  if (error instanceof CloudSignError) {
-    return ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: error.nonRetryable && error.code !== 'not_found' });
-  }
-  if (error instanceof QuotaExhaustedError) {
-    return ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true });
-  }
-  if (error instanceof LedgerError) {
-    return ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true });
-  }
-  return error;
-}
-
-/**
- * Runs a long activity's work like failingAsFailure, heartbeating on a timer all
+ * Runs a long activity's work with its failures classified (src/failures), heartbeating on a timer all
  * along: a single slow download (CloudSign may take up to 180 s to answer) must not look like a dead
  * worker, while a worker that really died is noticed within the heartbeat timeout.
  */
 async function longRunning<T>(work: () => Promise<T>): Promise<T> {
   const alive = setInterval(() => heartbeat(), 5_000);
   try {
-    return await failingAsFailure(work);
+    return await classified(work);
   } finally {
     clearInterval(alive);
   }
 }
 
-/** Runs an activity's work, its errors translated for the workflow (see asFailure). */
-async function failingAsFailure<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw asFailure(error);
-  }
-}
+/** How a sync run ends: all of its window done, or cut short by a disconnect. */
+type RunEnd = 'succeeded' | 'stopped';
 
 export function createConnectionActivities({ orm, cloudsign, storage, mailer, secretsKey, importConcurrency = 4 }: ConnectionActivityDeps) {
   const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
@@ -144,46 +117,58 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
       });
     },
 
-    /** Closes the run and records when the connection last synced. */
-    async finishRun(input: { connectionId: string; runId: string }) {
-      const em = orm.em.fork();
-      await finishRun(em, { runId: input.runId, outcome: 'succeeded' });
-      await recordLastSync(em, { connectionId: input.connectionId, syncedAt: new Date() });
+    /**
+     * Closes the run with how it ended (the ledger makes `succeeded` `partial` when files failed); a run
+     * that reached its end records when the connection last synced.
+     */
+    async finishRun(input: { connectionId: string; runId: string; outcome?: RunEnd }) {
+      return classified(async () => {
+        const em = orm.em.fork();
+        // Workflow runs recorded before the outcome travelled finish their sync as `succeeded`.
+        await finishRun(em, { runId: input.runId, outcome: input.outcome ?? 'succeeded' });
+        // A stopped run did not reach the end of its window: the connection did not sync.
+        if (input.outcome === 'stopped') return;
+        await recordLastSync(em, { connectionId: input.connectionId, syncedAt: new Date() });
+      });
     },
 
     async setConnectionStatus(input: { connectionId: string; status: Exclude<ConnectionStatus, 'disconnected'>; nextSyncAt?: string }) {
-      await setConnectionStatus(orm.em.fork(), input);
+      return classified(() => setConnectionStatus(orm.em.fork(), input));
     },
 
     /**
      * Records an incident and, the first time only, e-mails the admins and the connection's owners with
      * the management ID, what happened and how to fix it. A retried activity sends no second e-mail.
      */
-    async reportIncident(input: { connectionId: string; kind: string; message: string; status?: 'error' | 'quota_exhausted' }) {
-      const em = orm.em.fork();
-      const { connectionId, kind, message } = input;
-      if (input.status) await recordConnectionError(em, { connectionId, code: kind, message, status: input.status });
-      if (!(await recordIncident(em, { connectionId, kind, message }))) return;
-      try {
-        const connection = await getConnection(em, connectionId);
-        const mail = incidentMail({ kind, managementId: connection.managementId, connectionName: connection.name, message });
-        await mailer.send({ to: await incidentRecipients(em, { connectionId }), ...mail });
-      } catch (error) {
-        // Unsent: reopen the way for the retry of this activity to record and send it again.
-        await resolveIncidents(em, { connectionId });
-        throw error;
-      }
+    async reportIncident(input: { connectionId: string; kind: IncidentKind; message: string; status?: 'error' | 'quota_exhausted' }) {
+      return classified(async () => {
+        const em = orm.em.fork();
+        const { connectionId, kind, message } = input;
+        if (input.status) await recordConnectionError(em, { connectionId, code: kind, message, status: input.status });
+        if (!(await recordIncident(em, { connectionId, kind, message }))) return;
+        try {
+          const connection = await getConnection(em, connectionId);
+          const mail = incidentMail({ kind, managementId: connection.managementId, connectionName: connection.name, message });
+          await mailer.send({ to: await incidentRecipients(em, { connectionId }), ...mail });
+        } catch (error) {
+          // Unsent: reopen the way for the retry of this activity to record and send it again.
+          await resolveIncidents(em, { connectionId });
+          throw error;
+        }
+      });
     },
 
     /** The trouble is over: the next incident mails again, and the last error is cleared. */
     async resolveIncidents(input: { connectionId: string }) {
-      const em = orm.em.fork();
-      await resolveIncidents(em, input);
-      await clearConnectionError(em, input.connectionId);
+      return classified(async () => {
+        const em = orm.em.fork();
+        await resolveIncidents(em, input);
+        await clearConnectionError(em, input.connectionId);
+      });
     },
 
     async hasQuota(): Promise<boolean> {
-      return (await getQuota(orm.em.fork())).remaining > 0;
+      return classified(async () => (await getQuota(orm.em.fork())).remaining > 0);
     },
   };
 }

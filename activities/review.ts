@@ -1,11 +1,10 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { MikroORM } from '../src/db';
+import { classified } from '../src/failures';
 import {
   applyDecision,
   decideReview,
   getConnection,
   getReview,
-  LedgerError,
   remindReviewers,
   undeliveredDecisions,
   type DecisionOptions,
@@ -29,20 +28,6 @@ const REDELIVER_AFTER_MS = 10 * 60_000;
 /** Signals a connection's upkeep sends at most, so that its history stays small. */
 const REDELIVER_LIMIT = 100;
 
-/**
- * The ledger's refusals (spent quota, a disconnected connection, an unknown review) leave as failures that
- * are not retried, typed by their code: the review workflow waits or ends on them. Anything else (the
- * database is down) is retried by the activity's retry policy.
- */
-async function refusalsAsFailures<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof LedgerError) throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true });
-    throw error;
-  }
-}
-
 function toSignal(decision: { action: DecisionAction; decidedBy: string | null } & DecisionOptions): Decision {
   return {
     action: decision.action,
@@ -56,7 +41,7 @@ export function createReviewActivities({ orm, mailer, reviewReminderAfterMs = WE
   return {
     /** The decision the ledger holds for a review, if any: it may have been made before its workflow started. */
     async recordedDecision(input: { reviewId: string }): Promise<Decision | null> {
-      return refusalsAsFailures(async () => {
+      return classified(async () => {
         const { decision } = await getReview(orm.em.fork(), input.reviewId);
         return decision && toSignal(decision);
       });
@@ -66,10 +51,10 @@ export function createReviewActivities({ orm, mailer, reviewReminderAfterMs = WE
      * Makes the decision take effect in the ledger, once, however often retried. The ledger's recorded
      * decision wins; a signal with no recorded decision behind it (an operator's, sent with the temporal
      * CLI) is recorded first, under the same rule. A ledger refusal (spent quota, a disconnected connection)
-     * fails without retries, with the refusal's code as its type, and leaves the review pending with it.
+     * fails without retries (src/failures: `quota` or `refused`), and leaves the review pending with it.
      */
     async applyReviewDecision(input: { reviewId: string; decision: Decision }): Promise<{ status: Review['status'] }> {
-      return refusalsAsFailures(async () => {
+      return classified(async () => {
         const em = orm.em.fork();
         const review = await getReview(em, input.reviewId);
         if (!review.decision && review.status === 'pending') {
@@ -87,7 +72,7 @@ export function createReviewActivities({ orm, mailer, reviewReminderAfterMs = WE
      * workflow wakes for it.
      */
     async reviewUpkeep(input: { connectionId: string }): Promise<{ nextReminderAt: string | null; undelivered: { documentId: string; decision: Decision }[] }> {
-      return refusalsAsFailures(async () => {
+      return classified(async () => {
         const em = orm.em.fork();
         const connection = await getConnection(em, input.connectionId);
         const reminder = await remindReviewers(em, {

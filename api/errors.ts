@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { CloudSignError } from '../src/cloudsign';
+import { cloudSignSetupRefusal } from '../src/failures';
 import { ConflictError, LedgerError, NotFoundError, QuotaExhaustedError, ValidationError } from '../src/ledger/errors';
 import { UnavailableError } from '../src/services/errors';
 
@@ -39,7 +39,8 @@ export function errorResponse(c: Context, status: ContentfulStatusCode, code: st
 export function handleError(error: Error, c: Context) {
   if (error instanceof ApiError) return errorResponse(c, error.status, error.code, error.message, error.details);
   if (error instanceof LedgerError) return errorResponse(c, ledgerStatus(error), error.code, error.message, ledgerDetails(error));
-  if (error instanceof CloudSignError) return cloudsignRefusal(c, error);
+  const refusal = cloudSignSetupRefusal(error);
+  if (refusal) return errorResponse(c, refusal.status, refusal.code, refusal.message);
   if (error instanceof UnavailableError) return errorResponse(c, 503, error.code, error.message);
   if (error instanceof HTTPException) {
     // Hono throws these for bodies it cannot read, e.g. malformed JSON.
@@ -56,18 +57,6 @@ export const errorResponses = {
   401: { description: 'No or unknown API token', content: errorContent },
   403: { description: 'The token lacks the right', content: errorContent },
 } as const;
-
-/**
- * A CloudSign refusal (only the set-up routes call CloudSign: preview, connect, a new client ID) as a 422
- * whose code says what to fix, or a 503 when CloudSign itself is down. The one place the API classifies
- * CloudSign's failures.
- */
-function cloudsignRefusal(c: Context, error: CloudSignError) {
-  if (error.code === 'transient' || error.code === 'rate_limited') {
-    return errorResponse(c, 503, 'cloudsign_unavailable', `CloudSign did not answer properly; try again shortly. ${error.message}`);
-  }
-  return errorResponse(c, 422, `cloudsign_${error.code}`, error.message);
-}
 
 /** Ledger refusals that are about the request's form (a list cursor the API handed out), not the domain. */
 const MALFORMED = new Set(['invalid_cursor', 'invalid_limit']);

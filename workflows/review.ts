@@ -1,16 +1,9 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  defineSignal,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ConnectionActivities } from '../activities/connection';
 import type { ReviewActivities } from '../activities/review';
+import { failureCategory } from '../src/failures/categories';
 import type { ReviewStatus } from '../src/ledger/reviews';
-import { decisionSignal, quotaRaisedSignal, type Decision, type ReviewWorkflowInput } from '../src/temporal/messages';
+import { decisionSignal, quotaRaisedSignal, REVIEW_STATUS, type Decision, type ReviewWorkflowInput } from '../src/temporal/messages';
 
 /**
  * One workflow per CloudSign document of a review-mode connection (ID `review/<managementId>/<documentId>`),
@@ -23,8 +16,6 @@ import { decisionSignal, quotaRaisedSignal, type Decision, type ReviewWorkflowIn
 /** A decision the ledger refuses for now (spent quota) is tried again this long after, doubling up to a day. */
 const FIRST_RECHECK_MS = 3_600_000;
 const LAST_RECHECK_MS = 24 * 3_600_000;
-/** Refusals that nothing will lift: the review stays pending with the reason, and its workflow ends. */
-const FINAL_REFUSALS = ['connection_disconnected', 'not_found'];
 
 // No maximum of attempts: a database outage must delay a reviewer's decision, never lose it.
 const ledger = proxyActivities<ReviewActivities & Pick<ConnectionActivities, 'hasQuota'>>({
@@ -42,20 +33,22 @@ export async function reviewWorkflow(input: ReviewWorkflowInput): Promise<Review
   });
   setHandler(quotaRaisedSignal, () => void (wakeUp = true));
 
-  // A reviewer may have decided before this workflow started (its parent starts a bounded number per run).
+  // A reviewer may have decided before this workflow started (its parent starts a bounded number per workflow run).
   decision ??= (await ledger.recordedDecision({ reviewId: input.reviewId })) ?? undefined;
   await condition(() => decision !== undefined);
 
   for (let recheckMs = FIRST_RECHECK_MS; ; recheckMs = Math.min(2 * recheckMs, LAST_RECHECK_MS)) {
     try {
       const { status } = await ledger.applyReviewDecision({ reviewId: input.reviewId, decision: decision! });
-      upsertSearchAttributes({ ReviewStatus: [status] });
+      upsertSearchAttributes([{ key: REVIEW_STATUS, value: status }]);
       return status;
     } catch (error) {
-      const refusal = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type : undefined;
-      if (!refusal) throw error;
-      if (FINAL_REFUSALS.includes(refusal)) return 'pending';
-      // The ledger recorded the refusal as the review's pending reason. Raising the quota signals
+      const category = failureCategory(error);
+      if (!category) throw error;
+      // A refusal nothing will lift (a disconnected connection, an unknown review): the review stays
+      // pending with the reason, and its workflow ends.
+      if (category === 'refused') return 'pending';
+      // Spent quota: the ledger recorded it as the review's pending reason. Raising the quota signals
       // `quotaRaised`; the timer covers a raise made while no signal could be sent.
       wakeUp = false;
       await condition(() => wakeUp, recheckMs);

@@ -1,3 +1,5 @@
+import { DOCUMENT_CODES, NEEDS_PERSON_CODES, TRANSIENT_CODES } from '../failures/categories';
+
 /**
  * What can go wrong when talking to CloudSign, sorted by what the caller can do about it.
  *
@@ -6,28 +8,9 @@
  * history and e-mails, and the client ID is a credential.
  */
 
-export const CLOUDSIGN_ERROR_CODES = [
-  'invalid_client',
-  'forbidden',
-  'api_not_in_plan',
-  'plan_not_supported',
-  'not_found',
-  'rate_limited',
-  'transient',
-  'unexpected_response',
-] as const;
+/** Sorted by category in the one failure taxonomy (src/failures/categories.ts), which says what each means. */
+const CLOUDSIGN_ERROR_CODES = [...NEEDS_PERSON_CODES, ...DOCUMENT_CODES, ...TRANSIENT_CODES] as const;
 export type CloudSignErrorCode = (typeof CLOUDSIGN_ERROR_CODES)[number];
-
-/** Codes that only a person can resolve (in CloudSign or in the connection's settings). */
-const NEEDS_PERSON: ReadonlySet<CloudSignErrorCode> = new Set([
-  'invalid_client',
-  'forbidden',
-  'api_not_in_plan',
-  'plan_not_supported',
-]);
-
-/** Codes that go away by themselves: retrying later is the fix. */
-const RETRYABLE: ReadonlySet<CloudSignErrorCode> = new Set(['rate_limited', 'transient']);
 
 export class CloudSignError extends Error {
   readonly nonRetryable: boolean;
@@ -40,7 +23,7 @@ export class CloudSignError extends Error {
   ) {
     super(message);
     this.name = 'CloudSignError';
-    this.nonRetryable = !RETRYABLE.has(code);
+    this.nonRetryable = !isRetryable(code);
   }
 }
 
@@ -152,10 +135,10 @@ function codeOf(error: unknown): string | undefined {
 
 /** True for errors a person must resolve before syncing can go on (notify the admin, stop retrying). */
 export function needsPerson(error: unknown): boolean {
-  return NEEDS_PERSON.has(codeOf(error) as CloudSignErrorCode);
+  return (NEEDS_PERSON_CODES as readonly (string | undefined)[]).includes(codeOf(error));
 }
 
 /** True for errors that retrying later can fix. */
 export function isRetryable(error: unknown): boolean {
-  return RETRYABLE.has(codeOf(error) as CloudSignErrorCode);
+  return (TRANSIENT_CODES as readonly (string | undefined)[]).includes(codeOf(error));
 }

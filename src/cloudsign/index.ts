@@ -1,7 +1,8 @@
 /**
  * The CloudSign Web API client (client.ts): one per process, shared by every connection. Every call takes
- * the client ID it acts for; tokens and the request budget are kept per client ID. Failures are typed
- * (errors.ts) so that activities can turn them into Temporal failures by `code` and `nonRetryable`.
+ * the client ID it acts for; tokens and the request budget are kept per client ID (the budget shared with
+ * other processes through Postgres: shared-budget.ts). Failures are typed (errors.ts) and sorted into the
+ * service's one failure taxonomy by src/failures.
  */
 export { RequestBudget, type Budget, type BudgetOptions } from './budget';
 export { RequestSlotEntity, SharedRequestBudget, type SqlRunner } from './shared-budget';

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
-import { CloudSignError, type CloudSignClient, type CloudSignDocument, type CloudSignFile } from '../cloudsign';
+import type { CloudSignClient, CloudSignDocument, CloudSignFile } from '../cloudsign';
 import type { MikroORM } from '../db';
 import { createReview, importFile, recordFileError, reviewOf, settleKnownFiles, type ContractFieldValues, type ReviewFile, type SaveMode } from '../ledger';
+import { isDocumentProblem } from '../failures';
 import type { FileStorage, StoredFile } from '../storage';
 import { contractFieldsOf } from './mapping';
 import type { ReviewToStart } from '../temporal/messages';
@@ -41,9 +42,6 @@ export interface ImportCounts {
   reviews: ReviewToStart[];
 }
 
-/** A file CloudSign cannot serve (gone, not a PDF): recorded as a failed file, and the rest goes on. */
-const isFileProblem = (error: unknown) =>
-  error instanceof CloudSignError && (error.code === 'not_found' || error.code === 'unexpected_response');
 
 /**
  * Saves every file of `documents` that is not in the ledger yet: its 書類情報 is read once per document,
@@ -87,7 +85,8 @@ export async function importDocuments(services: ImportServices, input: ImportDoc
       try {
         await use(file, await download(document.id, file), contractFieldsOf(document, attribute, file));
       } catch (error) {
-        if (!isFileProblem(error)) throw error;
+        // A file CloudSign cannot serve (gone, not a PDF): recorded as a failed file, and the rest goes on.
+        if (!isDocumentProblem(error)) throw error;
         await recordFileError(orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, message: (error as Error).message });
         all = false;
       }

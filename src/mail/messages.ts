@@ -1,3 +1,8 @@
+import type { IncidentKind } from '../failures/categories';
+
+// The incident kinds are the failure taxonomy's; re-exported for whoever reads the mails from here.
+export { INCIDENT_KINDS, type IncidentKind } from '../failures/categories';
+
 /**
  * The e-mails that ask a person to act. Each names the connection by its management ID (管理ID), says what
  * happened and how to fix it, in Japanese first and English after — the admins are in Japanese companies.
@@ -15,10 +20,10 @@ interface Guidance {
   en: { what: string; fix: string };
 }
 
-/** Incidents with their own guidance; another kind gets the general one, with the details that came with it. */
-export const INCIDENT_KINDS = ['invalid_client', 'forbidden', 'api_not_in_plan', 'plan_not_supported', 'quota_exhausted', 'stalled'] as const;
-export type IncidentKind = (typeof INCIDENT_KINDS)[number];
-
+/**
+ * Each incident kind of the failure taxonomy (src/failures) has its own guidance; a kind recorded by an
+ * older version gets the general one, with the details that came with it.
+ */
 const GUIDANCE: Record<IncidentKind, Guidance> = {
   invalid_client: {
     subject: { ja: 'クライアントIDが無効です', en: 'client ID not accepted' },
@@ -101,7 +106,7 @@ const GENERAL: Guidance = {
 };
 
 /** The one e-mail of an incident of a connection. `message` is the technical detail, quoted as is. */
-export function incidentMail(input: { kind: string; managementId: string; connectionName: string; message: string }): MailContent {
+export function incidentMail(input: { kind: IncidentKind | (string & {}); managementId: string; connectionName: string; message: string }): MailContent {
   const guidance = (GUIDANCE as Record<string, Guidance>)[input.kind] ?? GENERAL;
   return {
     subject: `[cloudsign-sync] ${input.managementId}: ${guidance.subject.ja} / ${guidance.subject.en}`,

@@ -5,9 +5,11 @@ import { WORKFLOWS_PATH } from '../../worker';
 import { workflowBundle } from '../support/temporal';
 
 /*
- * Histories recorded from real runs (`RECORD_HISTORIES=1 npx vitest run test/connections/long-run.test.ts`)
- * must replay against today's workflow code: a change that would break the workflows already running for
- * years fails here, before it is deployed. Record new ones when the workflow changes on purpose, with a
+ * Histories recorded from real runs must replay against today's workflow code: a change that would break
+ * the workflows already running for years fails here, before it is deployed (reordering two commands does).
+ * Direct mode: `RECORD_HISTORIES=1 npx vitest run test/connections/long-run.test.ts`; review mode (the
+ * connection starting review children, its upkeep, review workflows that approved and discarded):
+ * `RECORD_HISTORIES=1 npx vitest run test/reviews/decisions.test.ts`. Record new ones when the workflow changes on purpose, with a
  * versioning patch for the running ones.
  */
 const dir = new URL('../fixtures/histories/', import.meta.url);

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decideReview } from '../../src/ledger';
 import { connectionWorkflowId, reviewWorkflowId } from '../../src/temporal/messages';
@@ -241,3 +243,25 @@ it('discards: nothing in the ledger, no quota, and the document never comes back
   expect(reviews.filter((r) => r.documentId === documentId).map((r) => r.status)).toEqual(['discarded']);
   await eventually(async () => (await service.env.client.workflow.getHandle(reviewWorkflowId(connection.managementId, documentId)).describe()).status.name === 'COMPLETED');
 }, 120_000);
+
+// `RECORD_HISTORIES=1 npx vitest run test/reviews/decisions.test.ts` records the review-mode histories that
+// test/connections/replay.test.ts replays: the connection's full import starting review children, its
+// latest workflow run (a daily sync with the review upkeep), a review workflow that approved and one that discarded.
+it.runIf(process.env.RECORD_HISTORIES)('records review-mode histories for replay', async () => {
+  const workflows = service.env.client.workflow;
+  const parent = workflows.getHandle(connectionWorkflowId(connection.managementId));
+  const firstRunId = (await parent.describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined;
+  const decided = async (status: string) => {
+    const [review] = await listReviews(service, `status=${status}`, who.reviewer.token);
+    return workflows.getHandle(reviewWorkflowId(connection.managementId, review.documentId)).fetchHistory();
+  };
+  const histories = {
+    'connection-review-full-import': await workflows.getHandle(parent.workflowId, firstRunId).fetchHistory(),
+    'connection-review-daily-sync': await parent.fetchHistory(),
+    'review-approved': await decided('approved'),
+    'review-discarded': await decided('discarded'),
+  };
+  const dir = new URL('../fixtures/histories/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, history] of Object.entries(histories)) writeFileSync(new URL(`${name}.json`, dir), historyToJSON(history));
+});

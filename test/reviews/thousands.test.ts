@@ -6,8 +6,8 @@ import { startService, type Service } from '../support/service';
 import { connectForReview, connectionWhen, contractsOf, endReviewWorkflows, listReviews, people, quotaUsed, reviewWhen, type People } from './support';
 
 const DAY = 24 * 3_600_000;
-/** workflows/connection.ts REVIEWS_PER_RUN: children started by one run of the connection's workflow. */
-const REVIEWS_PER_RUN = 400;
+/** workflows/connection/reviews.ts REVIEWS_PER_WORKFLOW_RUN: children started by one workflow run of the connection's workflow. */
+const REVIEWS_PER_WORKFLOW_RUN = 400;
 
 let service: Service;
 let who: People;
@@ -65,11 +65,11 @@ it('holds 3,000 pending reviews on one connection: all created, each with a runn
     );
     expect(new Set(statuses)).toEqual(new Set(['RUNNING pending']));
   }
-  // …started by runs of the connection's workflow that each started at most REVIEWS_PER_RUN of them.
+  // …started by workflow runs of the connection's workflow that each started at most REVIEWS_PER_WORKFLOW_RUN of them.
   const runs = await runsOf(connectionWorkflowId(connection.managementId));
   const startedPerRun = runs.map((h) => (h.events ?? []).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length);
   expect(startedPerRun.reduce((a, b) => a + b, 0)).toBe(documents.size);
-  expect(Math.max(...startedPerRun)).toBeLessThanOrEqual(REVIEWS_PER_RUN);
+  expect(Math.max(...startedPerRun)).toBeLessThanOrEqual(REVIEWS_PER_WORKFLOW_RUN);
   expect(Math.max(...runs.map((h) => h.events?.length ?? 0))).toBeLessThan(2_000);
 
   // The connection keeps syncing with thousands waiting: a day later, new documents join the queue.

@@ -1,0 +1,56 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CloudSignInvalidClientError } from '../../src/cloudsign';
+import { QuotaExhaustedError } from '../../src/ledger/errors';
+import { progressQuery, quotaRaisedSignal, settingsChangedSignal } from '../../src/temporal/messages';
+import { startTimeSkippingServer } from '../support/time-skipping-server';
+import { eventually, stubActivities, withConnection } from './stubs';
+
+/*
+ * The incident policy on a time-skipping server, with the real workflow bundle and stub activities that
+ * fail the way the real ones do (real errors through src/failures): what the connection shows, which
+ * incident it reports (one e-mail each), and what makes it try again.
+ */
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startTimeSkippingServer();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+it('shows error on a refusal only a person can fix, and tries again when the settings change', async () => {
+  const stubs = stubActivities({
+    pages: 2,
+    failPage: (page, attempt) => (page === 2 && attempt === 1 ? new CloudSignInvalidClientError(401) : undefined),
+  });
+  await withConnection(env, stubs, async (handle) => {
+    await eventually(() => stubs.of('reportIncident').length === 1, 'the incident is reported');
+    expect(stubs.of('reportIncident')[0]).toMatchObject({ kind: 'invalid_client', status: 'error' });
+    expect((await handle.query(progressQuery)).status).toBe('error');
+    // Not retried: the workflow waits for a person, however long.
+    await env.sleep('2 days');
+    expect(stubs.of('importPage').filter((p) => p.page === 2)).toHaveLength(1);
+
+    await handle.signal(settingsChangedSignal);
+    await eventually(() => stubs.of('finishRun').length === 1, 'the run finished after the settings changed');
+    expect(stubs.of('resolveIncidents')).toHaveLength(1);
+    expect(stubs.of('setConnectionStatus').map((s) => s.status)).toContain('importing');
+  });
+});
+
+it('shows quota_exhausted when the quota is spent, and goes on when it is raised', async () => {
+  const stubs = stubActivities({
+    pages: 1,
+    failPage: (_page, attempt) => (attempt === 1 ? new QuotaExhaustedError(10, 10) : undefined),
+  });
+  await withConnection(env, stubs, async (handle) => {
+    await eventually(() => stubs.of('reportIncident').length === 1, 'the spent quota is reported');
+    expect(stubs.of('reportIncident')[0]).toMatchObject({ kind: 'quota_exhausted', status: 'quota_exhausted' });
+    expect((await handle.query(progressQuery)).status).toBe('quota_exhausted');
+    await handle.signal(quotaRaisedSignal);
+    await eventually(() => stubs.of('finishRun').length === 1, 'the run finished after the raise');
+    expect(stubs.of('importPage')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,61 @@
+import { continueAsNew, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { MANAGEMENT_ID, type ConnectionWorkflowInput, type SyncKind } from '../../src/temporal/messages';
+import { ledger } from './proxies';
+import { reviewStarts } from './reviews';
+import { waitForNextSync } from './schedule';
+import { listen, setStatus, type Connection } from './state';
+import { runSync, type SyncOutcome } from './sync';
+
+/**
+ * One long-lived workflow per connection (ID `connection/<managementId>`): the full import, then every
+ * sync interval an incremental sync of what changed since, forever. Each cycle ends in continue-as-new,
+ * and so does a very long import, so that the history stays small for years. In review mode each new
+ * document gets a review workflow of its own (workflows/review.ts), started here as an abandoned child.
+ *
+ * Read on in: state.ts (signals, the query, the status), sync.ts (one run, page by page), incidents.ts
+ * (what a failure does), reviews.ts (review children and upkeep), schedule.ts (the wait between syncs).
+ */
+
+/** A run cut short by a disconnect is closed as `stopped`; workflow runs recorded before replay without it. */
+const STOPPED_RUN_PATCH = 'stopped-run-outcome';
+
+export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
+  const connection = listen(input);
+  const { state } = connection;
+  const reviews = reviewStarts(connection);
+
+  upsertSearchAttributes([{ key: MANAGEMENT_ID, value: input.managementId }]);
+  // Reviews the last workflow run could not start come first (one starts at most a bounded number).
+  if (!reviews.startQueued()) {
+    await reviews.settled();
+    await continueAsNew<typeof connectionWorkflow>({ ...input, state });
+  }
+  const outcome = await nextSync(connection, reviews);
+
+  await reviews.settled();
+  if (outcome === 'stopped' || connection.disconnectRequested) {
+    await stopRun(connection);
+    await setStatus(connection, 'disconnected');
+    return;
+  }
+  if (outcome === 'done') state.cycle++;
+  await continueAsNew<typeof connectionWorkflow>({ ...input, state });
+}
+
+/** Goes on with the sync under way, or the full import, or waits for the next sync and runs it. */
+async function nextSync(connection: Connection, reviews: ReturnType<typeof reviewStarts>): Promise<SyncOutcome> {
+  const { state } = connection;
+  if (state.running) return runSync(connection, state.running.kind, reviews);
+  if (state.lastSyncWindowEnd === null) return runSync(connection, 'full', reviews);
+  await waitForNextSync(connection);
+  const kind: SyncKind = state.syncRequested ? 'manual' : 'incremental';
+  state.syncRequested = false;
+  return runSync(connection, kind, reviews);
+}
+
+/** Closes the ledger's run a disconnect interrupted, so that it does not show as running forever. */
+async function stopRun({ input, state }: Connection): Promise<void> {
+  if (!state.running || !patched(STOPPED_RUN_PATCH)) return;
+  await ledger.finishRun({ connectionId: input.connectionId, runId: state.running.runId, outcome: 'stopped' });
+  state.running = null;
+}
