@@ -53,7 +53,8 @@ async function longRunning<T>(work: () => Promise<T>): Promise<T> {
 /** How a sync run ends: all of its window done, or cut short by a disconnect. */
 type RunEnd = 'succeeded' | 'stopped';
 
-export function createConnectionActivities({ orm, cloudsign, storage, mailer, secretsKey, importConcurrency = 4 }: ConnectionActivityDeps) {
+/** The sync itself: a run opened with its window counted, its pages imported, the run closed. */
+export function createSyncActivities({ orm, cloudsign, storage, secretsKey, importConcurrency = 4 }: Omit<ConnectionActivityDeps, 'mailer'>) {
   const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
 
   return {
@@ -131,7 +132,12 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
         await recordLastSync(em, { connectionId: input.connectionId, syncedAt: new Date() });
       });
     },
+  };
+}
 
+/** Keeps the connection's status and incidents in the ledger, and mails a person once per incident. */
+export function createConnectionStatusActivities({ orm, mailer }: Pick<ConnectionActivityDeps, 'orm' | 'mailer'>) {
+  return {
     async setConnectionStatus(input: { connectionId: string; status: Exclude<ConnectionStatus, 'disconnected'>; nextSyncAt?: string }) {
       return classified(() => setConnectionStatus(orm.em.fork(), input));
     },
@@ -171,6 +177,11 @@ export function createConnectionActivities({ orm, cloudsign, storage, mailer, se
       return classified(async () => (await getQuota(orm.em.fork())).remaining > 0);
     },
   };
+}
+
+/** Every activity of a connection's workflow. */
+export function createConnectionActivities(deps: ConnectionActivityDeps) {
+  return { ...createSyncActivities(deps), ...createConnectionStatusActivities(deps) };
 }
 
 export type ConnectionActivities = ReturnType<typeof createConnectionActivities>;

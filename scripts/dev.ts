@@ -1,13 +1,18 @@
-// `npm run dev`: the whole service on embedded defaults, in one terminal. Whatever is not configured is
-// started here: the Temporal dev server (Web UI), the CloudSign simulator with demo data, a mail catcher,
-// a secrets key and an admin token kept in .data/ so that a restart keeps them. Ctrl-C stops everything.
+// `npm run dev [-- --workers N]`: the whole service on embedded defaults, in one terminal. Whatever is not
+// configured is started here: the Temporal dev server (Web UI), the CloudSign simulator with demo data, a mail
+// catcher, a secrets key and an admin token kept in .data/ so that a restart keeps them. The worker runs in
+// this process, or with --workers N as N separate worker processes (scale-out on one machine). Ctrl-C stops
+// everything.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { startApiServer } from '../api/server';
 import { startSimulator } from '../src/cloudsign-simulator';
-import { openServices } from '../src/composition';
-import { ConfigError, loadConfig } from '../src/config';
+import { openServices, type Services } from '../src/composition';
+import { ConfigError, loadConfig, type Config } from '../src/config';
 import { migrate } from '../src/db';
 import { ensureBootstrapAdmin } from '../src/ledger';
 import { startMailCatcher } from '../src/mail/catcher';
@@ -20,6 +25,9 @@ const SMTP_PORT = 1025;
 /** The simulator's demo user; a real client ID comes from CloudSign's admin screen. */
 const DEMO_CLIENT_ID = 'demo0123456789abcdefghijklmnopqrstuv';
 const DEMO_DOCUMENTS = 120;
+const MAX_WORKERS = 16;
+
+type Stop = () => Promise<unknown>;
 
 /** A value kept in a git-ignored file, generated on the first run. */
 function keptSecret(name: string, generate: () => string): string {
@@ -28,12 +36,25 @@ function keptSecret(name: string, generate: () => string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-async function main() {
-  const started = Date.now();
-  const config = loadConfig();
-  mkdirSync(DATA_DIR, { recursive: true });
-  const stops: Array<() => Promise<unknown>> = [];
+/** `--workers N`: 0 (the default) runs the worker in this process. */
+function workerProcesses(argv: string[]): number {
+  const { values } = parseArgs({ args: argv, options: { workers: { type: 'string' } } });
+  if (values.workers === undefined) return 0;
+  const n = Number(values.workers);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) throw new ConfigError(`Configuration error: --workers must be a whole number from 1 to ${MAX_WORKERS}.`);
+  return n;
+}
 
+interface EmbeddedParts {
+  /** The configuration with the embedded parts' addresses and the kept secrets filled in. */
+  config: Config & Required<Pick<Config, 'TEMPORAL_ADDRESS' | 'CLOUDSIGN_BASE_URL' | 'SMTP_URL' | 'SECRETS_KEY'>>;
+  adminToken: string;
+  webUi: string;
+  mailNote: string;
+}
+
+/** Starts whatever the configuration does not name; each part's stop goes to the front of `stops`. */
+async function startEmbeddedParts(config: Config, stops: Stop[]): Promise<EmbeddedParts> {
   const secretsKey = config.SECRETS_KEY ?? keptSecret('secrets.key', () => randomBytes(32).toString('hex'));
   const adminToken = config.BOOTSTRAP_ADMIN_TOKEN ?? keptSecret('admin-token', () => randomBytes(24).toString('base64url'));
 
@@ -61,40 +82,87 @@ async function main() {
     smtpUrl = catcher.url;
     mailNote = `caught by ${catcher.url}, saved as .eml files in ${join(DATA_DIR, 'mail')}`;
   }
+  const effective = { ...config, TEMPORAL_ADDRESS: temporalAddress, CLOUDSIGN_BASE_URL: cloudsignBaseUrl, SMTP_URL: smtpUrl, SECRETS_KEY: secretsKey };
+  return { config: effective, adminToken, webUi, mailNote };
+}
 
-  const services = await openServices({
-    ...config,
-    TEMPORAL_ADDRESS: temporalAddress,
-    CLOUDSIGN_BASE_URL: cloudsignBaseUrl,
-    SMTP_URL: smtpUrl,
-    SECRETS_KEY: secretsKey,
-  });
-  stops.unshift(services.close);
-  await migrate(services.orm);
-  await ensureBootstrapAdmin(services.orm.em.fork(), { token: adminToken });
+/**
+ * N workers as separate OS processes (`npm run start:worker`), given the embedded parts' addresses. Resolves
+ * `done` when one of them exits on its own; `stop` ends them all gracefully.
+ */
+function startWorkerProcesses(config: EmbeddedParts['config'], count: number) {
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+    CLOUDSIGN_BASE_URL: config.CLOUDSIGN_BASE_URL,
+    SMTP_URL: config.SMTP_URL,
+    SECRETS_KEY: config.SECRETS_KEY,
+  };
+  // Process groups of their own, like the dev server's: Ctrl-C reaches only this process, which stops the
+  // workers before the servers they need. They never outlive it, however it ends.
+  const children: ChildProcess[] = Array.from({ length: count }, () =>
+    spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true }),
+  );
+  process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+  let stopping = false;
+  const done = Promise.race(children.map((child, i) => once(child, 'exit').then(([code]) => {
+    if (!stopping) throw new Error(`worker process ${i + 1} (pid ${child.pid}) exited with code ${String(code)}`);
+  })));
+  const stop = async () => {
+    stopping = true;
+    await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map(async (child) => {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }));
+  };
+  return { done, stop, pids: children.map((c) => c.pid) };
+}
+
+function printBanner(parts: EmbeddedParts, api: { url: string }, workers: string, started: number, embeddedCloudSign: boolean) {
   // A token generated here is printed; one from the environment is not (the banner ends up in logs).
-  const shownToken = config.BOOTSTRAP_ADMIN_TOKEN ? '$BOOTSTRAP_ADMIN_TOKEN' : adminToken;
-
-  const worker = await runWorker(services);
-  stops.unshift(worker.stop);
-
-  const api = await startApiServer(services);
-  stops.unshift(api.close);
-
+  const token = parts.config.BOOTSTRAP_ADMIN_TOKEN ? '$BOOTSTRAP_ADMIN_TOKEN' : parts.adminToken;
   console.log(`
 cloudsign-sync is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
   API            ${api.url}   (docs: ${api.url}/docs, health: ${api.url}/health)
-  Temporal UI    ${webUi}
-  CloudSign      ${cloudsignBaseUrl}${config.CLOUDSIGN_BASE_URL ? '' : `   (simulator, ${DEMO_DOCUMENTS} demo documents)`}
-  E-mail         ${mailNote}
-  Admin token    ${shownToken}
+  Temporal UI    ${parts.webUi}
+  CloudSign      ${parts.config.CLOUDSIGN_BASE_URL}${embeddedCloudSign ? `   (simulator, ${DEMO_DOCUMENTS} demo documents)` : ''}
+  E-mail         ${parts.mailNote}
+  Worker         ${workers}
+  Admin token    ${token}
 
-Create a connection to the ${config.CLOUDSIGN_BASE_URL ? 'configured CloudSign' : 'simulator'}:
+Create a connection to the ${embeddedCloudSign ? 'simulator' : 'configured CloudSign'}:
   curl -s -X POST ${api.url}/v1/connections \\
-    -H "Authorization: Bearer ${shownToken}" -H 'Content-Type: application/json' \\
-    -d '{"name":"Demo team","clientId":"${config.CLOUDSIGN_BASE_URL ? '<your CloudSign client ID>' : DEMO_CLIENT_ID}","visibility":{"scope":"company"},"owners":[],"saveMode":"direct"}'
+    -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' \\
+    -d '{"name":"Demo team","clientId":"${embeddedCloudSign ? DEMO_CLIENT_ID : '<your CloudSign client ID>'}","visibility":{"scope":"company"},"owners":[],"saveMode":"direct"}'
 
 Press Ctrl-C to stop everything.`);
+}
+
+async function startWorkers(services: Services, parts: EmbeddedParts, count: number) {
+  if (count === 0) return { ...(await runWorker(services)), description: 'in this process' };
+  const processes = startWorkerProcesses(parts.config, count);
+  return { ...processes, description: `${count} worker processes (pids ${processes.pids.join(', ')})` };
+}
+
+async function main() {
+  const started = Date.now();
+  const workerCount = workerProcesses(process.argv.slice(2));
+  const config = loadConfig();
+  mkdirSync(DATA_DIR, { recursive: true });
+  const stops: Stop[] = [];
+
+  const parts = await startEmbeddedParts(config, stops);
+  const services = await openServices(parts.config);
+  stops.unshift(services.close);
+  await migrate(services.orm);
+  await ensureBootstrapAdmin(services.orm.em.fork(), { token: parts.adminToken });
+
+  const worker = await startWorkers(services, parts, workerCount);
+  stops.unshift(worker.stop);
+  const api = await startApiServer(services);
+  stops.unshift(api.close);
+  printBanner(parts, api, worker.description, started, !config.CLOUDSIGN_BASE_URL);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -52,97 +52,111 @@ export interface ImportCounts {
  * transient failures propagate for the caller's retry policy.
  */
 export async function importDocuments(services: ImportServices, input: ImportDocumentsInput): Promise<ImportCounts> {
-  const { orm, cloudsign, storage } = services;
-  const { connectionId, runId, clientId } = input;
-  const counts: ImportCounts = { documents: 0, files: 0, reviews: [] };
-  const createdAt = input.now ?? new Date();
-
-  const download = async (documentId: string, file: CloudSignFile) => {
-    const pipe = new PassThrough();
-    const stored = storage.put(pipe);
-    try {
-      await cloudsign.downloadFileTo(clientId, documentId, file.id, pipe);
-    } catch (error) {
-      pipe.destroy(error as Error);
-      await stored.catch(() => undefined);
-      throw error;
-    }
-    return stored;
-  };
-
-  /**
-   * Reads the 書類情報 once and stores each file; `use` takes the stored file and its contract fields. A file
-   * CloudSign cannot serve is recorded as a failed file and the others go on. Returns whether all were stored.
-   */
-  const eachStored = async (
-    document: CloudSignDocument,
-    files: readonly CloudSignFile[],
-    use: (file: CloudSignFile, stored: StoredFile, fields: ContractFieldValues) => Promise<void>,
-  ): Promise<boolean> => {
-    const attribute = await cloudsign.getDocumentAttribute(clientId, document.id);
-    let all = true;
-    for (const file of files) {
-      try {
-        await use(file, await download(document.id, file), contractFieldsOf(document, attribute, file));
-      } catch (error) {
-        // A file CloudSign cannot serve (gone, not a PDF): recorded as a failed file, and the rest goes on.
-        if (!isDocumentProblem(error)) throw error;
-        await recordFileError(orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, message: (error as Error).message });
-        all = false;
-      }
-      counts.files++;
-    }
-    return all;
-  };
-
-  /** Direct mode: each file becomes a contract at once. */
-  const save = async (document: CloudSignDocument, files: readonly CloudSignFile[]) => {
-    await eachStored(document, files, async (file, stored, fields) => {
-      await importFile(orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, fields: { ...fields }, file: stored });
-    });
-  };
-
-  /**
-   * Review mode: the document becomes one pending review, once per connection. A review shows the whole
-   * document, so one with a file CloudSign cannot serve is not sent yet: like a failed file in direct mode,
-   * it is tried again when a sync lists it again.
-   */
-  const sendToReview = async (document: CloudSignDocument, files: readonly CloudSignFile[]) => {
-    const existing = await reviewOf(orm.em.fork(), { connectionId, documentId: document.id });
-    if (existing) {
-      counts.files += files.length;
-      // A retried page finds the reviews its earlier attempt created: their workflows may not have started.
-      // A review of an earlier run (incremental windows overlap) has its workflow already.
-      if (existing.runId === runId && existing.status === 'pending') counts.reviews.push({ reviewId: existing.id, documentId: document.id });
-      return;
-    }
-    const stored: ReviewFile[] = [];
-    const complete = await eachStored(document, files, async (file, { sha256, size }, fields) => {
-      stored.push({ fileId: file.id, name: file.name ?? null, size, sha256, fields: { ...fields } });
-    });
-    if (!complete) return;
-    const { review } = await createReview(orm.em.fork(), {
-      connectionId,
-      runId,
-      documentId: document.id,
-      title: stored[0]?.fields.title as string | null,
-      files: stored,
-      createdAt,
-    });
-    if (review.runId === runId && review.status === 'pending') counts.reviews.push({ reviewId: review.id, documentId: document.id });
-  };
-
+  const page: PageImport = { ...services, input, counts: { documents: 0, files: 0, reviews: [] }, createdAt: input.now ?? new Date() };
   await forEachConcurrently(input.documents, input.concurrency, async (document) => {
-    const known = await settleKnownFiles(orm.em.fork(), {
-      connectionId,
-      runId,
-      files: document.files.map((file) => ({ documentId: document.id, fileId: file.id })),
-    });
-    const todo = document.files.filter((file) => !known.has(file.id));
-    counts.files += document.files.length - todo.length;
-    if (todo.length) await (input.saveMode === 'review' ? sendToReview(document, todo) : save(document, todo));
-    counts.documents++;
-    input.onProgress?.(counts.documents);
+    await importDocument(page, document);
+    page.counts.documents++;
+    input.onProgress?.(page.counts.documents);
   });
-  return counts;
+  return page.counts;
+}
+
+/** One call of importDocuments: its parts, its input, and what it counted so far. */
+interface PageImport extends ImportServices {
+  input: ImportDocumentsInput;
+  counts: ImportCounts;
+  createdAt: Date;
+}
+
+/** The files of a document the ledger has not settled yet (imported, discarded, in a review) go on. */
+async function importDocument(page: PageImport, document: CloudSignDocument): Promise<void> {
+  const { connectionId, runId, saveMode } = page.input;
+  const known = await settleKnownFiles(page.orm.em.fork(), {
+    connectionId,
+    runId,
+    files: document.files.map((file) => ({ documentId: document.id, fileId: file.id })),
+  });
+  const todo = document.files.filter((file) => !known.has(file.id));
+  page.counts.files += document.files.length - todo.length;
+  if (todo.length) await (saveMode === 'review' ? sendToReview(page, document, todo) : save(page, document, todo));
+}
+
+/** Direct mode: each file becomes a contract at once. */
+async function save(page: PageImport, document: CloudSignDocument, files: readonly CloudSignFile[]): Promise<void> {
+  const { connectionId, runId } = page.input;
+  await eachStored(page, document, files, async (file, stored, fields) => {
+    await importFile(page.orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, fields: { ...fields }, file: stored });
+  });
+}
+
+/**
+ * Review mode: the document becomes one pending review, once per connection. A review shows the whole
+ * document, so one with a file CloudSign cannot serve is not sent yet: like a failed file in direct mode,
+ * it is tried again when a sync lists it again.
+ */
+async function sendToReview(page: PageImport, document: CloudSignDocument, files: readonly CloudSignFile[]): Promise<void> {
+  const { connectionId, runId } = page.input;
+  const existing = await reviewOf(page.orm.em.fork(), { connectionId, documentId: document.id });
+  if (existing) {
+    page.counts.files += files.length;
+    // A retried page finds the reviews its earlier attempt created: their workflows may not have started.
+    // A review of an earlier run (incremental windows overlap) has its workflow already.
+    if (existing.runId === runId && existing.status === 'pending') page.counts.reviews.push({ reviewId: existing.id, documentId: document.id });
+    return;
+  }
+  const stored: ReviewFile[] = [];
+  const complete = await eachStored(page, document, files, async (file, { sha256, size }, fields) => {
+    stored.push({ fileId: file.id, name: file.name ?? null, size, sha256, fields: { ...fields } });
+  });
+  if (!complete) return;
+  const { review } = await createReview(page.orm.em.fork(), {
+    connectionId,
+    runId,
+    documentId: document.id,
+    title: stored[0]?.fields.title as string | null,
+    files: stored,
+    createdAt: page.createdAt,
+  });
+  if (review.runId === runId && review.status === 'pending') page.counts.reviews.push({ reviewId: review.id, documentId: document.id });
+}
+
+/**
+ * Reads the 書類情報 once and stores each file; `use` takes the stored file and its contract fields. A file
+ * CloudSign cannot serve is recorded as a failed file and the others go on. Returns whether all were stored.
+ */
+async function eachStored(
+  page: PageImport,
+  document: CloudSignDocument,
+  files: readonly CloudSignFile[],
+  use: (file: CloudSignFile, stored: StoredFile, fields: ContractFieldValues) => Promise<void>,
+): Promise<boolean> {
+  const { connectionId, runId, clientId } = page.input;
+  const attribute = await page.cloudsign.getDocumentAttribute(clientId, document.id);
+  let all = true;
+  for (const file of files) {
+    try {
+      await use(file, await download(page, document.id, file), contractFieldsOf(document, attribute, file));
+    } catch (error) {
+      // A file CloudSign cannot serve (gone, not a PDF): recorded as a failed file, and the rest goes on.
+      if (!isDocumentProblem(error)) throw error;
+      await recordFileError(page.orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, message: (error as Error).message });
+      all = false;
+    }
+    page.counts.files++;
+  }
+  return all;
+}
+
+/** Streams one PDF from CloudSign into storage; a failed download leaves nothing stored. */
+async function download(page: PageImport, documentId: string, file: CloudSignFile): Promise<StoredFile> {
+  const pipe = new PassThrough();
+  const stored = page.storage.put(pipe);
+  try {
+    await page.cloudsign.downloadFileTo(page.input.clientId, documentId, file.id, pipe);
+  } catch (error) {
+    pipe.destroy(error as Error);
+    await stored.catch(() => undefined);
+    throw error;
+  }
+  return stored;
 }
