@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { cloudSignSetupRefusal } from '../src/failures';
+import { cloudSignSetupRefusal, unavailableDependency } from '../src/failures';
 import { ConflictError, LedgerError, NotFoundError, QuotaExhaustedError, ValidationError } from '../src/ledger/errors';
 import { UnavailableError } from '../src/services/errors';
 
@@ -42,6 +42,11 @@ export function handleError(error: Error, c: Context) {
   const refusal = cloudSignSetupRefusal(error);
   if (refusal) return errorResponse(c, refusal.status, refusal.code, refusal.message);
   if (error instanceof UnavailableError) return errorResponse(c, 503, error.code, error.message);
+  const down = unavailableDependency(error);
+  if (down) {
+    console.warn(`${c.req.method} ${c.req.path}: ${down} does not answer: ${error.message.split('\n')[0]}`);
+    return errorResponse(c, 503, `${down}_unavailable`, `${DEPENDENCY_NAMES[down]} does not answer right now; nothing was changed. Try again shortly.`);
+  }
   if (error instanceof HTTPException) {
     // Hono throws these for bodies it cannot read, e.g. malformed JSON.
     const code = error.status === 400 ? 'invalid_request' : 'http_error';
@@ -51,11 +56,14 @@ export function handleError(error: Error, c: Context) {
   return errorResponse(c, 500, 'internal_error', 'The server failed to handle this request; the error has been logged.');
 }
 
+const DEPENDENCY_NAMES = { postgres: 'The database (Postgres)', temporal: 'Temporal' } as const;
+
 /** The error responses every authenticated route may give, for the OpenAPI document. */
 export const errorResponses = {
   400: { description: 'Malformed body or query', content: errorContent },
   401: { description: 'No or unknown API token', content: errorContent },
   403: { description: 'The token lacks the right', content: errorContent },
+  503: { description: 'Postgres or Temporal does not answer (`postgres_unavailable`, `temporal_unavailable`); nothing was changed', content: errorContent },
 } as const;
 
 /** Ledger refusals that are about the request's form (a list cursor the API handed out), not the domain. */

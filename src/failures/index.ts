@@ -1,3 +1,4 @@
+import { ConnectionException } from '@mikro-orm/core';
 import { ApplicationFailure } from '@temporalio/common';
 import { CloudSignError } from '../cloudsign/errors';
 import { LedgerError, QuotaExhaustedError } from '../ledger/errors';
@@ -69,4 +70,23 @@ export function cloudSignSetupRefusal(error: unknown): { status: 422 | 503; code
     return { status: 503, code: 'cloudsign_unavailable', message: `CloudSign did not answer properly; try again shortly. ${error.message}` };
   }
   return { status: 422, code: `cloudsign_${error.code}`, message: error.message };
+}
+
+/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED, as Temporal's client reports a server that does not answer. */
+const TEMPORAL_UNANSWERED = new Set([4, 14]);
+/** What node and Postgres say when the database cannot be reached or is going away (SQLSTATE classes 08, 57P). */
+const DATABASE_UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/**
+ * Which dependency an error says is down — `postgres` or `temporal` — or undefined when it says nothing of
+ * the kind. The API answers these 503 naming the dependency (never 500): the request may simply be sent again.
+ */
+export function unavailableDependency(error: unknown): 'postgres' | 'temporal' | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const { name, code, message } = e as { name?: string; code?: unknown; message?: string };
+    if (e instanceof ConnectionException || name === 'KnexTimeoutError' || (typeof code === 'string' && DATABASE_UNREACHABLE.has(code))) return 'postgres';
+    if (message?.startsWith('Connection terminated')) return 'postgres';
+    if (typeof code === 'number' && TEMPORAL_UNANSWERED.has(code)) return 'temporal';
+  }
+  return undefined;
 }

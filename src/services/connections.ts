@@ -3,6 +3,8 @@ import type { MikroORM } from '../db';
 import { ConflictError, createConnection, disconnectConnection, getConnection, updateConnection, type Connection, type ConnectionSettings } from '../ledger';
 import { signalConnection, signalDisconnect, startConnectionWorkflow, type TemporalGateway } from '../temporal/gateway';
 import { pauseSignal, resumeSignal, settingsChangedSignal, syncNowSignal } from '../temporal/messages';
+import { UnavailableError } from './errors';
+import { unavailableDependency } from '../failures';
 
 /**
  * A connection's life as an admin drives it: connecting (the ledger row and its workflow), changing its
@@ -41,8 +43,24 @@ export async function changeSettings(
     clientId === undefined
       ? await updateConnection(em, settings)
       : await updateConnection(em, { ...settings, clientId, secretsKey: deps.secretsKey });
-  await signalConnection(deps.temporal, connection.managementId, settingsChangedSignal);
+  await told(() => signalConnection(deps.temporal, connection.managementId, settingsChangedSignal), 'The new settings are saved');
   return connection;
+}
+
+/**
+ * Tells a workflow of a change the ledger has recorded already. When Temporal does not answer, the request
+ * answers 503 saying what is saved: the same request, sent again, changes nothing more and tells it then.
+ */
+async function told(signal: () => Promise<void>, saved: string): Promise<void> {
+  try {
+    await signal();
+  } catch (error) {
+    if (unavailableDependency(error) !== 'temporal') throw error;
+    throw new UnavailableError(
+      'temporal_unavailable',
+      `${saved}, but the connection's workflow could not be told now (Temporal does not answer). Send the same request again once it does.`,
+    );
+  }
 }
 
 /** The controls an admin has over a connection's workflow, and what each refusal says it cannot do. */
@@ -66,6 +84,6 @@ export async function controlConnection(deps: Pick<ConnectionServiceDeps, 'orm' 
 /** Disconnects: the ledger first, then the workflow ends; imported contracts stay. Repeating it is harmless. */
 export async function disconnect(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal'>, connectionId: string): Promise<Connection> {
   const connection = await disconnectConnection(deps.orm.em.fork(), connectionId);
-  await signalDisconnect(deps.temporal, connection.managementId);
+  await told(() => signalDisconnect(deps.temporal, connection.managementId), 'The connection is disconnected in the ledger');
   return connection;
 }

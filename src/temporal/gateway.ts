@@ -25,13 +25,22 @@ export interface TemporalGateway {
   taskQueue: string;
 }
 
+/**
+ * How long one call to Temporal may take, retries included: a request waiting on Temporal answers 503 within
+ * about this long instead of hanging while the client retries an unreachable server.
+ */
+export const TEMPORAL_DEADLINE_MS = 2_500;
+
+const withinDeadline = <T>(temporal: TemporalGateway, call: () => Promise<T>) =>
+  temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
+
 /** Starts a new connection's one long-lived workflow, findable in the Web UI by management ID and status. */
 export async function startConnectionWorkflow(
   temporal: TemporalGateway,
   connection: { id: string; managementId: string; status: ConnectionStatus },
   syncIntervalMs: number,
 ): Promise<void> {
-  await temporal.client.workflow.start<(input: ConnectionWorkflowInput) => Promise<void>>('connectionWorkflow', {
+  await withinDeadline(temporal, () => temporal.client.workflow.start<(input: ConnectionWorkflowInput) => Promise<void>>('connectionWorkflow', {
     taskQueue: temporal.taskQueue,
     workflowId: connectionWorkflowId(connection.managementId),
     args: [{ connectionId: connection.id, managementId: connection.managementId, syncIntervalMs }],
@@ -39,12 +48,12 @@ export async function startConnectionWorkflow(
       { key: MANAGEMENT_ID, value: connection.managementId },
       { key: CONNECTION_STATUS, value: connection.status },
     ]),
-  });
+  }));
 }
 
 /** Sends a signal without arguments to a connection's workflow. */
 export async function signalConnection(temporal: TemporalGateway, managementId: string, signal: SignalDefinition<[], string>): Promise<void> {
-  await temporal.client.workflow.getHandle(connectionWorkflowId(managementId)).signal(signal);
+  await withinDeadline(temporal, () => temporal.client.workflow.getHandle(connectionWorkflowId(managementId)).signal(signal));
 }
 
 /** Tells a connection's workflow to end; one that has ended already (a repeated disconnect) is fine. */
@@ -60,7 +69,7 @@ export async function signalDisconnect(temporal: TemporalGateway, managementId: 
  */
 export async function deliverDecision(temporal: TemporalGateway, review: { managementId: string; documentId: string }, decision: Decision): Promise<boolean> {
   try {
-    await temporal.client.workflow.getHandle(reviewWorkflowId(review.managementId, review.documentId)).signal(decisionSignal, decision);
+    await withinDeadline(temporal, () => temporal.client.workflow.getHandle(reviewWorkflowId(review.managementId, review.documentId)).signal(decisionSignal, decision));
     return true;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return false;

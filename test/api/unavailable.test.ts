@@ -79,6 +79,75 @@ it('answers 503 temporal_unavailable to a decision Temporal cannot take now, and
   }
 }, 60_000);
 
+/** Routes of each kind an admin calls, with a body where they need one. */
+const ROUTES: [method: string, path: string, body?: unknown][] = [
+  ['GET', '/v1/me'],
+  ['GET', '/v1/connections'],
+  ['GET', '/v1/contracts'],
+  ['GET', '/v1/reviews'],
+  ['GET', '/v1/quota'],
+  ['GET', '/v1/users'],
+  ['POST', '/v1/users', { name: 'New', email: 'new@example.jp', role: 'member' }],
+  ['PUT', '/v1/quota', { limit: 10 }],
+];
+
+const call = async (app: ReturnType<typeof createApp>, method: string, path: string, body?: unknown) => {
+  const started = Date.now();
+  const res = await app.request(path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as { error?: { code: string } }, ms: Date.now() - started };
+};
+
+it('answers 503 postgres_unavailable within 5 s on every route while the database does not answer', async () => {
+  // A database where nothing listens: the ORM is made without connecting, as the API is when Postgres is down.
+  const { MikroORM } = await import('@mikro-orm/postgresql');
+  const { ormConfig } = await import('../../src/db/mikro-orm.config');
+  const down = await MikroORM.init({ ...ormConfig('postgres://postgres@127.0.0.1:1/cloudsign_sync'), connect: false });
+  const app = createApp(await testServices(down, { TEMPORAL_TASK_QUEUE: 'unavailable-test' }));
+  try {
+    for (const [method, path, body] of ROUTES) {
+      const answer = await call(app, method, path, body);
+      expect({ route: `${method} ${path}`, status: answer.status, code: answer.body.error?.code }).toEqual({ route: `${method} ${path}`, status: 503, code: 'postgres_unavailable' });
+      expect(answer.ms).toBeLessThan(5_000);
+    }
+    expect((await app.request('/health')).status).toBe(503);
+  } finally {
+    await down.close();
+  }
+});
+
+it('answers 503 temporal_unavailable within 5 s to what needs Temporal, saying what is saved, and serves the rest', async () => {
+  const services = await testServices(orm, { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_TASK_QUEUE: 'unavailable-test' });
+  const app = createApp(services);
+  try {
+    const connection = await createConnection(orm.em.fork(), {
+      name: 'Legal',
+      clientId: 'anyclient0123456789abcdefghijklmnopq',
+      secretsKey: TEST_SECRETS_KEY,
+      visibility: { scope: 'company' },
+      owners: [],
+      saveMode: 'direct',
+    });
+    for (const path of ['sync', 'pause', 'resume']) {
+      const answer = await call(app, 'POST', `/v1/connections/${connection.id}/${path}`);
+      expect({ path, status: answer.status, code: answer.body.error?.code }).toEqual({ path, status: 503, code: 'temporal_unavailable' });
+      expect(answer.ms).toBeLessThan(5_000);
+    }
+    const patched = await call(app, 'PATCH', `/v1/connections/${connection.id}`, { name: 'Legal 2' });
+    expect(patched.status).toBe(503);
+    expect((patched.body.error as { message?: string }).message).toMatch(/^The new settings are saved, but .*Send the same request again/);
+    expect(patched.ms).toBeLessThan(5_000);
+    const disconnected = await call(app, 'DELETE', `/v1/connections/${connection.id}`);
+    expect({ status: disconnected.status, code: disconnected.body.error?.code }).toEqual({ status: 503, code: 'temporal_unavailable' });
+    for (const [method, path, body] of ROUTES) expect((await call(app, method, path, body)).status, `${method} ${path}`).toBeLessThan(500);
+  } finally {
+    await services.close();
+  }
+}, 60_000);
+
 it('names every setting the worker cannot start without', () => {
   const config = loadConfig({ SECRETS_KEY: TEST_SECRETS_KEY });
   expect(() => requireSettings(config, ['CLOUDSIGN_BASE_URL', 'SMTP_URL', 'SECRETS_KEY'], 'the worker')).toThrow(
