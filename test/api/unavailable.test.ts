@@ -24,6 +24,17 @@ beforeEach(async () => {
   await ensureBootstrapAdmin(orm.em.fork(), { token: ADMIN_TOKEN });
 });
 
+/** A connection made in the ledger directly: the tests below need one without asking CloudSign or Temporal. */
+const legalConnection = (mode: Pick<Parameters<typeof createConnection>[1], 'saveMode' | 'reviewers'>) =>
+  createConnection(orm.em.fork(), {
+    name: 'Legal',
+    clientId: 'anyclient0123456789abcdefghijklmnopq',
+    secretsKey: TEST_SECRETS_KEY,
+    visibility: { scope: 'company' },
+    owners: [],
+    ...mode,
+  });
+
 const post = (app: ReturnType<typeof createApp>, path: string, body: unknown) =>
   app.request(path, {
     method: 'POST',
@@ -51,15 +62,7 @@ it('answers 503 temporal_unavailable to a decision Temporal cannot take now, and
   const services = await testServices(orm, { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_TASK_QUEUE: 'unavailable-test' });
   const app = createApp(services);
   const { user: reviewer } = await createUser(orm.em.fork(), { name: 'Reviewer', email: 'reviewer@example.jp', role: 'member' });
-  const connection = await createConnection(orm.em.fork(), {
-    name: 'Legal',
-    clientId: 'anyclient0123456789abcdefghijklmnopq',
-    secretsKey: TEST_SECRETS_KEY,
-    visibility: { scope: 'company' },
-    owners: [],
-    saveMode: 'review',
-    reviewers: { groupIds: [], userIds: [reviewer.id] },
-  });
+  const connection = await legalConnection({ saveMode: 'review', reviewers: { groupIds: [], userIds: [reviewer.id] } });
   const { review } = await createReview(orm.em.fork(), {
     connectionId: connection.id,
     documentId: 'doc-1',
@@ -123,14 +126,7 @@ it('answers 503 temporal_unavailable within 5 s to what needs Temporal, saying w
   const services = await testServices(orm, { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_TASK_QUEUE: 'unavailable-test' });
   const app = createApp(services);
   try {
-    const connection = await createConnection(orm.em.fork(), {
-      name: 'Legal',
-      clientId: 'anyclient0123456789abcdefghijklmnopq',
-      secretsKey: TEST_SECRETS_KEY,
-      visibility: { scope: 'company' },
-      owners: [],
-      saveMode: 'direct',
-    });
+    const connection = await legalConnection({ saveMode: 'direct' });
     for (const path of ['sync', 'pause', 'resume']) {
       const answer = await call(app, 'POST', `/v1/connections/${connection.id}/${path}`);
       expect({ path, status: answer.status, code: answer.body.error?.code }).toEqual({ path, status: 503, code: 'temporal_unavailable' });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -8,6 +8,17 @@ import type { MikroORM } from '../../src/db';
 
 /** A fixed key for tests: what it encrypts lives only in the run's own database. */
 export const TEST_SECRETS_KEY = '5c1e9a7f03b2d84e6a9f1c3d5e7b0a2c4e6f8a1b3c5d7e9f0a2b4c6d8e1f3a5b';
+
+let files: string | undefined;
+/** One storage folder per test file (PDFs are content-addressed: tests can share it), removed when it ends. */
+function filesOfThisFile(): string {
+  if (!files) {
+    const dir = mkdtempSync(join(tmpdir(), 'cloudsign-sync-api-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    files = dir;
+  }
+  return files;
+}
 
 /**
  * The configuration of a test: the defaults, the run's Temporal test server, no CloudSign request budget,
@@ -24,7 +35,7 @@ export function testConfig(values: Partial<Config> = {}): Config {
     SECRETS_KEY: TEST_SECRETS_KEY,
     MAIL_FROM: 'cloudsign-sync <sync@test.invalid>',
     ...values,
-    FILE_STORAGE_DIR: values.FILE_STORAGE_DIR ?? mkdtempSync(join(tmpdir(), 'cloudsign-sync-api-')),
+    FILE_STORAGE_DIR: values.FILE_STORAGE_DIR ?? filesOfThisFile(),
   };
 }
 
