@@ -4,6 +4,7 @@ import { openServices, requireSettings, type Services } from '../src/composition
 import { ConfigError, loadConfig } from '../src/config';
 import { migrate } from '../src/db';
 import { ensureBootstrapAdmin, revokeConfiguredToken } from '../src/ledger';
+import { startMissingWorkflows } from '../src/services/connections';
 import { ensureSearchAttributes, temporalUnreachable } from '../src/temporal/search-attributes';
 import { createApp } from './app';
 
@@ -13,7 +14,13 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Listens with the API on `config.PORT`. */
+/** How often the API looks for connections whose workflow start did not go through. */
+const REPAIR_EVERY_MS = 30_000;
+
+/**
+ * Listens with the API on `config.PORT`, and keeps every connection's workflow started: at start and every
+ * REPAIR_EVERY_MS, it starts the workflows that a Temporal outage kept from starting when they were connected.
+ */
 export async function startApiServer(services: Services): Promise<ApiServer> {
   const { PORT } = services.config;
   const server = serve({ fetch: createApp(services).fetch, port: PORT, hostname: '0.0.0.0' });
@@ -21,9 +28,19 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  const repair = () =>
+    startMissingWorkflows(services).then(
+      (started) => started.length && console.log(`started the workflows of ${started.join(', ')}`),
+      (error: Error) => console.warn(`connections' workflows not started yet: ${error.message.split('\n')[0]}`),
+    );
+  void repair();
+  const timer = setInterval(() => void repair(), REPAIR_EVERY_MS);
   return {
     url: `http://127.0.0.1:${PORT}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      clearInterval(timer);
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

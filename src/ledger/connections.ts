@@ -50,6 +50,8 @@ export const ConnectionEntity = defineEntity({
     filesDone: p.integer().default(0),
     filesTotal: p.integer().default(0),
     createdAt: p.datetime().onCreate(() => new Date()),
+    /** When its workflow was started: null until Temporal took the start, so that a failed one is repaired. */
+    workflowStartedAt: p.datetime().nullable(),
     disconnectedAt: p.datetime().nullable(),
   },
   uniques: [
@@ -224,6 +226,24 @@ export async function recordConnectionProgress(em: EntityManager, input: { conne
  */
 export async function recordLastSync(em: EntityManager, input: { connectionId: string; syncedAt: Date | string }): Promise<void> {
   await updateLive(em, input.connectionId, { lastSyncAt: new Date(input.syncedAt) });
+}
+
+/** Temporal took the start of the connection's workflow (or had it already). */
+export async function recordWorkflowStarted(em: EntityManager, connectionId: string): Promise<void> {
+  await em.nativeUpdate(ConnectionEntity, { id: connectionId, workflowStartedAt: null }, { workflowStartedAt: new Date() });
+}
+
+/**
+ * Connections whose workflow start did not go through (Temporal was down when they were connected), oldest
+ * first: every one of them must get its workflow, or it would never import anything.
+ */
+export async function connectionsWithoutWorkflow(em: EntityManager, input: { limit: number }): Promise<Connection[]> {
+  const rows = await em.find(
+    ConnectionEntity,
+    { workflowStartedAt: null, status: { $ne: 'disconnected' } },
+    { orderBy: { createdAt: 'asc' }, limit: input.limit, disableIdentityMap: true },
+  );
+  return toConnections(em, rows);
 }
 
 export async function loadConnection(em: EntityManager, connectionId: string): Promise<ConnectionRow> {

@@ -34,6 +34,8 @@ export {
   clearConnectionError,
   recordConnectionProgress,
   recordLastSync,
+  recordWorkflowStarted,
+  connectionsWithoutWorkflow,
   type Connection,
   type ConnectionError,
   type ConnectionSettings,

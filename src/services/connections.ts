@@ -1,6 +1,17 @@
 import type { CloudSignClient } from '../cloudsign';
 import type { MikroORM } from '../db';
-import { ConflictError, createConnection, disconnectConnection, getConnection, updateConnection, type Connection, type ConnectionSettings } from '../ledger';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  ConflictError,
+  connectionsWithoutWorkflow,
+  createConnection,
+  disconnectConnection,
+  getConnection,
+  recordWorkflowStarted,
+  updateConnection,
+  type Connection,
+  type ConnectionSettings,
+} from '../ledger';
 import { signalConnection, signalDisconnect, startConnectionWorkflow, type TemporalGateway } from '../temporal/gateway';
 import { pauseSignal, resumeSignal, settingsChangedSignal, syncNowSignal } from '../temporal/messages';
 import { UnavailableError } from './errors';
@@ -20,15 +31,45 @@ export interface ConnectionServiceDeps {
   syncIntervalMs: number;
 }
 
-/** Connects a client ID CloudSign accepts; its workflow starts, and with it the full import. */
+/**
+ * Connects a client ID CloudSign accepts; its workflow starts, and with it the full import. The connection is
+ * committed first, so that its workflow's first activity finds it. A start Temporal does not take now (it is
+ * down) is not the request's failure: the connection is saved and answered, and its workflow is started by
+ * startMissingWorkflows as soon as Temporal answers.
+ */
 export async function connect(deps: ConnectionServiceDeps, input: ConnectionSettings & { clientId: string }): Promise<Connection> {
   await deps.cloudsign.checkAccess(input.clientId);
-  // The workflow starts inside the transaction: if Temporal refuses, no connection is left behind.
-  return deps.orm.em.fork().transactional(async (em) => {
-    const created = await createConnection(em, { ...input, secretsKey: deps.secretsKey });
-    await startConnectionWorkflow(deps.temporal, created, deps.syncIntervalMs);
-    return created;
-  });
+  const created = await createConnection(deps.orm.em.fork(), { ...input, secretsKey: deps.secretsKey });
+  try {
+    await startWorkflow(deps, created);
+  } catch (error) {
+    console.warn(`${created.managementId}: its workflow could not be started now; it is started when Temporal answers: ${(error as Error).message}`);
+  }
+  return created;
+}
+
+/** Starts a connection's workflow and records that it runs; one that runs already counts as started. */
+async function startWorkflow(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs'>, connection: Connection): Promise<void> {
+  try {
+    await startConnectionWorkflow(deps.temporal, connection, deps.syncIntervalMs);
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  await recordWorkflowStarted(deps.orm.em.fork(), connection.id);
+}
+
+/**
+ * The repair: starts the workflow of every connection whose start did not go through. Run at API start and
+ * then periodically (api/server.ts); several API processes doing it at once start each workflow once (its ID
+ * is the management ID). Returns the management IDs started.
+ */
+export async function startMissingWorkflows(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs'>): Promise<string[]> {
+  const started: string[] = [];
+  for (const connection of await connectionsWithoutWorkflow(deps.orm.em.fork(), { limit: 100 })) {
+    await startWorkflow(deps, connection);
+    started.push(connection.managementId);
+  }
+  return started;
 }
 
 /** Changes settings, or rotates the client ID (checked with CloudSign first); the sync position is kept. */

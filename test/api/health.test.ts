@@ -28,11 +28,8 @@ it('answers 503 and names Postgres when the database is unreachable', async () =
     const app = createApp(await testServices(downOrm));
     const res = await app.request('/health');
     expect(res.status).toBe(503);
-    const body = (await res.json()) as { status: string; postgres: { ok: boolean; error?: string }; temporal: { ok: boolean } };
-    expect(body.status).toBe('degraded');
-    expect(body.postgres.ok).toBe(false);
-    expect(body.postgres.error).toMatch(/ECONNREFUSED|connect/i);
-    expect(body.temporal).toEqual({ ok: true });
+    // Up or down only: the cause is logged, never shown to whoever asks.
+    expect(await res.json()).toEqual({ status: 'degraded', postgres: { ok: false }, temporal: { ok: true } });
   } finally {
     await downOrm.close();
   }
@@ -43,7 +40,5 @@ it('answers 503 and names Temporal when Temporal is unreachable', async () => {
   const app = createApp({ ...down, healthTimeoutMs: 1_500 });
   const res = await app.request('/health');
   expect(res.status).toBe(503);
-  const body = (await res.json()) as { status: string; postgres: { ok: boolean; error?: string }; temporal: { ok: boolean } };
-  expect(body.postgres).toEqual({ ok: true });
-  expect(body.temporal.ok).toBe(false);
+  expect(await res.json()).toEqual({ status: 'degraded', postgres: { ok: true }, temporal: { ok: false } });
 });

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
+import { startSimulator } from '../../src/cloudsign-simulator';
+import { startMissingWorkflows } from '../../src/services/connections';
+import { connectionWorkflowId } from '../../src/temporal/messages';
 import { requireSettings } from '../../src/composition';
 import { loadConfig } from '../../src/config';
 import type { MikroORM } from '../../src/db';
@@ -141,6 +144,30 @@ it('answers 503 temporal_unavailable within 5 s to what needs Temporal, saying w
     for (const [method, path, body] of ROUTES) expect((await call(app, method, path, body)).status, `${method} ${path}`).toBeLessThan(500);
   } finally {
     await services.close();
+  }
+}, 60_000);
+
+it('saves a connection while Temporal is down, and starts its workflow once Temporal answers', async () => {
+  const clientId = 'repair0123456789abcdefghijklmnopqrst';
+  const simulator = await startSimulator({ documents: 3, clientId, port: 0, rateLimitPerMinute: 0 });
+  const down = await testServices(orm, { TEMPORAL_ADDRESS: '127.0.0.1:1', CLOUDSIGN_BASE_URL: simulator.url, TEMPORAL_TASK_QUEUE: 'unavailable-test' });
+  const up = await testServices(orm, { CLOUDSIGN_BASE_URL: simulator.url, TEMPORAL_TASK_QUEUE: 'unavailable-test' });
+  let managementId: string | undefined;
+  try {
+    const res = await post(createApp(down), '/v1/connections', { name: 'Legal', clientId, visibility: { scope: 'company' }, owners: [], saveMode: 'direct' });
+    expect(res.status).toBe(201);
+    managementId = ((await res.json()) as { managementId: string }).managementId;
+    await expect(startMissingWorkflows(down)).rejects.toThrow();
+    expect(await startMissingWorkflows(up)).toEqual([managementId]);
+    const described = await up.temporal.client.workflow.getHandle(connectionWorkflowId(managementId)).describe();
+    expect(described.status.name).toBe('RUNNING');
+    // Started once: the next round has nothing left to do.
+    expect(await startMissingWorkflows(up)).toEqual([]);
+  } finally {
+    if (managementId) await up.temporal.client.workflow.getHandle(connectionWorkflowId(managementId)).terminate('test over').catch(() => undefined);
+    await down.close();
+    await up.close();
+    await simulator.close();
   }
 }, 60_000);
 
