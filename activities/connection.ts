@@ -13,6 +13,7 @@ import {
   recordConnectionError,
   recordConnectionProgress,
   recordIncident,
+  queueMail,
   recordLastSync,
   resolveIncidents,
   revealClientId,
@@ -20,8 +21,7 @@ import {
   startRun,
   type ConnectionStatus,
 } from '../src/ledger';
-import type { Mailer } from '../src/mail';
-import { incidentMail } from '../src/mail';
+import { incidentMail, type OutboxSender } from '../src/mail';
 import type { FileStorage } from '../src/storage';
 import type { PageResult, SyncKind, SyncWindow } from '../src/temporal/messages';
 import { temporalNow } from './clock';
@@ -30,7 +30,8 @@ export interface ConnectionActivityDeps {
   orm: MikroORM;
   cloudsign: CloudSignClient;
   storage: FileStorage;
-  mailer: Mailer;
+  /** Sends what the activities queue in the mail outbox; `kick` asks it to send now. */
+  outbox: Pick<OutboxSender, 'kick'>;
   secretsKey: string;
   /** Documents of a page imported at once; CloudSign's request budget bounds the rate anyway. */
   importConcurrency?: number;
@@ -54,7 +55,7 @@ async function longRunning<T>(work: () => Promise<T>): Promise<T> {
 type RunEnd = 'succeeded' | 'stopped';
 
 /** The sync itself: a run opened with its window counted, its pages imported, the run closed. */
-export function createSyncActivities({ orm, cloudsign, storage, secretsKey, importConcurrency = 4 }: Omit<ConnectionActivityDeps, 'mailer'>) {
+export function createSyncActivities({ orm, cloudsign, storage, secretsKey, importConcurrency = 4 }: Omit<ConnectionActivityDeps, 'outbox'>) {
   const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
 
   return {
@@ -136,31 +137,30 @@ export function createSyncActivities({ orm, cloudsign, storage, secretsKey, impo
 }
 
 /** Keeps the connection's status and incidents in the ledger, and mails a person once per incident. */
-export function createConnectionStatusActivities({ orm, mailer }: Pick<ConnectionActivityDeps, 'orm' | 'mailer'>) {
+export function createConnectionStatusActivities({ orm, outbox }: Pick<ConnectionActivityDeps, 'orm' | 'outbox'>) {
   return {
     async setConnectionStatus(input: { connectionId: string; status: Exclude<ConnectionStatus, 'disconnected'>; nextSyncAt?: string }) {
       return classified(() => setConnectionStatus(orm.em.fork(), input));
     },
 
     /**
-     * Records an incident and, the first time only, e-mails the admins and the connection's owners with
-     * the management ID, what happened and how to fix it. A retried activity sends no second e-mail.
+     * Records an incident and, the first time only, queues the e-mail to the admins and the connection's
+     * owners with the management ID, what happened and how to fix it. One transaction: the incident and its
+     * mail are recorded together or not at all, so a retried activity queues no second e-mail; the outbox
+     * sends it, and SMTP being down delays the mail and nothing else.
      */
     async reportIncident(input: { connectionId: string; kind: IncidentKind; message: string; status?: 'error' | 'quota_exhausted' }) {
       return classified(async () => {
-        const em = orm.em.fork();
         const { connectionId, kind, message } = input;
-        if (input.status) await recordConnectionError(em, { connectionId, code: kind, message, status: input.status });
-        if (!(await recordIncident(em, { connectionId, kind, message }))) return;
-        try {
+        const queued = await orm.em.fork().transactional(async (em) => {
+          if (input.status) await recordConnectionError(em, { connectionId, code: kind, message, status: input.status });
+          if (!(await recordIncident(em, { connectionId, kind, message }))) return false;
           const connection = await getConnection(em, connectionId);
           const mail = incidentMail({ kind, managementId: connection.managementId, connectionName: connection.name, message });
-          await mailer.send({ to: await incidentRecipients(em, { connectionId }), ...mail });
-        } catch (error) {
-          // Unsent: reopen the way for the retry of this activity to record and send it again.
-          await resolveIncidents(em, { connectionId });
-          throw error;
-        }
+          await queueMail(em, { to: await incidentRecipients(em, { connectionId }), ...mail });
+          return true;
+        });
+        if (queued) outbox.kick();
       });
     },
 

@@ -5,19 +5,21 @@ import {
   decideReview,
   getConnection,
   getReview,
+  queueMail,
   remindReviewers,
   undeliveredDecisions,
   type DecisionOptions,
   type Review,
   type DecisionAction,
 } from '../src/ledger';
-import { reviewReminderMail, type Mailer } from '../src/mail';
+import { reviewReminderMail, type OutboxSender } from '../src/mail';
 import type { Decision } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 
 export interface ReviewActivityDeps {
   orm: MikroORM;
-  mailer: Mailer;
+  /** Sends the reminders queued in the mail outbox; `kick` asks it to send now. */
+  outbox: Pick<OutboxSender, 'kick'>;
   /** REVIEW_REMINDER_AFTER: how long a document waits for a decision before its reviewers are reminded. */
   reviewReminderAfterMs?: number;
 }
@@ -37,7 +39,7 @@ function toSignal(decision: { action: DecisionAction; decidedBy: string | null }
   };
 }
 
-export function createReviewActivities({ orm, mailer, reviewReminderAfterMs = WEEK_MS }: ReviewActivityDeps) {
+export function createReviewActivities({ orm, outbox, reviewReminderAfterMs = WEEK_MS }: ReviewActivityDeps) {
   return {
     /** The decision the ledger holds for a review, if any: it may have been made before its workflow started. */
     async recordedDecision(input: { reviewId: string }): Promise<Decision | null> {
@@ -80,10 +82,12 @@ export function createReviewActivities({ orm, mailer, reviewReminderAfterMs = WE
           now: temporalNow(),
           afterMs: reviewReminderAfterMs,
           everyMs: WEEK_MS,
-          send: async ({ pending, recipients }) => {
-            await mailer.send({ to: recipients, ...reviewReminderMail({ managementId: connection.managementId, connectionName: connection.name, pending }) });
+          // Queued in the reminder's own transaction: recorded as sent if and only if its mail is in the outbox.
+          queue: async ({ pending, recipients }, tx) => {
+            await queueMail(tx, { to: recipients, ...reviewReminderMail({ managementId: connection.managementId, connectionName: connection.name, pending }) });
           },
         });
+        if (reminder.sent) outbox.kick();
         // Decisions are recorded by the API on its own clock, so they are aged on the same one.
         const undelivered = await undeliveredDecisions(em, {
           connectionId: connection.id,

@@ -3,7 +3,7 @@ import { createActivities, type Activities } from '../activities';
 import { createCloudSignClient, SharedRequestBudget, type CloudSignClient, type RetryPolicy } from './cloudsign';
 import { ConfigError, type Config } from './config';
 import { openDatabase, type MikroORM } from './db';
-import { createMailer } from './mail';
+import { createMailer, createOutboxSender, type OutboxSender } from './mail';
 import { createFileStorage, type FileStorage } from './storage';
 import { lazyTemporalClient } from './temporal/client';
 import type { TemporalGateway } from './temporal/gateway';
@@ -40,6 +40,8 @@ export interface Services {
   syncIntervalMs: number;
   /** The worker's activities; they need `SMTP_URL` too, which the API alone does not. */
   activities(): Activities;
+  /** The sender of the mail outbox, started by whoever runs the activities (worker/index.ts). */
+  outbox(): OutboxSender;
   /** Closes what `openServices` opened itself (never an overridden ORM or Temporal connection). */
   close(): Promise<void>;
 }
@@ -70,6 +72,12 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
   const temporal = overrides.temporal ?? lazyTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
 
   let activities: Activities | undefined;
+  let outbox: OutboxSender | undefined;
+  const outboxSender = () => {
+    const { SMTP_URL } = requireSettings(config, ['SMTP_URL'], 'the worker');
+    outbox ??= createOutboxSender({ orm, mailer: createMailer({ smtpUrl: SMTP_URL, from: config.MAIL_FROM }) });
+    return outbox;
+  };
   return {
     config,
     orm,
@@ -78,13 +86,13 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
     temporal: { ...temporal, taskQueue: config.TEMPORAL_TASK_QUEUE },
     secretsKey: SECRETS_KEY,
     syncIntervalMs: config.SYNC_INTERVAL,
+    outbox: outboxSender,
     activities() {
-      const { SMTP_URL } = requireSettings(config, ['SMTP_URL'], 'the worker');
       activities ??= createActivities({
         orm,
         cloudsign,
         storage,
-        mailer: createMailer({ smtpUrl: SMTP_URL, from: config.MAIL_FROM }),
+        outbox: outboxSender(),
         secretsKey: SECRETS_KEY,
         reviewReminderAfterMs: config.REVIEW_REMINDER_AFTER,
         ...(overrides.importConcurrency !== undefined && { importConcurrency: overrides.importConcurrency }),

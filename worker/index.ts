@@ -23,7 +23,8 @@ export interface RunningWorker {
 }
 
 /**
- * Runs a Temporal worker with the service's workflows and activities on the configured task queue.
+ * Runs a Temporal worker with the service's workflows and activities on the configured task queue, and the
+ * sender of the mail they queue.
  * Connects first and only then creates the worker: a worker created on a connection that cannot be made
  * can hang start-up instead of failing it.
  */
@@ -41,7 +42,10 @@ export async function runWorker(services: Services, { connection: given, workflo
     // activity still running after it is cancelled and retried by Temporal on another worker.
     shutdownGraceTime: '30s',
   });
-  const done = worker.run();
+  // The activities queue their mail; this process sends it, outside their transactions.
+  const outbox = services.outbox();
+  outbox.start();
+  const done = worker.run().finally(() => outbox.stop());
   return {
     worker,
     done,

@@ -5,6 +5,7 @@ import { FileErrorEntity } from './file-errors';
 import { GroupEntity } from './groups';
 import { ImportRecordEntity, RunFileEntity } from './imports';
 import { IncidentEntity } from './incidents';
+import { OutboxMailEntity } from './outbox';
 import { QuotaEntity } from './quota';
 import { ReviewReminderEntity, ReviewEntity } from './reviews';
 import { SyncRunEntity } from './runs';
@@ -25,4 +26,5 @@ export const entities = [
   DiscardedDocumentEntity,
   ReviewEntity,
   ReviewReminderEntity,
+  OutboxMailEntity,
 ];

@@ -315,8 +315,8 @@ export async function undeliveredDecisions(
 
 /**
  * Reminds a connection's reviewers of documents waiting for a decision: when the oldest undecided review has
- * waited `afterMs`, and at most once every `everyMs` per connection. `send` runs inside the transaction that
- * records the reminder: if it fails, nothing is recorded and the next call tries again. Returns when the next
+ * waited `afterMs`, and at most once every `everyMs` per connection. `queue` puts its mail in the outbox inside
+ * the transaction that records the reminder: both happen or neither (no SMTP inside it, no row lock held on SMTP). Returns when the next
  * reminder could be due (null: nothing waits). All times are on the clock the reviews were created by.
  */
 export async function remindReviewers(
@@ -326,7 +326,8 @@ export async function remindReviewers(
     now: Date;
     afterMs: number;
     everyMs: number;
-    send: (reminder: { pending: number; recipients: string[] }) => Promise<void>;
+    /** Queues the reminder's mail in the transaction that records it (the mail outbox). */
+    queue: (reminder: { pending: number; recipients: string[] }, tx: EntityManager) => Promise<void>;
   },
 ): Promise<{ sent: boolean; nextAt: Date | null }> {
   const { connectionId, now, afterMs, everyMs } = input;
@@ -348,7 +349,7 @@ export async function remindReviewers(
        returning connection_id`,
       [connectionId, now, pending, new Date(now.getTime() - everyMs)],
     );
-    if (claimed.length) await input.send({ pending, recipients: await reviewerEmails(tx, connectionId) });
+    if (claimed.length) await input.queue({ pending, recipients: await reviewerEmails(tx, connectionId) }, tx);
     return { sent: claimed.length > 0, nextAt: new Date(Math.max(new Date(waiting.oldest).getTime() + afterMs, now.getTime() + everyMs)) };
   });
 }

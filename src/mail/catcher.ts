@@ -8,6 +8,8 @@ export interface CaughtMail {
   to: string[];
   subject: string;
   text: string;
+  /** The Message-ID header: one mail sent twice arrives with the same one. */
+  messageId: string | null;
   receivedAt: Date;
 }
 
@@ -46,6 +48,7 @@ export async function startMailCatcher({ port = 0, dir }: { port?: number; dir?:
               to: session.envelope.rcptTo.map((r) => r.address),
               subject: parsed.subject ?? '',
               text: parsed.text ?? '',
+              messageId: parsed.messageId ?? null,
               receivedAt: new Date(),
             };
             messages.push(mail);

@@ -1,0 +1,91 @@
+import type { MikroORM } from '../db';
+import { claimDueMails, markMailFailed, markMailSent } from '../ledger';
+import type { Mailer } from './mailer';
+
+/**
+ * Sends what the mail outbox holds (src/ledger/outbox.ts), outside any transaction: every process that runs
+ * activities runs one. It wakes when its own process queued a mail (`kick`) and every `pollMs` besides (mail
+ * another process queued, retries). A failed attempt is tried again later, waiting longer each time up to
+ * MAX_RETRY_MS, so SMTP being down delays mail and blocks nothing else.
+ */
+export interface OutboxSender {
+  /** A mail was queued: send it now rather than at the next poll. */
+  kick(): void;
+  start(): void;
+  /** Waits for a round under way, then stops. */
+  stop(): Promise<void>;
+}
+
+const BATCH = 20;
+/** Longer than a send may take (SMTP timeouts in createMailer): a claimed mail is not sent twice meanwhile. */
+const LEASE_MS = 2 * 60_000;
+const FIRST_RETRY_MS = 5_000;
+const MAX_RETRY_MS = 10 * 60_000;
+
+export function createOutboxSender({
+  orm,
+  mailer,
+  pollMs = 5_000,
+  firstRetryMs = FIRST_RETRY_MS,
+}: {
+  orm: MikroORM;
+  mailer: Mailer;
+  pollMs?: number;
+  /** The wait after a first failed attempt, doubling with each one up to MAX_RETRY_MS (tests shorten it). */
+  firstRetryMs?: number;
+}): OutboxSender {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = true;
+
+  /** Sends every due mail, batch by batch; a round asked for while one runs follows it. */
+  const round = async (): Promise<void> => {
+    for (;;) {
+      const mails = await claimDueMails(orm.em.fork(), { limit: BATCH, leaseMs: LEASE_MS });
+      for (const mail of mails) {
+        try {
+          await mailer.send(mail);
+          await markMailSent(orm.em.fork(), mail.id);
+        } catch (error) {
+          const retryInMs = Math.min(firstRetryMs * 2 ** mail.attempts, MAX_RETRY_MS);
+          console.warn(`mail ${mail.messageId} not sent (attempt ${mail.attempts + 1}), trying again in ${retryInMs / 1000} s: ${(error as Error).message}`);
+          await markMailFailed(orm.em.fork(), { id: mail.id, error: (error as Error).message, retryInMs });
+        }
+      }
+      if (mails.length < BATCH) return;
+    }
+  };
+
+  const run = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = round()
+      .catch((error: Error) => console.warn(`mail outbox: ${error.message}`))
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          run();
+        }
+      });
+  };
+
+  return {
+    kick: run,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      timer = setInterval(run, pollMs);
+      run();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
