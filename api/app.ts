@@ -5,6 +5,7 @@ import { renderDocsPage } from './docs';
 import { connectionRoutes, previewRoutes } from './connections';
 import { contractRoutes } from './contracts';
 import { ErrorSchema, errorResponse, errorResponses, handleError } from './errors';
+import { allowedMethods, limitBody, refuseNul } from './guards';
 import { groupRoutes } from './groups';
 import { healthRoutes } from './health';
 import { quotaRoutes } from './quota';
@@ -34,6 +35,7 @@ const meRoute = createRoute({
 export function createApp(deps: ApiDeps) {
   const app = newRouter();
   app.onError(handleError);
+  app.use('*', allowedMethods(app), limitBody, refuseNul);
   app.notFound((c) => errorResponse(c, 404, 'not_found', `There is no route ${c.req.method} ${c.req.path}.`));
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.register('Error', ErrorSchema);

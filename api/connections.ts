@@ -6,7 +6,7 @@ import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
 import { ErrorSchema, errorResponses } from './errors';
 import { newRouter } from './router';
-import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from './schemas';
+import { IdList, IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from './schemas';
 
 /**
  * Connections (API.md "Connections"), admin only: the preview that counts what a client ID would import,
@@ -16,7 +16,7 @@ import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from
  */
 
 const ClientId = z.string().trim().min(1).max(200).openapi({ description: 'CloudSign client ID (クライアントID). Never returned.' });
-const Reviewers = z.object({ groupIds: z.array(z.string()).default([]), userIds: z.array(z.string()).default([]) });
+const Reviewers = z.object({ groupIds: IdList.default([]), userIds: IdList.default([]) });
 
 const PreviewRequest = z.object({ clientId: ClientId }).openapi('ConnectionPreviewRequest');
 const PreviewSchema = z
@@ -46,7 +46,8 @@ const CreateConnection = ConnectionSettings.extend({ reviewers: Reviewers.option
 /** Any subset of the settings; a new clientId rotates the credential. */
 const UpdateConnection = ConnectionSettings.partial()
   .strict()
-  .openapi('UpdateConnection');
+  .refine((settings) => Object.keys(settings).length > 0, 'give at least one setting to change')
+  .openapi('UpdateConnection', { minProperties: 1 });
 
 const ConnectionSchema = z
   .object({

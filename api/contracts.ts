@@ -78,7 +78,8 @@ const ContractListQuery = ListQuery.extend({
 /** A user's edit: the fields to change (null clears one), at the top level or under `fields`. */
 const EditBody = contractFieldsSchema
   .extend({ fields: contractFieldsSchema.optional().openapi({ description: 'The same fields, if you prefer to nest them.' }) })
-  .openapi('ContractEdit', { description: 'The fields to change; null clears a field. Each becomes source `user`.' });
+  .refine((edit) => Object.keys(edit).length > 0, 'give at least one field to change')
+  .openapi('ContractEdit', { description: 'The fields to change; null clears a field. Each becomes source `user`.', minProperties: 1 });
 
 const ExtractionBody = z.object({ fields: extractedFieldsSchema }).strict().openapi('ContractExtraction', {
   description: 'What the ledger\'s data extraction (OCR) found; each field with a value.',

@@ -4,24 +4,24 @@ import { z } from '@hono/zod-openapi';
 
 export const IdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
 
+/** An ID given in a body (a user, a group): as long as any the ledger makes, and a list of them bounded. */
+export const IdList = z.array(z.string().min(1).max(100)).max(100);
+
 export const VisibilitySchema = z
   .discriminatedUnion('scope', [
     z.object({ scope: z.literal('company') }),
     z.object({ scope: z.literal('private') }),
-    z.object({ scope: z.literal('groups'), groupIds: z.array(z.string().min(1)).min(1) }),
+    z.object({ scope: z.literal('groups'), groupIds: IdList.min(1) }),
   ])
   .openapi('Visibility', {
     description: '公開範囲: everyone (company), owners and admins only (private), or members of groups.',
   });
 
-export const OwnersSchema = z
-  .array(z.string().min(1))
-  .max(100)
-  .openapi({ description: '社内担当者: user IDs; owners and admins always see a contract.' });
+export const OwnersSchema = IdList.openapi({ description: '社内担当者: user IDs; owners and admins always see a contract.' });
 
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().min(1).optional(),
+  cursor: z.string().min(1).max(200).optional(),
 });
 
 /** `{ items, nextCursor }`, the shape of every list. */

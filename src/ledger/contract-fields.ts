@@ -10,7 +10,8 @@ import { z } from 'zod';
 
 /** `YYYY-MM-DD` naming a day of the calendar (not 2024-02-30). */
 export function isIsoDate(value: string): boolean {
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : null;
+  // From year 1: Postgres has no year 0 (0000-01-01 is a calendar date to JavaScript, an error to the database).
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(value) && value >= '0001-01-01' ? new Date(`${value}T00:00:00Z`) : null;
   return !!day && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(value);
 }
 export const ISO_DATE_MESSAGE = 'must be a date YYYY-MM-DD';

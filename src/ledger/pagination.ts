@@ -68,11 +68,14 @@ function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify([position.at.toISOString(), position.id])).toString('base64url');
 }
 
+const inStorableRange = (date: Date) => date.getUTCFullYear() >= 1 && date.getUTCFullYear() <= 9999;
+
 function decodeCursor(cursor: string): Position {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = typeof at === 'string' ? new Date(at) : null;
-    if (date && !Number.isNaN(date.getTime()) && typeof id === 'string' && isUuid(id)) return { at: date, id };
+    // Every part checked, the time within what Postgres stores: a forged cursor is refused, never an error.
+    if (date && !Number.isNaN(date.getTime()) && inStorableRange(date) && typeof id === 'string' && isUuid(id)) return { at: date, id };
   } catch {
     // Not base64url JSON: reported below like any other foreign cursor.
   }

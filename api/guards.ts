@@ -1,0 +1,47 @@
+import type { Hono, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import type { ApiEnv } from './context';
+import { errorResponse } from './errors';
+
+/**
+ * What every request passes before any route sees it: bounds that make each input either handled or refused
+ * with 4xx, so that no input reaches Postgres in a form it cannot store (the API would answer 500).
+ */
+
+/** No request of this API carries more: its bodies are settings, fields and IDs, never files. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export const limitBody: MiddlewareHandler<ApiEnv> = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: (c) => errorResponse(c, 413, 'payload_too_large', `A request body may have at most ${MAX_BODY_BYTES / 1024} KiB.`),
+});
+
+/** A NUL, raw or JSON-escaped; Postgres cannot store it in text, and no name, field or search needs it. */
+const NUL = /\u0000|\\u0000/i;
+
+/** Refuses a NUL character anywhere in the path, the query or a JSON body, with 400. */
+export const refuseNul: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  let url: string;
+  try {
+    url = decodeURIComponent(c.req.url);
+  } catch {
+    return errorResponse(c, 400, 'invalid_request', 'The URL is not valid percent-encoding.');
+  }
+  const body = ['POST', 'PUT', 'PATCH'].includes(c.req.method) && c.req.header('content-type')?.includes('json') ? await c.req.text() : '';
+  if (NUL.test(url) || NUL.test(body)) {
+    return errorResponse(c, 400, 'invalid_request', 'The request contains a NUL character (U+0000); remove it.');
+  }
+  await next();
+};
+
+/** 405 with `Allow` for a route that exists with other methods (TRACE, or PUT where only GET is), not 404. */
+export const allowedMethods = (app: Hono<ApiEnv>): MiddlewareHandler<ApiEnv> =>
+  methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) => {
+      const response = errorResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed here; use ${methods.join(', ')}.`);
+      response.headers.set('Allow', methods.join(', '));
+      return response;
+    },
+  });
