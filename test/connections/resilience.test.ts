@@ -104,3 +104,33 @@ it('survives a worker killed in the middle of a large import: nothing twice, not
   expect(quotaAfter.used - quotaBefore.used).toBe(ownContracts.length);
   expect(ownContracts.length).toBeLessThanOrEqual(files);
 }, 300_000);
+
+it('goes on with the other of two worker processes when one is killed mid-import: nothing twice, nothing missing', async () => {
+  // Only worker processes from here on: the earlier test's survivor is ended, two new ones share the task queue.
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  const [doomed] = await Promise.all([startWorkerProcess(), startWorkerProcess()]);
+  const clientId = service.simulator.accounts.members[0]!;
+  await service.sim('POST', '/documents/conclude', { count: 250, clientId });
+  await service.sim('PUT', '/faults', { latencyMs: 15 });
+  const quotaBefore = await getQuota(service.orm.em.fork());
+  const { id } = await connect('Two workers', clientId);
+  const progress = await eventually(async () => {
+    const c = await connection(id);
+    return c.progress.filesDone >= 100 ? c.progress : undefined;
+  }, 120_000, 'the import to be under way');
+  expect(progress.filesDone).toBeLessThan(progress.filesTotal);
+
+  process.kill(-doomed!.pid!, 'SIGKILL');
+  await once(doomed!, 'exit');
+  await service.sim('DELETE', '/faults');
+  // No replacement: the surviving process takes the killed attempt once its heartbeat times out (30 s).
+  await service.env.sleep(60_000);
+  await eventually(async () => (await connection(id)).status === 'idle', 120_000, 'the import to finish on the other worker');
+
+  const files = await expectExactImport(clientId);
+  const ownContracts = [...(await ledgerContracts(service)).values()].filter((c) => c.connectionId === id);
+  // Files another connection had imported already are duplicates; every new one used quota once.
+  expect(ownContracts.length).toBeLessThanOrEqual(files);
+  expect(ownContracts.length).toBeGreaterThanOrEqual(250);
+  expect((await getQuota(service.orm.em.fork())).used - quotaBefore.used).toBe(ownContracts.length);
+}, 300_000);
