@@ -8,12 +8,10 @@ import {
   queueMail,
   remindReviewers,
   undeliveredDecisions,
-  type DecisionOptions,
   type Review,
-  type DecisionAction,
 } from '../src/ledger';
 import { reviewReminderMail, type OutboxSender } from '../src/mail';
-import type { Decision } from '../src/temporal/messages';
+import { decisionOf, type Decision } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 
 export interface ReviewActivityDeps {
@@ -30,22 +28,13 @@ const REDELIVER_AFTER_MS = 10 * 60_000;
 /** Signals a connection's upkeep sends at most, so that its history stays small. */
 const REDELIVER_LIMIT = 100;
 
-function toSignal(decision: { action: DecisionAction; decidedBy: string | null } & DecisionOptions): Decision {
-  return {
-    action: decision.action,
-    decidedBy: decision.decidedBy ?? '',
-    ...(decision.visibility && { visibility: decision.visibility }),
-    ...(decision.owners && { owners: decision.owners }),
-  };
-}
-
 export function createReviewActivities({ orm, outbox, reviewReminderAfterMs = WEEK_MS }: ReviewActivityDeps) {
   return {
     /** The decision the ledger holds for a review, if any: it may have been made before its workflow started. */
     async recordedDecision(input: { reviewId: string }): Promise<Decision | null> {
       return classified(async () => {
         const { decision } = await getReview(orm.em.fork(), input.reviewId);
-        return decision && toSignal(decision);
+        return decision && decisionOf(decision);
       });
     },
 
@@ -98,7 +87,7 @@ export function createReviewActivities({ orm, outbox, reviewReminderAfterMs = WE
           nextReminderAt: reminder.nextAt?.toISOString() ?? null,
           undelivered: undelivered.map((u) => ({
             documentId: u.documentId,
-            decision: toSignal({ action: u.action, decidedBy: u.decidedBy, ...u.options }),
+            decision: decisionOf({ action: u.action, decidedBy: u.decidedBy, ...u.options }),
           })),
         };
       });

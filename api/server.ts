@@ -28,11 +28,15 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  let repairing: Promise<unknown> | undefined;
+  // One round at a time: a round against a slow Temporal may outlast the interval.
   const repair = () =>
-    startMissingWorkflows(services).then(
-      (started) => started.length && console.log(`started the workflows of ${started.join(', ')}`),
-      (error: Error) => console.warn(`connections' workflows not started yet: ${error.message.split('\n')[0]}`),
-    );
+    (repairing ??= startMissingWorkflows(services)
+      .then(
+        (started) => started.length && console.log(`started the workflows of ${started.join(', ')}`),
+        (error: Error) => console.warn(`connections' workflows not started yet: ${error.message.split('\n')[0]}`),
+      )
+      .finally(() => (repairing = undefined)));
   void repair();
   const timer = setInterval(() => void repair(), REPAIR_EVERY_MS);
   return {

@@ -15,6 +15,37 @@ export interface Budget {
   acquire(key: string): Promise<void>;
 }
 
+/**
+ * Requests of one client ID line up and go one after another, first come first served; a line that empties
+ * is forgotten, so that keys of client IDs no longer used do not pile up. A turn that fails does not stop
+ * the ones behind it.
+ */
+export class KeyedLine {
+  private readonly last = new Map<string, Promise<unknown>>();
+
+  join(key: string, turn: () => Promise<void>): Promise<void> {
+    const mine = (this.last.get(key) ?? Promise.resolve()).then(turn);
+    const settled = mine.catch(() => undefined);
+    this.last.set(key, settled);
+    void settled.then(() => {
+      if (this.last.get(key) === settled) this.last.delete(key);
+    });
+    return mine;
+  }
+}
+
+/** How long a request keeps its place in a budget: the window and the latency margin. */
+export function holdMsOf(options: BudgetOptions): number {
+  return (options.windowMs ?? BUDGET_WINDOW_MS) + (options.latencyMarginMs ?? DEFAULT_LATENCY_MARGIN_MS);
+}
+
+/** A whole number of requests a minute, 0 for no limit. */
+export function checkRequestsPerMinute(requestsPerMinute: number): void {
+  if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 0) {
+    throw new RangeError('requestsPerMinute must be a whole number, 0 for no limit');
+  }
+}
+
 export interface BudgetOptions {
   clock?: Clock;
   /** The window (default: CloudSign's minute); tests shorten it. */
@@ -34,8 +65,7 @@ export interface BudgetOptions {
 export class RequestBudget implements Budget {
   /** Send times within the last window, oldest first, per key. */
   private readonly sent = new Map<string, number[]>();
-  /** The last waiter in line per key: each acquisition waits for the previous one (first come, first served). */
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly line = new KeyedLine();
 
   private readonly clock: Clock;
   /** How long each request keeps its place in the log: the window and the latency margin. */
@@ -46,22 +76,14 @@ export class RequestBudget implements Budget {
     readonly requestsPerMinute: number,
     options: BudgetOptions = {},
   ) {
-    if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 0) {
-      throw new RangeError('requestsPerMinute must be a whole number, 0 for no limit');
-    }
+    checkRequestsPerMinute(requestsPerMinute);
     this.clock = options.clock ?? systemClock;
-    this.holdMs = (options.windowMs ?? BUDGET_WINDOW_MS) + (options.latencyMarginMs ?? DEFAULT_LATENCY_MARGIN_MS);
+    this.holdMs = holdMsOf(options);
   }
 
   acquire(key: string): Promise<void> {
     if (this.requestsPerMinute === 0) return Promise.resolve();
-    const turn = (this.queues.get(key) ?? Promise.resolve()).then(() => this.take(key));
-    this.queues.set(key, turn);
-    // Forget the queue once it is empty so that keys of client IDs no longer used do not pile up.
-    void turn.then(() => {
-      if (this.queues.get(key) === turn) this.queues.delete(key);
-    });
-    return turn;
+    return this.line.join(key, () => this.take(key));
   }
 
   private async take(key: string): Promise<void> {

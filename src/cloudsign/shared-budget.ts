@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { BUDGET_WINDOW_MS, DEFAULT_LATENCY_MARGIN_MS, type Budget, type BudgetOptions } from './budget';
+import { KeyedLine, checkRequestsPerMinute, holdMsOf, type Budget, type BudgetOptions } from './budget';
 import { systemClock, type Clock } from './clock';
 
 /**
@@ -55,7 +55,7 @@ const CREATE_SLOTS = `
 export class SharedRequestBudget implements Budget {
   private readonly holdSeconds: number;
   private readonly clock: Clock;
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly line = new KeyedLine();
   private readonly prepared = new Set<string>();
 
   /** @param requestsPerMinute 0 means no limit */
@@ -64,26 +64,14 @@ export class SharedRequestBudget implements Budget {
     readonly requestsPerMinute: number,
     options: BudgetOptions = {},
   ) {
-    if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 0) {
-      throw new RangeError('requestsPerMinute must be a whole number, 0 for no limit');
-    }
-    this.holdSeconds = ((options.windowMs ?? BUDGET_WINDOW_MS) + (options.latencyMarginMs ?? DEFAULT_LATENCY_MARGIN_MS)) / 1000;
+    checkRequestsPerMinute(requestsPerMinute);
+    this.holdSeconds = holdMsOf(options) / 1000;
     this.clock = options.clock ?? systemClock;
   }
 
   acquire(key: string): Promise<void> {
     if (this.requestsPerMinute === 0) return Promise.resolve();
-    const turn = (this.queues.get(key) ?? Promise.resolve()).then(() => this.take(key));
-    this.queues.set(key, turn);
-    void turn.then(
-      () => this.forget(key, turn),
-      () => this.forget(key, turn),
-    );
-    return turn;
-  }
-
-  private forget(key: string, turn: Promise<void>) {
-    if (this.queues.get(key) === turn) this.queues.delete(key);
+    return this.line.join(key, () => this.take(key));
   }
 
   private async take(key: string): Promise<void> {

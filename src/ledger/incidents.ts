@@ -49,9 +49,13 @@ export async function resolveIncidents(em: EntityManager, input: { connectionId:
   return em.nativeUpdate(IncidentEntity, { connection: input.connectionId, resolvedAt: null }, { resolvedAt: new Date() });
 }
 
-/** Who is told about a connection's incidents: every admin and the connection's owners. */
+/** Who is told about a connection's incidents: every admin and the connection's owners, none disabled. */
 export async function incidentRecipients(em: EntityManager, input: { connectionId: string }): Promise<string[]> {
   const connection = await loadConnection(em, input.connectionId);
-  const users = await em.find(UserEntity, { $or: [{ role: 'admin' }, { id: { $in: connection.ownerIds } }] }, { orderBy: { email: 'asc' } });
+  const users = await em.find(
+    UserEntity,
+    { disabledAt: null, $or: [{ role: 'admin' }, { id: { $in: connection.ownerIds } }] },
+    { orderBy: { email: 'asc' } },
+  );
   return users.map((u) => u.email);
 }

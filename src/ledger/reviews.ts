@@ -354,12 +354,13 @@ export async function remindReviewers(
   });
 }
 
-/** The e-mail addresses of a connection's reviewers: its reviewer users and the members of its reviewer groups. */
+/** The e-mail addresses of a connection's reviewers: its reviewer users and the members of its reviewer groups, none disabled. */
 async function reviewerEmails(em: EntityManager, connectionId: string): Promise<string[]> {
   const connection = await loadConnection(em, connectionId);
   const rows = await em.execute<{ email: string }[]>(
     `select distinct u.email from users u
-      where u.id = any(?::uuid[]) or u.id in (select m.user_id from group_members m where m.group_id = any(?::uuid[]))
+      where u.disabled_at is null
+        and (u.id = any(?::uuid[]) or u.id in (select m.user_id from group_members m where m.group_id = any(?::uuid[])))
       order by u.email`,
     [sqlArray(connection.reviewerUserIds), sqlArray(connection.reviewerGroupIds)],
   );

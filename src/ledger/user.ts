@@ -14,8 +14,11 @@ export const UserEntity = defineEntity({
     email: p.string().length(320).unique(),
     role: p.enum([...USER_ROLES]),
     apiTokenHash: p.string().length(64).unique(),
-    /** The token is the bootstrap one from BOOTSTRAP_ADMIN_TOKEN: it lapses when the configuration no longer holds it. */
-    tokenConfigured: p.boolean().default(false),
+    /**
+     * The bootstrap admin only: the hash of the BOOTSTRAP_ADMIN_TOKEN last applied. A start re-applies the
+     * configured token only when it differs from this one, so that a token rotated since stays the admin's.
+     */
+    configuredTokenHash: p.string().length(64).nullable(),
     /** A disabled user's token is refused at once; null while the user may sign in. */
     disabledAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),

@@ -28,7 +28,7 @@ export async function createUser(em: EntityManager, input: CreateUserInput): Pro
   const apiToken = newToken();
   const user = { id: newId(), name, email, role: input.role, disabledAt: null, createdAt: new Date() };
   try {
-    await em.insert(UserEntity, { ...user, apiTokenHash: hashToken(apiToken), tokenConfigured: false });
+    await em.insert(UserEntity, { ...user, apiTokenHash: hashToken(apiToken), configuredTokenHash: null });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
       throw new ConflictError('email_taken', `A user with the e-mail address ${email} exists already.`, { email });
@@ -46,21 +46,24 @@ export async function authenticate(em: EntityManager, token: string): Promise<Us
 
 /**
  * Makes the configured bootstrap token an admin's token. Safe to run at every start, from several processes
- * at once: nothing changes when a user already has the token; otherwise the bootstrap admin is created, or
- * given the new token when the configuration changed it.
+ * at once: the bootstrap admin is created, or given the token when the configuration changed it (enabled
+ * again: the operator set a new token). A configured token applied before and rotated since through the API
+ * is not applied again: the rotation stands, and the old token stays refused.
  */
 export async function ensureBootstrapAdmin(em: EntityManager, input: { token: string }): Promise<{ user: User; created: boolean }> {
-  const existing = await authenticate(em, input.token);
-  if (existing) return { user: existing, created: false };
+  const hash = hashToken(input.token);
   // One statement, so that processes starting together cannot create two admins; `xmax = 0` tells an
-  // inserted row from an updated one.
+  // inserted row from an updated one; no row comes back when the configured token was applied already.
   const [row] = await em.execute<{ id: string; created: boolean }[]>(
-    `insert into users (id, name, email, role, api_token_hash, token_configured, created_at) values (?, 'Administrator', ?, 'admin', ?, true, ?)
-     on conflict (email) do update set api_token_hash = excluded.api_token_hash, token_configured = true
+    `insert into users (id, name, email, role, api_token_hash, configured_token_hash, created_at) values (?, 'Administrator', ?, 'admin', ?, ?, ?)
+     on conflict (email) do update set api_token_hash = excluded.api_token_hash, configured_token_hash = excluded.configured_token_hash, disabled_at = null
+       where users.configured_token_hash is distinct from excluded.configured_token_hash
      returning id, (xmax = 0) as created`,
-    [newId(), BOOTSTRAP_ADMIN_EMAIL, hashToken(input.token), new Date()],
+    [newId(), BOOTSTRAP_ADMIN_EMAIL, hash, hash, new Date()],
   );
-  return { user: await getUser(em, row!.id), created: row!.created };
+  if (row) return { user: await getUser(em, row.id), created: row.created };
+  const admin = await em.findOneOrFail(UserEntity, { email: BOOTSTRAP_ADMIN_EMAIL }, { disableIdentityMap: true });
+  return { user: toUser(admin), created: false };
 }
 
 /**
@@ -68,19 +71,22 @@ export async function ensureBootstrapAdmin(em: EntityManager, input: { token: st
  * was issued since (rotated through the API) is not the configuration's and stays. Returns whether one lapsed.
  */
 export async function revokeConfiguredToken(em: EntityManager): Promise<boolean> {
-  const changed = await em.nativeUpdate(
-    UserEntity,
-    { email: BOOTSTRAP_ADMIN_EMAIL, tokenConfigured: true },
-    { apiTokenHash: hashToken(newToken()), tokenConfigured: false },
+  // Still the configuration's token: nobody holds another, so the admin can no longer sign in (disabled, and
+  // so not counted as an admin who may). Either way a later configuration is applied anew.
+  const [revoked] = await em.execute<{ id: string }[]>(
+    `update users set api_token_hash = ?, configured_token_hash = null, disabled_at = coalesce(disabled_at, ?)
+     where email = ? and api_token_hash = configured_token_hash returning id`,
+    [hashToken(newToken()), new Date(), BOOTSTRAP_ADMIN_EMAIL],
   );
-  return changed > 0;
+  await em.nativeUpdate(UserEntity, { email: BOOTSTRAP_ADMIN_EMAIL }, { configuredTokenHash: null });
+  return revoked !== undefined;
 }
 
 /** A new API token for the user, shown once; the old one is refused from now on. */
 export async function rotateToken(em: EntityManager, input: { userId: string }): Promise<{ user: User; apiToken: string }> {
   const user = await getUser(em, input.userId);
   const apiToken = newToken();
-  await em.nativeUpdate(UserEntity, { id: user.id }, { apiTokenHash: hashToken(apiToken), tokenConfigured: false });
+  await em.nativeUpdate(UserEntity, { id: user.id }, { apiTokenHash: hashToken(apiToken) });
   return { user, apiToken };
 }
 

@@ -16,8 +16,10 @@ export interface OutboxSender {
   stop(): Promise<void>;
 }
 
-const BATCH = 20;
-/** Longer than a send may take (SMTP timeouts in createMailer): a claimed mail is not sent twice meanwhile. */
+/**
+ * A mail is claimed just before it is sent, one at a time, for longer than one send may take (the SMTP
+ * timeouts of createMailer add up to 50 s): another sender never takes it meanwhile.
+ */
 const LEASE_MS = 2 * 60_000;
 const FIRST_RETRY_MS = 5_000;
 const MAX_RETRY_MS = 10 * 60_000;
@@ -39,21 +41,19 @@ export function createOutboxSender({
   let again = false;
   let stopped = true;
 
-  /** Sends every due mail, batch by batch; a round asked for while one runs follows it. */
+  /** Sends every due mail, one claim at a time; a round asked for while one runs follows it. */
   const round = async (): Promise<void> => {
     for (;;) {
-      const mails = await claimDueMails(orm.em.fork(), { limit: BATCH, leaseMs: LEASE_MS });
-      for (const mail of mails) {
-        try {
-          await mailer.send(mail);
-          await markMailSent(orm.em.fork(), mail.id);
-        } catch (error) {
-          const retryInMs = Math.min(firstRetryMs * 2 ** mail.attempts, MAX_RETRY_MS);
-          console.warn(`mail ${mail.messageId} not sent (attempt ${mail.attempts + 1}), trying again in ${retryInMs / 1000} s: ${(error as Error).message}`);
-          await markMailFailed(orm.em.fork(), { id: mail.id, error: (error as Error).message, retryInMs });
-        }
+      const [mail] = await claimDueMails(orm.em.fork(), { limit: 1, leaseMs: LEASE_MS });
+      if (!mail) return;
+      try {
+        await mailer.send(mail);
+        await markMailSent(orm.em.fork(), mail.id);
+      } catch (error) {
+        const retryInMs = Math.min(firstRetryMs * 2 ** mail.attempts, MAX_RETRY_MS);
+        console.warn(`mail ${mail.messageId} not sent (attempt ${mail.attempts + 1}), trying again in ${retryInMs / 1000} s: ${(error as Error).message}`);
+        await markMailFailed(orm.em.fork(), { id: mail.id, error: (error as Error).message, retryInMs });
       }
-      if (mails.length < BATCH) return;
     }
   };
 

@@ -1,6 +1,6 @@
 import type { CloudSignClient } from '../cloudsign';
 import type { MikroORM } from '../db';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import {
   ConflictError,
   connectionsWithoutWorkflow,
@@ -43,19 +43,41 @@ export async function connect(deps: ConnectionServiceDeps, input: ConnectionSett
   try {
     await startWorkflow(deps, created);
   } catch (error) {
+    if (unavailableDependency(error) !== 'temporal') throw error;
     console.warn(`${created.managementId}: its workflow could not be started now; it is started when Temporal answers: ${(error as Error).message}`);
   }
   return created;
 }
 
-/** Starts a connection's workflow and records that it runs; one that runs already counts as started. */
-async function startWorkflow(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs'>, connection: Connection): Promise<void> {
+type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs'>;
+
+/**
+ * Starts a connection's workflow and records that it runs; one that runs already counts as started. A
+ * connection disconnected while its start was under way is told at once, so that no import runs for it.
+ */
+async function startWorkflow(deps: WorkflowDeps, connection: Connection): Promise<void> {
   try {
     await startConnectionWorkflow(deps.temporal, connection, deps.syncIntervalMs);
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
   await recordWorkflowStarted(deps.orm.em.fork(), connection.id);
+  const now = await getConnection(deps.orm.em.fork(), connection.id);
+  if (now.status === 'disconnected') await signalDisconnect(deps.temporal, connection.managementId);
+}
+
+/**
+ * Sends a signal to a connection's workflow; a connection whose workflow start did not go through yet (it was
+ * connected while Temporal was down) gets its workflow first, so that nothing asked of it is lost.
+ */
+async function signalOrStart(deps: WorkflowDeps, connection: Connection, signal: Parameters<typeof signalConnection>[2]): Promise<void> {
+  try {
+    await signalConnection(deps.temporal, connection.managementId, signal);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    await startWorkflow(deps, connection);
+    await signalConnection(deps.temporal, connection.managementId, signal);
+  }
 }
 
 /**
@@ -63,12 +85,21 @@ async function startWorkflow(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal
  * then periodically (api/server.ts); several API processes doing it at once start each workflow once (its ID
  * is the management ID). Returns the management IDs started.
  */
-export async function startMissingWorkflows(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs'>): Promise<string[]> {
+export async function startMissingWorkflows(deps: WorkflowDeps): Promise<string[]> {
   const started: string[] = [];
+  let firstFailure: unknown;
   for (const connection of await connectionsWithoutWorkflow(deps.orm.em.fork(), { limit: 100 })) {
-    await startWorkflow(deps, connection);
-    started.push(connection.managementId);
+    try {
+      await startWorkflow(deps, connection);
+      started.push(connection.managementId);
+    } catch (error) {
+      // Temporal down: the others would fail alike; anything else is this connection's alone.
+      if (unavailableDependency(error) === 'temporal') throw error;
+      firstFailure ??= error;
+      console.warn(`${connection.managementId}: its workflow could not be started: ${(error as Error).message}`);
+    }
   }
+  if (firstFailure && !started.length) throw firstFailure;
   return started;
 }
 
@@ -84,7 +115,7 @@ export async function changeSettings(
     clientId === undefined
       ? await updateConnection(em, settings)
       : await updateConnection(em, { ...settings, clientId, secretsKey: deps.secretsKey });
-  await told(() => signalConnection(deps.temporal, connection.managementId, settingsChangedSignal), 'The new settings are saved');
+  await told(() => signalOrStart(deps, connection, settingsChangedSignal), 'The new settings are saved');
   return connection;
 }
 
@@ -113,12 +144,12 @@ const CONTROLS = {
 export type Control = keyof typeof CONTROLS;
 
 /** Delivers a control signal; a connection that is disconnected cannot be controlled any more. */
-export async function controlConnection(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal'>, connectionId: string, control: Control): Promise<Connection> {
+export async function controlConnection(deps: WorkflowDeps, connectionId: string, control: Control): Promise<Connection> {
   const connection = await getConnection(deps.orm.em.fork(), connectionId);
   if (connection.status === 'disconnected') {
     throw new ConflictError('connection_disconnected', `Connection ${connection.managementId} is disconnected; it cannot ${CONTROLS[control].refused}.`);
   }
-  await signalConnection(deps.temporal, connection.managementId, CONTROLS[control].signal);
+  await signalOrStart(deps, connection, CONTROLS[control].signal);
   return connection;
 }
 

@@ -2,6 +2,7 @@ import type { MikroORM } from '../db';
 import { ConflictError, decideReview, type Connection, type DecisionOptions, type Review, type DecisionAction } from '../ledger';
 import { deliverDecision, type TemporalGateway } from '../temporal/gateway';
 import { UnavailableError } from './errors';
+import { decisionOf } from '../temporal/messages';
 
 /**
  * A reviewer's decision: recorded in the ledger first, atomically (a second, different one is refused),
@@ -33,12 +34,7 @@ async function deliver(temporal: TemporalGateway, connection: Connection, review
     await deliverDecision(
       temporal,
       { managementId: connection.managementId, documentId: review.documentId },
-      {
-        action: recorded.action,
-        decidedBy: recorded.decidedBy ?? '',
-        ...(recorded.visibility && { visibility: recorded.visibility }),
-        ...(recorded.owners && { owners: recorded.owners }),
-      },
+      decisionOf(recorded),
     );
   } catch (error) {
     console.warn(`review ${review.id}: could not deliver the decision: ${(error as Error).message}`);

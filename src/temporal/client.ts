@@ -12,7 +12,7 @@ export interface TemporalTarget {
  * /health) while Temporal is still starting or unreachable.
  */
 export function lazyTemporalClient({ address = DEFAULT_TEMPORAL_ADDRESS, namespace }: TemporalTarget) {
-  // A server that does not answer is given up within seconds: requests waiting on it answer 503 (gateway.ts).
-  const connection = Connection.lazy({ address, connectTimeout: 1_500 });
+  // Calls that must not hang on a server that does not answer carry a deadline (gateway.ts, health).
+  const connection = Connection.lazy({ address });
   return { connection, client: new Client({ connection, namespace }) };
 }

@@ -133,6 +133,16 @@ export interface Decision {
 }
 export const decisionSignal = defineSignal<[Decision]>('decision');
 
+/** A decision as the ledger records it, as the signal carries it: absent options stay absent. */
+export function decisionOf(recorded: { action: DecisionAction; decidedBy: string | null; visibility?: Visibility; owners?: string[] }): Decision {
+  return {
+    action: recorded.action,
+    decidedBy: recorded.decidedBy ?? '',
+    ...(recorded.visibility && { visibility: recorded.visibility }),
+    ...(recorded.owners && { owners: recorded.owners }),
+  };
+}
+
 export interface ReviewWorkflowInput {
   reviewId: string;
   connectionId: string;

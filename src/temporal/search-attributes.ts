@@ -1,5 +1,6 @@
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { unavailableDependency } from '../failures';
 import { SEARCH_ATTRIBUTES } from './messages';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
@@ -42,11 +43,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   }
 }
 
-/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: the server did not answer, which says nothing about the attributes. */
-const UNANSWERED = new Set([4, 14]);
-
 /** True when ensureSearchAttributes failed because Temporal could not be reached, not because it refused. */
 export function temporalUnreachable(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  return typeof cause?.code === 'number' && UNANSWERED.has(cause.code);
+  return unavailableDependency(error) === 'temporal';
 }

@@ -147,24 +147,38 @@ it('answers 503 temporal_unavailable within 5 s to what needs Temporal, saying w
   }
 }, 60_000);
 
-it('saves a connection while Temporal is down, and starts its workflow once Temporal answers', async () => {
+it('saves a connection while Temporal is down, and starts its workflow once Temporal answers: by the repair, or when asked for something first', async () => {
   const clientId = 'repair0123456789abcdefghijklmnopqrst';
   const simulator = await startSimulator({ documents: 3, clientId, port: 0, rateLimitPerMinute: 0 });
   const down = await testServices(orm, { TEMPORAL_ADDRESS: '127.0.0.1:1', CLOUDSIGN_BASE_URL: simulator.url, TEMPORAL_TASK_QUEUE: 'unavailable-test' });
   const up = await testServices(orm, { CLOUDSIGN_BASE_URL: simulator.url, TEMPORAL_TASK_QUEUE: 'unavailable-test' });
-  let managementId: string | undefined;
+  const managementIds: string[] = [];
   try {
-    const res = await post(createApp(down), '/v1/connections', { name: 'Legal', clientId, visibility: { scope: 'company' }, owners: [], saveMode: 'direct' });
-    expect(res.status).toBe(201);
-    managementId = ((await res.json()) as { managementId: string }).managementId;
+    const connectWhileDown = async (name: string, id: string) => {
+      const res = await post(createApp(down), '/v1/connections', { name, clientId: id, visibility: { scope: 'company' }, owners: [], saveMode: 'direct' });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; managementId: string };
+    };
+    const repaired = await connectWhileDown('Legal', clientId);
+    const paused = await connectWhileDown('Sales', simulator.accounts.members[0]!);
+    managementIds.push(repaired.managementId, paused.managementId);
     await expect(startMissingWorkflows(down)).rejects.toThrow();
-    expect(await startMissingWorkflows(up)).toEqual([managementId]);
-    const described = await up.temporal.client.workflow.getHandle(connectionWorkflowId(managementId)).describe();
-    expect(described.status.name).toBe('RUNNING');
+
+    // Asked for something before the repair came round: its workflow is started, and the pause is delivered.
+    const pause = await post(createApp(up), `/v1/connections/${paused.id}/pause`, {});
+    expect(pause.status).toBe(202);
+    const running = async (managementId: string) =>
+      (await up.temporal.client.workflow.getHandle(connectionWorkflowId(managementId)).describe()).status.name;
+    expect(await running(paused.managementId)).toBe('RUNNING');
+
+    expect(await startMissingWorkflows(up)).toEqual([repaired.managementId]);
+    expect(await running(repaired.managementId)).toBe('RUNNING');
     // Started once: the next round has nothing left to do.
     expect(await startMissingWorkflows(up)).toEqual([]);
   } finally {
-    if (managementId) await up.temporal.client.workflow.getHandle(connectionWorkflowId(managementId)).terminate('test over').catch(() => undefined);
+    for (const managementId of managementIds) {
+      await up.temporal.client.workflow.getHandle(connectionWorkflowId(managementId)).terminate('test over').catch(() => undefined);
+    }
     await down.close();
     await up.close();
     await simulator.close();

@@ -200,6 +200,27 @@ describe('taking access back', () => {
     expect((await call('POST', '/v1/users/00000000-0000-4000-8000-000000000000/disable')).status).toBe(404);
   });
 
+  it('keeps a rotated bootstrap token across restarts: the configured one stays refused until the configuration changes it', async () => {
+    const admin = (await (await call('GET', '/v1/me')).json()) as UserJson;
+    const { apiToken } = (await (await call('POST', `/v1/users/${admin.id}/token`)).json()) as { apiToken: string };
+    // A restart with the same BOOTSTRAP_ADMIN_TOKEN.
+    expect(await ensureBootstrapAdmin(orm.em.fork(), { token: ADMIN_TOKEN })).toMatchObject({ created: false });
+    expect((await call('GET', '/v1/me')).status).toBe(401);
+    expect((await call('GET', '/v1/me', { token: apiToken })).status).toBe(200);
+    // The operator sets a new one: it is the admin's token from then on.
+    await ensureBootstrapAdmin(orm.em.fork(), { token: 'a-new-bootstrap-token-9876543210' });
+    expect((await call('GET', '/v1/me', { token: 'a-new-bootstrap-token-9876543210' })).status).toBe(200);
+    expect((await call('GET', '/v1/me', { token: apiToken })).status).toBe(401);
+  });
+
+  it('does not count an admin whose bootstrap token lapsed as one who may sign in', async () => {
+    const { user: other, apiToken } = await createUser(orm.em.fork(), { name: 'Other admin', email: 'other@example.jp', role: 'admin' });
+    await revokeConfiguredToken(orm.em.fork());
+    const res = await call('POST', `/v1/users/${other.id}/disable`, { token: apiToken });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as ErrorJson).error.code).toBe('last_admin');
+  });
+
   it('lets the bootstrap token lapse once the configuration no longer holds it, but not a token issued since', async () => {
     expect((await call('GET', '/v1/me')).status).toBe(200);
     expect(await revokeConfiguredToken(orm.em.fork())).toBe(true);
