@@ -41,7 +41,13 @@ const ConnectionSettings = z.object({
   reviewers: Reviewers,
 });
 
-const CreateConnection = ConnectionSettings.extend({ reviewers: Reviewers.optional() }).openapi('CreateConnection');
+/** Reviewers are part of a review-mode connection's shape: a body without them is malformed (400), as API.md has it. */
+const CreateConnection = ConnectionSettings.extend({ reviewers: Reviewers.optional() })
+  .refine((body) => body.saveMode !== 'review' || !!(body.reviewers?.groupIds.length || body.reviewers?.userIds.length), {
+    message: 'review mode needs reviewers: at least one group or user',
+    path: ['reviewers'],
+  })
+  .openapi('CreateConnection');
 
 /** Any subset of the settings; a new clientId rotates the credential. */
 const UpdateConnection = ConnectionSettings.partial()

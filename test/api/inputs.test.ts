@@ -83,6 +83,12 @@ it('answers 405 with Allow for a method a route does not have', async () => {
   expect(await call('GET', '/v1/nothing-here')).toMatchObject({ status: 404, code: 'not_found' });
 });
 
+it('refuses a review-mode connection without reviewers as a malformed body, with 400, before asking CloudSign', async () => {
+  const body = { name: 'Legal', clientId: 'anyclient0123456789abcdefghijklmnopq', visibility: { scope: 'company' }, owners: [], saveMode: 'review' };
+  expect(await call('POST', '/v1/connections', JSON.stringify(body))).toMatchObject({ status: 400, code: 'invalid_request' });
+  expect(await call('POST', '/v1/connections', JSON.stringify({ ...body, reviewers: { groupIds: [], userIds: [] } }))).toMatchObject({ status: 400 });
+});
+
 it('refuses a change that changes nothing, with 400', async () => {
   expect(await call('PATCH', '/v1/connections/00000000-0000-4000-8000-000000000000', '{}')).toMatchObject({ status: 400, code: 'invalid_request' });
   expect(await call('PATCH', '/v1/contracts/00000000-0000-4000-8000-000000000000', '{}')).toMatchObject({ status: 400, code: 'invalid_request' });
