@@ -5,7 +5,8 @@ import { ConfigError, loadConfig } from '../src/config';
 import { migrate } from '../src/db';
 import { ensureBootstrapAdmin, revokeConfiguredToken } from '../src/ledger';
 import { startMissingWorkflows } from '../src/services/connections';
-import { ensureSearchAttributes, temporalUnreachable } from '../src/temporal/search-attributes';
+import { unavailableDependency } from '../src/failures';
+import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { createApp } from './app';
 
 export interface ApiServer {
@@ -57,7 +58,7 @@ async function checkSearchAttributes(services: Services): Promise<void> {
   try {
     await connection.withDeadline(Date.now() + 5_000, () => ensureSearchAttributes(connection, services.config.TEMPORAL_NAMESPACE));
   } catch (error) {
-    if (!temporalUnreachable(error)) throw error;
+    if (unavailableDependency(error) !== 'temporal') throw error;
     console.warn('Temporal does not answer yet; the API starts anyway, and GET /health reports it as down.');
   }
 }
@@ -84,7 +85,7 @@ async function main() {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((error: Error) => {
-    console.error(error instanceof ConfigError || error.message.startsWith('Could not make sure') ? error.message : error);
+    console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
   });
 }

@@ -18,7 +18,7 @@ async function main() {
 }
 
 main().catch((error: Error) => {
-  // A configuration or a Temporal server that cannot work is one sentence; anything else shows its stack.
-  console.error(error instanceof ConfigError || error.message.startsWith('Could not make sure') ? error.message : error);
+  // A configuration or a Temporal namespace that cannot work is one sentence; anything else shows its stack.
+  console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { unavailableDependency } from '../failures';
+import { ConfigError } from '../config';
 import { SEARCH_ATTRIBUTES } from './messages';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
@@ -35,15 +35,11 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   } catch (error) {
     const wanted = SEARCH_ATTRIBUTES.filter((a) => missing.includes(a.name));
     const command = `temporal operator search-attribute create --namespace ${namespace} ${wanted.map((a) => `--name ${a.name} --type ${a.cliType}`).join(' ')}`;
-    throw new Error(
+    // A deployment that cannot work until an operator acts: a ConfigError, printed as its one sentence.
+    throw new ConfigError(
       `Could not make sure that Temporal namespace "${namespace}" has the search attributes ${missing.join(', ')} ` +
         `(${(error as Error).message}): check TEMPORAL_NAMESPACE, or create them as an operator with: ${command}`,
       { cause: error },
     );
   }
-}
-
-/** True when ensureSearchAttributes failed because Temporal could not be reached, not because it refused. */
-export function temporalUnreachable(error: unknown): boolean {
-  return unavailableDependency(error) === 'temporal';
 }
