@@ -85,4 +85,4 @@ export {
   type ReviewQuery,
   type ReviewStatus,
 } from './reviews';
-export { claimDueMails, markMailFailed, markMailSent, queueMail, type OutboxMail } from './outbox';
+export { claimDueMail, markMailFailed, markMailSent, queueMail, type OutboxMail } from './outbox';

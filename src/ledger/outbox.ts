@@ -1,4 +1,4 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from './ids';
 
@@ -28,8 +28,6 @@ export const OutboxMailEntity = defineEntity({
   indexes: [{ name: 'mail_outbox_due_index', properties: ['sentAt', 'nextAttemptAt'] }],
 });
 
-export type OutboxMailRow = InferEntity<typeof OutboxMailEntity>;
-
 export interface OutboxMail {
   id: string;
   messageId: string;
@@ -57,18 +55,19 @@ export async function queueMail(em: EntityManager, mail: { to: string[]; subject
 }
 
 /**
- * Claims up to `limit` mails that are due, for `leaseMs`: another sender skips them meanwhile, and takes them
- * over once the lease has run out (their sender died). The database's clock decides, for every sender alike.
+ * Claims the oldest mail that is due, for `leaseMs`: another sender skips it meanwhile, and takes it over once
+ * the lease has run out (its sender died). One at a time, just before it is sent, so that the lease covers one
+ * send. The database's clock decides, for every sender alike. Undefined when nothing is due.
  */
-export async function claimDueMails(em: EntityManager, input: { limit: number; leaseMs: number }): Promise<OutboxMail[]> {
-  const rows = await em.execute<{ id: string; message_id: string; recipients: string[]; subject: string; body: string; attempts: number }[]>(
+export async function claimDueMail(em: EntityManager, input: { leaseMs: number }): Promise<OutboxMail | undefined> {
+  const [row] = await em.execute<{ id: string; message_id: string; recipients: string[]; subject: string; body: string; attempts: number }[]>(
     `update mail_outbox set next_attempt_at = clock_timestamp() + make_interval(secs => ?)
-     where id in (select id from mail_outbox where sent_at is null and next_attempt_at <= clock_timestamp()
-                  order by created_at limit ? for update skip locked)
+     where id = (select id from mail_outbox where sent_at is null and next_attempt_at <= clock_timestamp()
+                 order by created_at limit 1 for update skip locked)
      returning id, message_id, recipients, subject, body, attempts`,
-    [input.leaseMs / 1000, input.limit],
+    [input.leaseMs / 1000],
   );
-  return rows.map((r) => ({ id: r.id, messageId: r.message_id, to: r.recipients, subject: r.subject, text: r.body, attempts: r.attempts }));
+  return row && { id: row.id, messageId: row.message_id, to: row.recipients, subject: row.subject, text: row.body, attempts: row.attempts };
 }
 
 export async function markMailSent(em: EntityManager, id: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { MikroORM } from '../db';
-import { claimDueMails, markMailFailed, markMailSent } from '../ledger';
+import { claimDueMail, markMailFailed, markMailSent } from '../ledger';
 import type { Mailer } from './mailer';
 
 /**
@@ -44,7 +44,7 @@ export function createOutboxSender({
   /** Sends every due mail, one claim at a time; a round asked for while one runs follows it. */
   const round = async (): Promise<void> => {
     for (;;) {
-      const [mail] = await claimDueMails(orm.em.fork(), { limit: 1, leaseMs: LEASE_MS });
+      const mail = await claimDueMail(orm.em.fork(), { leaseMs: LEASE_MS });
       if (!mail) return;
       try {
         await mailer.send(mail);
