@@ -71,7 +71,9 @@ export async function freePort(): Promise<number> {
  * A database `name` on the configured (loopback) Postgres, dropped, created and migrated; left behind for
  * inspection. Never the development database.
  */
-export async function freshDatabase(name: string): Promise<MikroORM> {
+export async function freshDatabase(benchName: string): Promise<MikroORM> {
+  // BENCH_DATABASE names another database, so that two people benchmarking on one Postgres do not drop each other's.
+  const name = process.env.BENCH_DATABASE ?? benchName;
   const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloudsign_sync');
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`DATABASE_URL must point to a loopback address, not ${url.hostname}`);
   url.pathname = `/${name}`;
