@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { auditRoutes } from './audit';
 import { requireUser } from './auth';
 import type { ApiDeps } from './context';
 import { renderDocsPage } from './docs';
@@ -55,6 +56,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/reviews', reviewRoutes(deps));
   v1.route('/connection-previews', previewRoutes(deps));
   v1.route('/connections', connectionRoutes(deps));
+  v1.route('/audit', auditRoutes(deps));
   app.route('/v1', v1);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: OPENAPI_INFO });

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CONNECTION_STATUSES, RUN_KINDS, RUN_OUTCOMES, SAVE_MODES, getConnection, listConnections, listRuns, type Connection, type SyncRun } from '../src/ledger';
+import { CONNECTION_STATUSES, RUN_KINDS, RUN_OUTCOMES, SAVE_MODES, getConnection, listConnections, listRuns, type Connection, type SyncRun, type User } from '../src/ledger';
 import { changeSettings, connect, controlConnection, disconnect, type Control } from '../src/services/connections';
 import { previewConnection } from '../src/services/preview';
 import { requireAdmin } from './auth';
@@ -238,23 +238,23 @@ export function previewRoutes(deps: ApiDeps) {
 /** `/v1/connections`. */
 export function connectionRoutes(deps: ApiDeps) {
   const { orm } = deps;
-  const control = (what: Control) => async (connectionId: string) => accepted(await controlConnection(deps, connectionId, what), what);
+  const control = (what: Control) => async (connectionId: string, actor: User) => accepted(await controlConnection(deps, connectionId, what, actor), what);
   const [sync, pause, resume] = [control('sync'), control('pause'), control('resume')];
   return newRouter()
-    .openapi(createConnectionRoute, async (c) => c.json(toConnectionJson(await connect(deps, c.req.valid('json'))), 201))
+    .openapi(createConnectionRoute, async (c) => c.json(toConnectionJson(await connect(deps, { ...c.req.valid('json'), actor: c.get('user') })), 201))
     .openapi(listConnectionsRoute, async (c) => {
       const page = await listConnections(orm.em.fork(), c.req.valid('query'));
       return c.json({ items: page.items.map(toConnectionJson), nextCursor: page.nextCursor }, 200);
     })
     .openapi(getConnectionRoute, async (c) => c.json(toConnectionJson(await getConnection(orm.em.fork(), c.req.valid('param').id)), 200))
     .openapi(updateConnectionRoute, async (c) => {
-      const connection = await changeSettings(deps, { connectionId: c.req.valid('param').id, ...c.req.valid('json') });
+      const connection = await changeSettings(deps, { connectionId: c.req.valid('param').id, ...c.req.valid('json'), actor: c.get('user') });
       return c.json(toConnectionJson(connection), 200);
     })
-    .openapi(syncRoute, async (c) => c.json(await sync(c.req.valid('param').id), 202))
-    .openapi(pauseRoute, async (c) => c.json(await pause(c.req.valid('param').id), 202))
-    .openapi(resumeRoute, async (c) => c.json(await resume(c.req.valid('param').id), 202))
-    .openapi(disconnectRoute, async (c) => c.json(accepted(await disconnect(deps, c.req.valid('param').id), 'disconnect'), 202))
+    .openapi(syncRoute, async (c) => c.json(await sync(c.req.valid('param').id, c.get('user')), 202))
+    .openapi(pauseRoute, async (c) => c.json(await pause(c.req.valid('param').id, c.get('user')), 202))
+    .openapi(resumeRoute, async (c) => c.json(await resume(c.req.valid('param').id, c.get('user')), 202))
+    .openapi(disconnectRoute, async (c) => c.json(accepted(await disconnect(deps, c.req.valid('param').id, c.get('user')), 'disconnect'), 202))
     .openapi(listRunsRoute, async (c) => {
       const em = orm.em.fork();
       const { id } = c.req.valid('param');

@@ -10,6 +10,7 @@ import {
   editContract,
   extractedFieldsSchema,
   getContract,
+  historyOf,
   ISO_DATE_MESSAGE,
   isIsoDate,
   mapContractFields,
@@ -23,7 +24,7 @@ import type { FileStorage } from '../src/storage';
 import type { ApiDeps } from './context';
 import { ApiError, ErrorSchema, errorResponses } from './errors';
 import { newRouter } from './router';
-import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, pageOf } from './schemas';
+import { AuditEventSchema, IdParam, ListQuery, OwnersSchema, VisibilitySchema, pageOf, toAuditEventJson } from './schemas';
 
 /**
  * The ledger's contracts (API.md "Contracts"). Every read goes through the ledger's visibility rule: a
@@ -168,6 +169,19 @@ const fileRoute = createRoute({
   },
 });
 
+const historyRoute = createRoute({
+  method: 'get',
+  path: '/{id}/history',
+  summary: "A contract's history (更新履歴), newest first: its import, extractions and edits, with the fields, who and when",
+  security: [{ Bearer: [] }],
+  request: { params: IdParam, query: ListQuery },
+  responses: {
+    200: { description: 'A page of the contract\'s events', content: { 'application/json': { schema: pageOf(AuditEventSchema, 'ContractHistoryPage') } } },
+    ...notFound,
+    ...errorResponses,
+  },
+});
+
 export function toContractJson(contract: Contract): z.infer<typeof ContractSchema> {
   return {
     id: contract.id,
@@ -241,6 +255,12 @@ export function contractRoutes(deps: ApiDeps) {
     .openapi(fileRoute, async (c) => {
       const contract = await getContract(orm.em.fork(), { contractId: c.req.valid('param').id, user: c.get('user') });
       return pdfResponse(c, deps.storage, { ...contract.file, name: fileNameOf(contract), of: { kind: 'contract', id: contract.id } });
+    })
+    .openapi(historyRoute, async (c) => {
+      // Whoever may see the contract may see its history; anyone else gets the same 404 as for the contract.
+      const contract = await getContract(orm.em.fork(), { contractId: c.req.valid('param').id, user: c.get('user') });
+      const page = await historyOf(orm.em.fork(), { kind: 'contract', id: contract.id, ...c.req.valid('query') });
+      return c.json({ items: page.items.map(toAuditEventJson), nextCursor: page.nextCursor }, 200);
     })
     .openapi(editRoute, async (c) => {
       const { id } = c.req.valid('param');

@@ -90,11 +90,11 @@ export function groupRoutes({ orm }: ApiDeps) {
   router.use('*', requireAdmin);
   return router
     .openapi(createGroupRoute, async (c) => {
-      return c.json(toGroupJson(await createGroup(orm.em.fork(), c.req.valid('json'))), 201);
+      return c.json(toGroupJson(await createGroup(orm.em.fork(), { ...c.req.valid('json'), actor: c.get('user') })), 201);
     })
     .openapi(setMembersRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const group = await setGroupMembers(orm.em.fork(), { groupId: id, memberIds: c.req.valid('json').memberIds });
+      const group = await setGroupMembers(orm.em.fork(), { groupId: id, memberIds: c.req.valid('json').memberIds, actor: c.get('user') });
       return c.json(toGroupJson(group), 200);
     })
     .openapi(listGroupsRoute, async (c) => {

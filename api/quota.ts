@@ -53,5 +53,5 @@ export function quotaRoutes(deps: ApiDeps) {
   const { orm } = deps;
   return newRouter()
     .openapi(getQuotaRoute, async (c) => c.json(toQuotaJson(await getQuota(orm.em.fork())), 200))
-    .openapi(setQuotaRoute, async (c) => c.json(toQuotaJson(await setQuota(deps, c.req.valid('json').limit)), 200));
+    .openapi(setQuotaRoute, async (c) => c.json(toQuotaJson(await setQuota(deps, c.req.valid('json').limit, c.get('user'))), 200));
 }

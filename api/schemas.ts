@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { AUDIT_SUBJECT_KINDS, type AuditEvent } from '../src/ledger';
 
 /** Schemas several resources share. Each resource's own schemas live beside its routes. */
 
@@ -31,3 +32,24 @@ export function pageOf<T extends z.ZodType>(item: T, name: string) {
 
 /** A response (or body) of `schema` as JSON, for a route's declaration. */
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+/** One event of the audit trail (更新履歴): shared by a contract's history and the admins' audit list. */
+export const AuditEventSchema = z
+  .object({
+    id: z.string(),
+    at: z.string().openapi({ format: 'date-time' }),
+    actor: z
+      .object({ id: z.string().nullable(), name: z.string() })
+      .openapi({ description: 'Who did it: a user (their name as it was then), or `cloudsign-sync` (id null) for imports and what the service does itself.' }),
+    subject: z.object({ kind: z.enum(AUDIT_SUBJECT_KINDS), id: z.string() }),
+    action: z.string().openapi({ example: 'edited', description: 'imported, extracted, edited, approved, discarded, applied, created, settings_changed, disconnected, …' }),
+    changes: z
+      .record(z.string(), z.object({ from: z.unknown(), to: z.unknown() }))
+      .openapi({ description: 'Per field, the value before and after. Never a secret: a client ID shows as its last 4 characters, a token rotation as the action alone.' }),
+    details: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .openapi('AuditEvent');
+
+export function toAuditEventJson(event: AuditEvent): z.infer<typeof AuditEventSchema> {
+  return { ...event, at: event.at.toISOString() };
+}

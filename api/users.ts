@@ -124,7 +124,7 @@ export function userRoutes({ orm }: ApiDeps) {
   router.use('*', requireAdmin);
   return router
     .openapi(createUserRoute, async (c) => {
-      const { user, apiToken } = await createUser(orm.em.fork(), c.req.valid('json'));
+      const { user, apiToken } = await createUser(orm.em.fork(), { ...c.req.valid('json'), actor: c.get('user') });
       return c.json({ ...toUserJson(user), apiToken }, 201);
     })
     .openapi(listUsersRoute, async (c) => {
@@ -136,13 +136,13 @@ export function userRoutes({ orm }: ApiDeps) {
       return c.json(toUserJson(await getUser(orm.em.fork(), c.req.valid('param').id)), 200);
     })
     .openapi(disabledRoute('disable'), async (c) => {
-      return c.json(toUserJson(await setUserDisabled(orm.em.fork(), { userId: c.req.valid('param').id, disabled: true })), 200);
+      return c.json(toUserJson(await setUserDisabled(orm.em.fork(), { userId: c.req.valid('param').id, disabled: true, actor: c.get('user') })), 200);
     })
     .openapi(disabledRoute('enable'), async (c) => {
-      return c.json(toUserJson(await setUserDisabled(orm.em.fork(), { userId: c.req.valid('param').id, disabled: false })), 200);
+      return c.json(toUserJson(await setUserDisabled(orm.em.fork(), { userId: c.req.valid('param').id, disabled: false, actor: c.get('user') })), 200);
     })
     .openapi(rotateTokenRoute, async (c) => {
-      const { apiToken } = await rotateToken(orm.em.fork(), { userId: c.req.valid('param').id });
+      const { apiToken } = await rotateToken(orm.em.fork(), { userId: c.req.valid('param').id, actor: c.get('user') });
       return c.json({ apiToken }, 201);
     });
 }

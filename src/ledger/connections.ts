@@ -1,5 +1,6 @@
 import { defineEntity, p, UniqueConstraintViolationException, type EntityData, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { changesBetween, changesFromNothing, recordAudit, SYSTEM_ACTOR, type AuditActor, type AuditChanges } from './audit';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { assertGroupsExist } from './groups';
 import { isUuid, newId } from './ids';
@@ -101,23 +102,32 @@ export interface ConnectionSettings {
 /** Creates a connection in status `importing` (its full import starts next) with a new management ID. */
 export async function createConnection(
   em: EntityManager,
-  input: ConnectionSettings & { clientId: string; secretsKey: string },
+  input: ConnectionSettings & { clientId: string; secretsKey: string; actor?: AuditActor },
 ): Promise<Connection> {
   const settings = await checkSettings(em, input);
   const credential = sealClientId(input.clientId, input.secretsKey);
   await assertClientIdFree(em, credential.clientIdFingerprint);
   const [row] = await em.execute<{ n: string }[]>(`select nextval('connection_management_number') as n`);
   const id = newId();
+  const managementId = `CS-${row!.n.padStart(4, '0')}`;
   try {
-    await em.insert(ConnectionEntity, {
-      id,
-      managementId: `CS-${row!.n.padStart(4, '0')}`,
-      ...settings,
-      ...credential,
-      status: 'importing',
-      filesDone: 0,
-      filesTotal: 0,
-      createdAt: new Date(),
+    await em.transactional(async (tx) => {
+      await tx.insert(ConnectionEntity, {
+        id,
+        managementId,
+        ...settings,
+        ...credential,
+        status: 'importing',
+        filesDone: 0,
+        filesTotal: 0,
+        createdAt: new Date(),
+      });
+      recordAudit(tx, {
+        actor: input.actor ?? SYSTEM_ACTOR,
+        subject: { kind: 'connection', id },
+        action: 'created',
+        changes: { ...changesFromNothing({ managementId, ...settingsOf(settings) }), ...clientIdChange(null, credential.clientIdLast4) },
+      });
     });
   } catch (error) {
     // Another request connected the same client ID between the check and the insert.
@@ -144,9 +154,10 @@ export async function listConnections(em: EntityManager, request: PageRequest = 
  */
 export async function updateConnection(
   em: EntityManager,
-  input: { connectionId: string } & Partial<ConnectionSettings> & ({ clientId?: undefined } | { clientId: string; secretsKey: string }),
+  input: { connectionId: string; actor?: AuditActor } & Partial<ConnectionSettings> & ({ clientId?: undefined } | { clientId: string; secretsKey: string }),
 ): Promise<Connection> {
   const entity = await loadConnection(em, input.connectionId);
+  const before = { settings: settingsOf(entity), fingerprint: entity.clientIdFingerprint, last4: entity.clientIdLast4 };
   if (entity.status === 'disconnected') {
     throw new ConflictError('connection_disconnected', `Connection ${entity.managementId} is disconnected; its settings can no longer change.`);
   }
@@ -164,8 +175,41 @@ export async function updateConnection(
     if (credential.clientIdFingerprint !== entity.clientIdFingerprint) await assertClientIdFree(em, credential.clientIdFingerprint);
     em.assign(entity, credential);
   }
+  const changes: AuditChanges = {
+    ...changesBetween(before.settings, settingsOf(entity)),
+    ...(entity.clientIdFingerprint !== before.fingerprint && clientIdChange(before.last4, entity.clientIdLast4)),
+  };
+  // Written by the same flush (one transaction) as the settings.
+  if (Object.keys(changes).length) {
+    recordAudit(em, { actor: input.actor ?? SYSTEM_ACTOR, subject: { kind: 'connection', id: entity.id }, action: 'settings_changed', changes });
+  }
   await em.flush();
   return getConnection(em, entity.id);
+}
+
+/**
+ * An admin's control of a connection's workflow (sync now, pause, resume): the workflow does it, the trail
+ * records who asked.
+ */
+export async function recordConnectionControl(em: EntityManager, input: { connectionId: string; control: 'sync' | 'pause' | 'resume'; actor: AuditActor }): Promise<void> {
+  const entity = await loadConnection(em, input.connectionId);
+  recordAudit(em, { actor: input.actor, subject: { kind: 'connection', id: entity.id }, action: `${input.control}_requested`, changes: {} });
+  await em.flush();
+}
+
+/** The settings as the audit trail shows them: what the API shows, reviewers' IDs in order. */
+function settingsOf(columns: Parameters<typeof visibilityOf>[0] & { name: string; saveMode: SaveMode; reviewerGroupIds: string[]; reviewerUserIds: string[] }) {
+  return {
+    name: columns.name,
+    ...visibilityOf(columns),
+    saveMode: columns.saveMode,
+    reviewers: { groupIds: [...columns.reviewerGroupIds].sort(), userIds: [...columns.reviewerUserIds].sort() },
+  };
+}
+
+/** A client ID is a credential: the trail shows only that it changed, by the last 4 characters the API shows anyway. */
+function clientIdChange(fromLast4: string | null, toLast4: string): AuditChanges {
+  return { clientId: { from: fromLast4 && `…${fromLast4}`, to: `…${toLast4}` } };
 }
 
 /** The client ID in plain text, for the activities that call CloudSign. Never hand it to the API or a workflow. */
@@ -174,10 +218,12 @@ export async function revealClientId(em: EntityManager, input: { connectionId: s
 }
 
 /** Ends a connection: its sync stops, its client ID may be connected again, its contracts stay. Idempotent. */
-export async function disconnectConnection(em: EntityManager, connectionId: string): Promise<Connection> {
+export async function disconnectConnection(em: EntityManager, connectionId: string, actor: AuditActor = SYSTEM_ACTOR): Promise<Connection> {
   const entity = await loadConnection(em, connectionId);
   if (entity.status !== 'disconnected') {
+    const from = entity.status;
     em.assign(entity, { status: 'disconnected', disconnectedAt: new Date(), nextSyncAt: null });
+    recordAudit(em, { actor, subject: { kind: 'connection', id: entity.id }, action: 'disconnected', changes: { status: { from, to: 'disconnected' } } });
     await em.flush();
   }
   return getConnection(em, connectionId);

@@ -1,3 +1,4 @@
+import { AuditEventEntity } from './audit';
 import { ConnectionEntity } from './connections';
 import { ContractEntity } from './contracts';
 import { DiscardedDocumentEntity } from './discards';
@@ -27,4 +28,5 @@ export const entities = [
   ReviewEntity,
   ReviewReminderEntity,
   OutboxMailEntity,
+  AuditEventEntity,
 ];

@@ -1,5 +1,6 @@
 import { defineEntity, p, UniqueConstraintViolationException, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { changesBetween, changesFromNothing, recordAudit, SYSTEM_ACTOR, type AuditActor } from './audit';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { findUnknownIds, isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
@@ -27,12 +28,15 @@ export interface Group {
   createdAt: Date;
 }
 
-export async function createGroup(em: EntityManager, input: { name: string; memberIds: string[] }): Promise<Group> {
+/** `actor`: who changes groups, for the audit trail; the service itself when absent. */
+export async function createGroup(em: EntityManager, input: { name: string; memberIds: string[]; actor?: AuditActor }): Promise<Group> {
   const name = input.name.trim();
   if (!name || name.length > 200) throw new ValidationError('invalid_group', 'A group needs a name of 1 to 200 characters.');
   const memberIds = await assertUsersExist(em, input.memberIds, 'memberIds');
-  const group = em.create(GroupEntity, { name });
+  const group = em.create(GroupEntity, { id: newId(), name });
   group.members.set(memberIds.map((id) => em.getReference(UserEntity, id)));
+  // Written by the same flush (one transaction) as the group.
+  recordAudit(em, { actor: input.actor ?? SYSTEM_ACTOR, subject: { kind: 'group', id: group.id }, action: 'created', changes: changesFromNothing({ name, memberIds }) });
   try {
     await em.flush();
   } catch (error) {
@@ -45,10 +49,13 @@ export async function createGroup(em: EntityManager, input: { name: string; memb
 }
 
 /** Replaces the members of a group. */
-export async function setGroupMembers(em: EntityManager, input: { groupId: string; memberIds: string[] }): Promise<Group> {
+export async function setGroupMembers(em: EntityManager, input: { groupId: string; memberIds: string[]; actor?: AuditActor }): Promise<Group> {
   const group = await loadGroup(em, input.groupId);
   const memberIds = await assertUsersExist(em, input.memberIds, 'memberIds');
+  const before = [...(group.members.getIdentifiers('id') as string[])].sort();
   group.members.set(memberIds.map((id) => em.getReference(UserEntity, id)));
+  const changes = changesBetween({ memberIds: before }, { memberIds: [...memberIds].sort() });
+  if (Object.keys(changes).length) recordAudit(em, { actor: input.actor ?? SYSTEM_ACTOR, subject: { kind: 'group', id: group.id }, action: 'members_changed', changes });
   await em.flush();
   return toGroup(group);
 }

@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { changesFromNothing, recordAudit, SYSTEM_ACTOR } from './audit';
 import { ConnectionEntity, loadConnection } from './connections';
 import { contractFieldsSchema, type ContractField, type FieldSource } from './contract-fields';
 import { ContractEntity, parseFields } from './contracts';
@@ -66,6 +67,8 @@ export interface ImportFileInput {
   owners?: string[];
   /** The run importing it: the outcome is then counted in that run, once. */
   runId?: string;
+  /** What the contract's import event says besides (e.g. the review that approved it). */
+  auditDetails?: Record<string, unknown>;
 }
 
 export interface ImportResult {
@@ -126,6 +129,14 @@ export async function importFile(em: EntityManager, input: ImportFileInput): Pro
         fileId,
       });
       tx.create(ImportRecordEntity, { documentId, fileId, contract: contract.id, connection: connection.id, importedAt: new Date() });
+      // In the same flush as the contract: one more row of the import's batch, no round trip of its own.
+      recordAudit(tx, {
+        actor: SYSTEM_ACTOR,
+        subject: { kind: 'contract', id: contract.id },
+        action: 'imported',
+        changes: changesFromNothing({ ...fields, ...visibilityOf(access) }),
+        details: { connectionId: connection.id, managementId: connection.managementId, documentId, fileId, ...input.auditDetails },
+      });
       result = { outcome: 'imported', contractId: contract.id };
     }
 

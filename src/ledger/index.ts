@@ -33,6 +33,7 @@ export {
   recordConnectionError,
   clearConnectionError,
   recordConnectionProgress,
+  recordConnectionControl,
   recordLastSync,
   recordWorkflowStarted,
   connectionsWithoutWorkflow,
@@ -85,4 +86,16 @@ export {
   type ReviewQuery,
   type ReviewStatus,
 } from './reviews';
+export {
+  AUDIT_SUBJECT_KINDS,
+  QUOTA_SUBJECT_ID,
+  SYSTEM_ACTOR,
+  historyOf,
+  listAuditEvents,
+  type AuditActor,
+  type AuditChanges,
+  type AuditEvent,
+  type AuditQuery,
+  type AuditSubjectKind,
+} from './audit';
 export { claimDueMail, markMailFailed, markMailSent, queueMail, type OutboxMail } from './outbox';

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { contractFieldsSchema, extractedFieldsSchema, type ContractField, type FieldSource } from './contract-fields';
+import { actorOf, changesBetween, recordAudit, SYSTEM_ACTOR } from './audit';
 import { loadVisibleContract, parseFields, toContract, type Contract, type ContractRow } from './contracts';
 import type { User } from './user';
 
@@ -19,15 +20,21 @@ const PROTECTED: Partial<Record<FieldSource, Pick<RefusedField, 'reason' | 'mess
   user: { reason: 'edited_by_user', message: 'A person set this value; extraction does not overwrite it.' },
 };
 
-/** A person's edit: the given fields take the given values (null clears one) with source `user`. */
-export async function editContract(
-  em: EntityManager,
-  input: { contractId: string; user: Pick<User, 'id' | 'role'>; fields: unknown },
-): Promise<Contract> {
+/** The person acting; without their name it is looked up for the audit trail. */
+type Editor = Pick<User, 'id' | 'role'> & { name?: string };
+
+/**
+ * A person's edit: the given fields take the given values (null clears one) with source `user`. The fields
+ * whose value it changes are recorded in the contract's history, with the person.
+ */
+export async function editContract(em: EntityManager, input: { contractId: string; user: Editor; fields: unknown }): Promise<Contract> {
   const fields = parseFields(contractFieldsSchema, input.fields);
   return em.transactional(async (tx) => {
     const entity = await loadVisibleContract(tx, { contractId: input.contractId, user: input.user, lock: true });
-    write(entity, fields, 'user');
+    const changes = write(entity, fields, 'user');
+    if (Object.keys(changes).length) {
+      recordAudit(tx, { actor: await actorOf(tx, input.user), subject: { kind: 'contract', id: entity.id }, action: 'edited', changes });
+    }
     await tx.flush();
     return toContract(entity);
   });
@@ -40,7 +47,7 @@ export async function editContract(
  */
 export async function applyExtraction(
   em: EntityManager,
-  input: { contractId: string; fields: unknown; user?: Pick<User, 'id' | 'role'> },
+  input: { contractId: string; fields: unknown; user?: Editor },
 ): Promise<{ applied: ContractField[]; refused: RefusedField[]; contract: Contract }> {
   const fields = parseFields(extractedFieldsSchema, input.fields);
   return em.transactional(async (tx) => {
@@ -53,18 +60,31 @@ export async function applyExtraction(
       if (protection) refused.push({ field, ...protection });
       else accepted[field] = value;
     }
-    write(entity, accepted, 'extraction');
+    const changes = write(entity, accepted, 'extraction');
+    if (Object.keys(changes).length) {
+      recordAudit(tx, {
+        actor: input.user ? await actorOf(tx, input.user) : SYSTEM_ACTOR,
+        subject: { kind: 'contract', id: entity.id },
+        action: 'extracted',
+        changes,
+        ...(refused.length && { details: { refused: refused.map((r) => ({ field: r.field, reason: r.reason })) } }),
+      });
+    }
     await tx.flush();
     return { applied: Object.keys(accepted) as ContractField[], refused, contract: toContract(entity) };
   });
 }
 
-function write(entity: ContractRow, fields: Partial<Record<ContractField, unknown>>, source: FieldSource): void {
+/** Writes the fields with their source; returns how their values changed (the audit trail's changes). */
+function write(entity: ContractRow, fields: Partial<Record<ContractField, unknown>>, source: FieldSource) {
   const sources = { ...entity.fieldSources };
+  const before: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(fields) as [ContractField, unknown][]) {
+    before[field] = entity[field];
     (entity as Record<ContractField, unknown>)[field] = value;
     sources[field] = source;
   }
   // A new object, so that the change of the JSON column is noticed.
   entity.fieldSources = sources;
+  return changesBetween(before, fields);
 }

@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordAudit, QUOTA_SUBJECT_ID, SYSTEM_ACTOR, type AuditActor } from './audit';
 import { QuotaExhaustedError, ValidationError } from './errors';
 
 /**
@@ -34,16 +35,30 @@ export async function getQuota(em: EntityManager): Promise<Quota> {
 }
 
 /** Sets the limit; one below what is used already is refused. */
-export async function setQuotaLimit(em: EntityManager, input: { limit: number }): Promise<Quota> {
+export async function setQuotaLimit(em: EntityManager, input: { limit: number; actor?: AuditActor }): Promise<Quota> {
   if (!Number.isSafeInteger(input.limit) || input.limit < 0 || input.limit > 2_147_483_647) {
     throw new ValidationError('invalid_quota', 'The quota limit is a whole number of contracts, 0 or more.', { limit: input.limit });
   }
-  const [row] = await em.execute<{ contract_limit: number; used: number }[]>(
-    `insert into quota (id, contract_limit, used) values (1, ?, 0)
-     on conflict (id) do update set contract_limit = excluded.contract_limit where quota.used <= excluded.contract_limit
-     returning contract_limit, used`,
-    [input.limit],
-  );
+  const row = await em.transactional(async (tx) => {
+    // `before` reads the row as it was when the statement began: the limit this one replaces.
+    const [changed] = await tx.execute<{ contract_limit: number; used: number; previous: number | null }[]>(
+      `with before as (select contract_limit from quota where id = 1)
+       insert into quota (id, contract_limit, used) values (1, ?, 0)
+       on conflict (id) do update set contract_limit = excluded.contract_limit where quota.used <= excluded.contract_limit
+       returning contract_limit, used, (select contract_limit from before) as previous`,
+      [input.limit],
+    );
+    const from = changed?.previous ?? DEFAULT_QUOTA_LIMIT;
+    if (changed && from !== changed.contract_limit) {
+      recordAudit(tx, {
+        actor: input.actor ?? SYSTEM_ACTOR,
+        subject: { kind: 'quota', id: QUOTA_SUBJECT_ID },
+        action: 'limit_changed',
+        changes: { limit: { from, to: changed.contract_limit } },
+      });
+    }
+    return changed;
+  });
   if (row) return toQuota(row.contract_limit, row.used);
   const { used } = await getQuota(em);
   throw new ValidationError('quota_below_usage', `The limit cannot be ${input.limit}: ${used} contracts are imported already.`, {

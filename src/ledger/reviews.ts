@@ -1,5 +1,6 @@
 import { defineEntity, p, type FilterQuery, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { actorOf, recordAudit, SYSTEM_ACTOR } from './audit';
 import { ConnectionEntity, loadConnection, type Reviewers } from './connections';
 import { contractFieldsSchema, type ContractField } from './contract-fields';
 import { parseFields } from './contracts';
@@ -219,13 +220,25 @@ export async function decideReview(
   }
   // The reviewer's groups and users must exist; what is missing takes the connection's settings when applied.
   if (options) await visibilityColumns(em, options.visibility ?? { scope: 'company' }, options.owners ?? []);
-  const updated = isUuid(input.reviewId)
-    ? await em.nativeUpdate(
-        ReviewEntity,
-        { id: input.reviewId, status: 'pending', decision: null },
-        { decision: input.action, decidedBy: input.decidedBy, decidedAt: new Date(), decisionOptions: options },
-      )
-    : 0;
+  const updated = await em.transactional(async (tx) => {
+    const won = isUuid(input.reviewId)
+      ? await tx.nativeUpdate(
+          ReviewEntity,
+          { id: input.reviewId, status: 'pending', decision: null },
+          { decision: input.action, decidedBy: input.decidedBy, decidedAt: new Date(), decisionOptions: options },
+        )
+      : 0;
+    // Only the decision that won is an event: a replayed or refused one changed nothing.
+    if (won) {
+      recordAudit(tx, {
+        actor: await actorOf(tx, { id: input.decidedBy }),
+        subject: { kind: 'review', id: input.reviewId },
+        action: input.action === 'approve' ? 'approved' : 'discarded',
+        changes: { decision: { from: null, to: input.action }, ...(options && { options: { from: null, to: options } }) },
+      });
+    }
+    return won;
+  });
   const review = await getReview(em, input.reviewId);
   if (updated) return { review, replayed: false };
   const earlier = review.decision;
@@ -268,12 +281,14 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
             file: { sha256: file.sha256, size: file.size },
             ...(decision.visibility && { visibility: decision.visibility }),
             ...(decision.owners && { owners: decision.owners }),
+            auditDetails: { reviewId: review.id, approvedBy: decision.decidedBy },
           });
           files.push({ ...file, contractId: result.contractId });
         }
         done = { status: 'approved', files };
       }
       await tx.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { ...done, pendingReason: null, completedAt: new Date() });
+      recordAudit(tx, { actor: SYSTEM_ACTOR, subject: { kind: 'review', id: review.id }, action: 'applied', changes: { status: { from: 'pending', to: done.status } } });
     });
   } catch (error) {
     if (error instanceof LedgerError) {

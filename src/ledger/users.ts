@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { changesBetween, changesFromNothing, recordAudit, SYSTEM_ACTOR, type AuditActor } from './audit';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { findUnknownIds, isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
@@ -10,6 +11,8 @@ export interface CreateUserInput {
   name: string;
   email: string;
   role: UserRole;
+  /** Who creates the user, for the audit trail; the service itself when absent. */
+  actor?: AuditActor;
 }
 
 /** The bootstrap admin is found by this address, so that a changed BOOTSTRAP_ADMIN_TOKEN moves to the same user. */
@@ -28,7 +31,15 @@ export async function createUser(em: EntityManager, input: CreateUserInput): Pro
   const apiToken = newToken();
   const user = { id: newId(), name, email, role: input.role, disabledAt: null, createdAt: new Date() };
   try {
-    await em.insert(UserEntity, { ...user, apiTokenHash: hashToken(apiToken), configuredTokenHash: null });
+    await em.transactional(async (tx) => {
+      await tx.insert(UserEntity, { ...user, apiTokenHash: hashToken(apiToken), configuredTokenHash: null });
+      recordAudit(tx, {
+        actor: input.actor ?? SYSTEM_ACTOR,
+        subject: { kind: 'user', id: user.id },
+        action: 'created',
+        changes: changesFromNothing({ name, email, role: input.role }),
+      });
+    });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
       throw new ConflictError('email_taken', `A user with the e-mail address ${email} exists already.`, { email });
@@ -52,16 +63,28 @@ export async function authenticate(em: EntityManager, token: string): Promise<Us
  */
 export async function ensureBootstrapAdmin(em: EntityManager, input: { token: string }): Promise<{ user: User; created: boolean }> {
   const hash = hashToken(input.token);
-  // One statement, so that processes starting together cannot create two admins; `xmax = 0` tells an
-  // inserted row from an updated one; no row comes back when the configured token was applied already.
-  const [row] = await em.execute<{ id: string; created: boolean }[]>(
-    `insert into users (id, name, email, role, api_token_hash, configured_token_hash, created_at) values (?, 'Administrator', ?, 'admin', ?, ?, ?)
-     on conflict (email) do update set api_token_hash = excluded.api_token_hash, configured_token_hash = excluded.configured_token_hash, disabled_at = null
-       where users.configured_token_hash is distinct from excluded.configured_token_hash
-     returning id, (xmax = 0) as created`,
-    [newId(), BOOTSTRAP_ADMIN_EMAIL, hash, hash, new Date()],
-  );
-  if (row) return { user: await getUser(em, row.id), created: row.created };
+  const applied = await em.transactional(async (tx) => {
+    // One statement, so that processes starting together cannot create two admins; `xmax = 0` tells an
+    // inserted row from an updated one; no row comes back when the configured token was applied already.
+    const [row] = await tx.execute<{ id: string; created: boolean }[]>(
+      `insert into users (id, name, email, role, api_token_hash, configured_token_hash, created_at) values (?, 'Administrator', ?, 'admin', ?, ?, ?)
+       on conflict (email) do update set api_token_hash = excluded.api_token_hash, configured_token_hash = excluded.configured_token_hash, disabled_at = null
+         where users.configured_token_hash is distinct from excluded.configured_token_hash
+       returning id, (xmax = 0) as created`,
+      [newId(), BOOTSTRAP_ADMIN_EMAIL, hash, hash, new Date()],
+    );
+    if (!row) return null;
+    const user = await getUser(tx, row.id);
+    recordAudit(tx, {
+      actor: SYSTEM_ACTOR,
+      subject: { kind: 'user', id: user.id },
+      action: row.created ? 'created' : 'token_rotated',
+      changes: row.created ? changesFromNothing({ name: user.name, email: user.email, role: user.role }) : {},
+      details: { by: 'BOOTSTRAP_ADMIN_TOKEN' },
+    });
+    return { user, created: row.created };
+  });
+  if (applied) return applied;
   const admin = await em.findOneOrFail(UserEntity, { email: BOOTSTRAP_ADMIN_EMAIL }, { disableIdentityMap: true });
   return { user: toUser(admin), created: false };
 }
@@ -73,28 +96,43 @@ export async function ensureBootstrapAdmin(em: EntityManager, input: { token: st
 export async function revokeConfiguredToken(em: EntityManager): Promise<boolean> {
   // Still the configuration's token: nobody holds another, so the admin can no longer sign in (disabled, and
   // so not counted as an admin who may). Either way a later configuration is applied anew.
-  const [revoked] = await em.execute<{ id: string }[]>(
-    `update users set api_token_hash = ?, configured_token_hash = null, disabled_at = coalesce(disabled_at, ?)
-     where email = ? and api_token_hash = configured_token_hash returning id`,
-    [hashToken(newToken()), new Date(), BOOTSTRAP_ADMIN_EMAIL],
-  );
-  await em.nativeUpdate(UserEntity, { email: BOOTSTRAP_ADMIN_EMAIL }, { configuredTokenHash: null });
-  return revoked !== undefined;
+  return em.transactional(async (tx) => {
+    const [revoked] = await tx.execute<{ id: string }[]>(
+      `update users set api_token_hash = ?, configured_token_hash = null, disabled_at = coalesce(disabled_at, ?)
+       where email = ? and api_token_hash = configured_token_hash returning id`,
+      [hashToken(newToken()), new Date(), BOOTSTRAP_ADMIN_EMAIL],
+    );
+    await tx.nativeUpdate(UserEntity, { email: BOOTSTRAP_ADMIN_EMAIL }, { configuredTokenHash: null });
+    if (revoked) {
+      recordAudit(tx, {
+        actor: SYSTEM_ACTOR,
+        subject: { kind: 'user', id: revoked.id },
+        action: 'token_revoked',
+        changes: {},
+        details: { by: 'BOOTSTRAP_ADMIN_TOKEN unset' },
+      });
+    }
+    return revoked !== undefined;
+  });
 }
 
 /** A new API token for the user, shown once; the old one is refused from now on. */
-export async function rotateToken(em: EntityManager, input: { userId: string }): Promise<{ user: User; apiToken: string }> {
-  const user = await getUser(em, input.userId);
-  const apiToken = newToken();
-  await em.nativeUpdate(UserEntity, { id: user.id }, { apiTokenHash: hashToken(apiToken) });
-  return { user, apiToken };
+export async function rotateToken(em: EntityManager, input: { userId: string; actor?: AuditActor }): Promise<{ user: User; apiToken: string }> {
+  return em.transactional(async (tx) => {
+    const user = await getUser(tx, input.userId);
+    const apiToken = newToken();
+    await tx.nativeUpdate(UserEntity, { id: user.id }, { apiTokenHash: hashToken(apiToken) });
+    // The fact alone: neither token is ever recorded.
+    recordAudit(tx, { actor: input.actor ?? SYSTEM_ACTOR, subject: { kind: 'user', id: user.id }, action: 'token_rotated', changes: {} });
+    return { user, apiToken };
+  });
 }
 
 /**
  * Disables a user (their token is refused at once) or enables them again. The last admin who may sign in
  * cannot be disabled: nobody could enable anyone again.
  */
-export async function setUserDisabled(em: EntityManager, input: { userId: string; disabled: boolean }): Promise<User> {
+export async function setUserDisabled(em: EntityManager, input: { userId: string; disabled: boolean; actor?: AuditActor }): Promise<User> {
   return em.transactional(async (tx) => {
     const user = await getUser(tx, input.userId);
     if (input.disabled && !user.disabledAt && user.role === 'admin') {
@@ -105,7 +143,14 @@ export async function setUserDisabled(em: EntityManager, input: { userId: string
     }
     if (input.disabled === !!user.disabledAt) return user;
     await tx.nativeUpdate(UserEntity, { id: user.id }, { disabledAt: input.disabled ? new Date() : null });
-    return getUser(tx, user.id);
+    const changed = await getUser(tx, user.id);
+    recordAudit(tx, {
+      actor: input.actor ?? SYSTEM_ACTOR,
+      subject: { kind: 'user', id: user.id },
+      action: input.disabled ? 'disabled' : 'enabled',
+      changes: changesBetween({ disabledAt: user.disabledAt }, { disabledAt: changed.disabledAt }),
+    });
+    return changed;
   });
 }
 

@@ -7,8 +7,10 @@ import {
   createConnection,
   disconnectConnection,
   getConnection,
+  recordConnectionControl,
   recordWorkflowStarted,
   updateConnection,
+  type AuditActor,
   type Connection,
   type ConnectionSettings,
 } from '../ledger';
@@ -37,7 +39,7 @@ export interface ConnectionServiceDeps {
  * down) is not the request's failure: the connection is saved and answered, and its workflow is started by
  * startMissingWorkflows as soon as Temporal answers.
  */
-export async function connect(deps: ConnectionServiceDeps, input: ConnectionSettings & { clientId: string }): Promise<Connection> {
+export async function connect(deps: ConnectionServiceDeps, input: ConnectionSettings & { clientId: string; actor?: AuditActor }): Promise<Connection> {
   await deps.cloudsign.checkAccess(input.clientId);
   const created = await createConnection(deps.orm.em.fork(), { ...input, secretsKey: deps.secretsKey });
   try {
@@ -106,7 +108,7 @@ export async function startMissingWorkflows(deps: WorkflowDeps): Promise<string[
 /** Changes settings, or rotates the client ID (checked with CloudSign first); the sync position is kept. */
 export async function changeSettings(
   deps: ConnectionServiceDeps,
-  input: { connectionId: string; clientId?: string } & Partial<ConnectionSettings>,
+  input: { connectionId: string; clientId?: string; actor?: AuditActor } & Partial<ConnectionSettings>,
 ): Promise<Connection> {
   const { clientId, ...settings } = input;
   if (clientId !== undefined) await deps.cloudsign.checkAccess(clientId);
@@ -144,18 +146,20 @@ const CONTROLS = {
 export type Control = keyof typeof CONTROLS;
 
 /** Delivers a control signal; a connection that is disconnected cannot be controlled any more. */
-export async function controlConnection(deps: WorkflowDeps, connectionId: string, control: Control): Promise<Connection> {
+export async function controlConnection(deps: WorkflowDeps, connectionId: string, control: Control, actor?: AuditActor): Promise<Connection> {
   const connection = await getConnection(deps.orm.em.fork(), connectionId);
   if (connection.status === 'disconnected') {
     throw new ConflictError('connection_disconnected', `Connection ${connection.managementId} is disconnected; it cannot ${CONTROLS[control].refused}.`);
   }
+  // Recorded once the workflow has it: the trail shows what was asked and delivered.
   await signalOrStart(deps, connection, CONTROLS[control].signal);
+  if (actor) await recordConnectionControl(deps.orm.em.fork(), { connectionId, control, actor });
   return connection;
 }
 
 /** Disconnects: the ledger first, then the workflow ends; imported contracts stay. Repeating it is harmless. */
-export async function disconnect(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal'>, connectionId: string): Promise<Connection> {
-  const connection = await disconnectConnection(deps.orm.em.fork(), connectionId);
+export async function disconnect(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal'>, connectionId: string, actor?: AuditActor): Promise<Connection> {
+  const connection = await disconnectConnection(deps.orm.em.fork(), connectionId, actor);
   await told(() => signalDisconnect(deps.temporal, connection.managementId), 'The connection is disconnected in the ledger');
   return connection;
 }
