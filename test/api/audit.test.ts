@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import { startSimulator, type RunningSimulator } from '../../src/cloudsign-simulator';
 import type { MikroORM } from '../../src/db';
-import { createConnection, createReview, createUser, ensureBootstrapAdmin, importFile, type Connection } from '../../src/ledger';
+import { applyDecision, createConnection, createReview, createUser, ensureBootstrapAdmin, importFile, type Connection } from '../../src/ledger';
 import type { FileStorage } from '../../src/storage';
 import { TEST_SECRETS_KEY, testServices } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
@@ -245,9 +245,19 @@ describe('the audit trail (admins)', () => {
     expect((await call('POST', `/v1/reviews/${review.id}/discard`, { token: carol.apiToken })).status).toBe(409);
     expect((await call('POST', `/v1/reviews/${review.id}/approve`, { token: bob.token, body: {} })).status).toBe(403);
 
-    const events = await audit(`?subjectKind=review&subjectId=${review.id}`);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actor: { id: carol.user.id, name: 'Carol' }, action: 'approved', changes: { decision: { from: null, to: 'approve' } } });
+    const decided = await audit(`?subjectKind=review&subjectId=${review.id}`);
+    expect(decided).toHaveLength(1);
+    expect(decided[0]).toMatchObject({ actor: { id: carol.user.id, name: 'Carol' }, action: 'approved', changes: { decision: { from: null, to: 'approve' } } });
+
+    // What the review's workflow does next: the decision takes effect, and the contract's history says whence it came.
+    const applied = await applyDecision(orm.em.fork(), { reviewId: review.id });
+    const contractId = applied.files[0]!.contractId!;
+    expect((await audit(`?subjectKind=review&subjectId=${review.id}`)).map((e) => [e.action, e.actor.name])).toEqual([
+      ['applied', 'cloudsign-sync'],
+      ['approved', 'Carol'],
+    ]);
+    const [importedEvent] = await history(contractId);
+    expect(importedEvent).toMatchObject({ action: 'imported', details: { reviewId: review.id, approvedBy: carol.user.id } });
   });
 
   it('filters by subject, actor and time, and pages', async () => {
