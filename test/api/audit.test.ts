@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import { startSimulator, type RunningSimulator } from '../../src/cloudsign-simulator';
 import type { MikroORM } from '../../src/db';
 import { applyDecision, createConnection, createReview, createUser, ensureBootstrapAdmin, importFile, type Connection } from '../../src/ledger';
+import type { Services } from '../../src/composition';
 import type { FileStorage } from '../../src/storage';
-import { TEST_SECRETS_KEY, testServices } from '../support/app';
+import { endConnectionWorkflows, TEST_SECRETS_KEY, testServices } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
 
 /** The audit trail: a contract's 更新履歴 for whoever may see it, and who changed what for admins. */
@@ -32,6 +33,7 @@ let orm: MikroORM;
 let app: App;
 let storage: FileStorage;
 let simulator: RunningSimulator;
+let services: Services;
 let adminId: string;
 let alice: Person; // owner of the contracts
 let bob: Person; // a member owning nothing
@@ -40,9 +42,12 @@ let connection: Connection;
 beforeAll(async () => {
   orm = await openTestDatabase();
   simulator = await startSimulator({ documents: 3, clientId: CLIENT_ID, port: 0, rateLimitPerMinute: 0 });
-  const services = await testServices(orm, { TEMPORAL_TASK_QUEUE: 'audit-test', CLOUDSIGN_BASE_URL: simulator.url });
+  services = await testServices(orm, { TEMPORAL_TASK_QUEUE: 'audit-test', CLOUDSIGN_BASE_URL: simulator.url });
   storage = services.storage;
   app = createApp(services);
+});
+afterEach(async () => {
+  if (services) await endConnectionWorkflows(orm, services.temporal);
 });
 afterAll(async () => {
   await orm?.close();

@@ -2,9 +2,10 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../api/app';
 import { startSimulator, type RunningSimulator } from '../../src/cloudsign-simulator';
+import type { Services } from '../../src/composition';
 import type { MikroORM } from '../../src/db';
 import { createConnection, createGroup, createReview, createUser, ensureBootstrapAdmin, importFile } from '../../src/ledger';
-import { TEST_SECRETS_KEY, testServices } from '../support/app';
+import { endConnectionWorkflows, TEST_SECRETS_KEY, testServices } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
 
 /**
@@ -128,6 +129,7 @@ const CLIENT_ID = 'authzclient0123456789abcdefghijklmn';
 let orm: MikroORM;
 let app: App;
 let simulator: RunningSimulator;
+let services: Services;
 let fixture: Fixture;
 const tokens: Partial<Record<Role, string>> = {};
 
@@ -150,7 +152,7 @@ function servedRoutes(app: App): string[] {
 beforeAll(async () => {
   orm = await openTestDatabase();
   simulator = await startSimulator({ documents: 2, clientId: CLIENT_ID, port: 0, rateLimitPerMinute: 0 });
-  const services = await testServices(orm, { TEMPORAL_TASK_QUEUE: 'authorisation-test', CLOUDSIGN_BASE_URL: simulator.url });
+  services = await testServices(orm, { TEMPORAL_TASK_QUEUE: 'authorisation-test', CLOUDSIGN_BASE_URL: simulator.url });
   app = createApp(services);
 
   await resetDatabase(orm);
@@ -209,6 +211,7 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
+  if (services) await endConnectionWorkflows(orm, services.temporal);
   await orm?.close();
   await simulator?.close();
 });
