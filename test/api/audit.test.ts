@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createApp, type App } from '../../api/app';
 import { startSimulator, type RunningSimulator } from '../../src/cloudsign-simulator';
 import type { MikroORM } from '../../src/db';
-import { applyDecision, createConnection, createReview, createUser, ensureBootstrapAdmin, importFile, type Connection } from '../../src/ledger';
+import { applyDecision, createConnection, createReview, createUser, ensureBootstrapAdmin, importFile, QuotaExhaustedError, setQuotaLimit, type Connection } from '../../src/ledger';
 import type { Services } from '../../src/composition';
 import type { FileStorage } from '../../src/storage';
 import { endConnectionWorkflows, TEST_SECRETS_KEY, testServices } from '../support/app';
@@ -157,6 +157,17 @@ describe("a contract's history", () => {
     expect((await call('PATCH', `/v1/contracts/${id}`, { token: alice.token, body: { endDate: '2024-02-30' } })).status).toBe(400);
     expect((await call('PATCH', `/v1/contracts/${id}`, { token: bob.token, body: { title: 'Bob was here' } })).status).toBe(404);
     expect((await history(id)).map((e) => e.action)).toEqual(['imported']);
+  });
+
+  it('has no import event for a file the ledger did not save: the event rolls back with its contract', async () => {
+    await imported({ title: 'saved' });
+    await setQuotaLimit(orm.em.fork(), { limit: 1 });
+    // The import writes the contract and its event, then finds the quota spent last (importFile): both roll back.
+    await expect(imported({ title: 'over quota' })).rejects.toBeInstanceOf(QuotaExhaustedError);
+    const events = await audit('?subjectKind=contract&limit=500');
+    expect(events.map((e) => e.changes.title?.to)).toEqual(['saved']);
+    const contracts = await call('GET', '/v1/contracts');
+    expect(contracts.body.items.map((c: { id: string }) => c.id)).toEqual(events.map((e) => e.subject.id));
   });
 
   it('pages with the cursor like every list', async () => {
