@@ -22,9 +22,12 @@ import {
   type ConnectionStatus,
 } from '../src/ledger';
 import { incidentMail, type OutboxSender } from '../src/mail';
+import { silentLogger, type Logger } from '../src/logging';
+import { noMetrics, type Metrics } from '../src/metrics';
 import type { FileStorage } from '../src/storage';
 import type { PageResult, SyncKind, SyncWindow } from '../src/temporal/messages';
 import { temporalNow } from './clock';
+import { activityLogger } from './log';
 
 export interface ConnectionActivityDeps {
   orm: MikroORM;
@@ -35,6 +38,8 @@ export interface ConnectionActivityDeps {
   secretsKey: string;
   /** Documents of a page imported at once; CloudSign's request budget bounds the rate anyway. */
   importConcurrency?: number;
+  metrics?: Pick<Metrics, 'fileImported' | 'fileFailed' | 'mailQueued'>;
+  logger?: Logger;
 }
 
 /**
@@ -55,7 +60,15 @@ async function longRunning<T>(work: () => Promise<T>): Promise<T> {
 type RunEnd = 'succeeded' | 'stopped';
 
 /** The sync itself: a run opened with its window counted, its pages imported, the run closed. */
-export function createSyncActivities({ orm, cloudsign, storage, secretsKey, importConcurrency = 4 }: Omit<ConnectionActivityDeps, 'outbox'>) {
+export function createSyncActivities({
+  orm,
+  cloudsign,
+  storage,
+  secretsKey,
+  importConcurrency = 4,
+  metrics = noMetrics,
+  logger = silentLogger,
+}: Omit<ConnectionActivityDeps, 'outbox'>) {
   const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
 
   return {
@@ -76,6 +89,7 @@ export function createSyncActivities({ orm, cloudsign, storage, secretsKey, impo
           listed: count.files,
         });
         await recordConnectionProgress(orm.em.fork(), { connectionId: input.connectionId, filesDone: 0, filesTotal: count.files });
+        activityLogger(logger, { connectionId: input.connectionId, runId: run.id }).info('sync run begun', { kind: input.kind, from: window.from, to: window.to, filesTotal: count.files });
         return { runId: run.id, window: { ...run.window, scope }, filesTotal: count.files };
       });
     },
@@ -101,7 +115,7 @@ export function createSyncActivities({ orm, cloudsign, storage, secretsKey, impo
         const { saveMode } = await getConnection(orm.em.fork(), input.connectionId);
         const { documents, hasMore } = await listWindowPage(cloudsign, clientId, input.window, input.page);
         const counts = await importDocuments(
-          { orm, cloudsign, storage },
+          { orm, cloudsign, storage, metrics },
           {
             connectionId: input.connectionId,
             runId: input.runId,
@@ -115,6 +129,7 @@ export function createSyncActivities({ orm, cloudsign, storage, secretsKey, impo
         );
         const filesDone = input.filesDoneBefore + counts.files;
         await recordConnectionProgress(orm.em.fork(), { connectionId: input.connectionId, filesDone, filesTotal: Math.max(filesDone, input.filesTotal) });
+        activityLogger(logger, { connectionId: input.connectionId, runId: input.runId }).info('page imported', { page: input.page, documents: counts.documents, files: counts.files, saveMode });
         return { filesDone: counts.files, hasMore, ...(saveMode === 'review' && { reviews: counts.reviews }) };
       });
     },
@@ -127,7 +142,8 @@ export function createSyncActivities({ orm, cloudsign, storage, secretsKey, impo
       return classified(async () => {
         const em = orm.em.fork();
         // Workflow runs recorded before the outcome travelled finish their sync as `succeeded`.
-        await finishRun(em, { runId: input.runId, outcome: input.outcome ?? 'succeeded' });
+        const run = await finishRun(em, { runId: input.runId, outcome: input.outcome ?? 'succeeded' });
+        activityLogger(logger, { connectionId: input.connectionId, runId: input.runId }).info('sync run finished', { outcome: run.outcome, counts: run.counts });
         // A stopped run did not reach the end of its window: the connection did not sync.
         if (input.outcome === 'stopped') return;
         await recordLastSync(em, { connectionId: input.connectionId, syncedAt: new Date() });
@@ -137,7 +153,12 @@ export function createSyncActivities({ orm, cloudsign, storage, secretsKey, impo
 }
 
 /** Keeps the connection's status and incidents in the ledger, and mails a person once per incident. */
-export function createConnectionStatusActivities({ orm, outbox }: Pick<ConnectionActivityDeps, 'orm' | 'outbox'>) {
+export function createConnectionStatusActivities({
+  orm,
+  outbox,
+  metrics = noMetrics,
+  logger = silentLogger,
+}: Pick<ConnectionActivityDeps, 'orm' | 'outbox' | 'metrics' | 'logger'>) {
   return {
     async setConnectionStatus(input: { connectionId: string; status: Exclude<ConnectionStatus, 'disconnected'>; nextSyncAt?: string }) {
       return classified(() => setConnectionStatus(orm.em.fork(), input));
@@ -152,15 +173,16 @@ export function createConnectionStatusActivities({ orm, outbox }: Pick<Connectio
     async reportIncident(input: { connectionId: string; kind: IncidentKind; message: string; status?: 'error' | 'quota_exhausted' }) {
       return classified(async () => {
         const { connectionId, kind, message } = input;
-        const queued = await orm.em.fork().transactional(async (em) => {
+        const incident = await orm.em.fork().transactional(async (em) => {
           if (input.status) await recordConnectionError(em, { connectionId, code: kind, message, status: input.status });
-          if (!(await recordIncident(em, { connectionId, kind, message }))) return false;
+          if (!(await recordIncident(em, { connectionId, kind, message }))) return undefined;
           const connection = await getConnection(em, connectionId);
           const mail = incidentMail({ kind, managementId: connection.managementId, connectionName: connection.name, message });
-          await queueMail(em, { to: await incidentRecipients(em, { connectionId }), ...mail });
-          return true;
+          return { mailId: await queueMail(em, { to: await incidentRecipients(em, { connectionId }), ...mail }) };
         });
-        if (queued) outbox.kick();
+        activityLogger(logger, { connectionId }).warn(incident ? 'incident reported' : 'incident continues (already reported)', { kind, message, status: input.status, mailId: incident?.mailId });
+        if (incident?.mailId) metrics.mailQueued();
+        if (incident) outbox.kick();
       });
     },
 

@@ -11,6 +11,7 @@ import {
   type Review,
 } from '../src/ledger';
 import { reviewReminderMail, type OutboxSender } from '../src/mail';
+import { noMetrics, type Metrics } from '../src/metrics';
 import { decisionOf, type Decision } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 
@@ -20,6 +21,7 @@ export interface ReviewActivityDeps {
   outbox: Pick<OutboxSender, 'kick'>;
   /** REVIEW_REMINDER_AFTER: how long a document waits for a decision before its reviewers are reminded. */
   reviewReminderAfterMs?: number;
+  metrics?: Pick<Metrics, 'mailQueued'>;
 }
 
 const WEEK_MS = 7 * 86_400_000;
@@ -28,7 +30,7 @@ const REDELIVER_AFTER_MS = 10 * 60_000;
 /** Signals a connection's upkeep sends at most, so that its history stays small. */
 const REDELIVER_LIMIT = 100;
 
-export function createReviewActivities({ orm, outbox, reviewReminderAfterMs = WEEK_MS }: ReviewActivityDeps) {
+export function createReviewActivities({ orm, outbox, reviewReminderAfterMs = WEEK_MS, metrics = noMetrics }: ReviewActivityDeps) {
   return {
     /** The decision the ledger holds for a review, if any: it may have been made before its workflow started. */
     async recordedDecision(input: { reviewId: string }): Promise<Decision | null> {
@@ -66,6 +68,7 @@ export function createReviewActivities({ orm, outbox, reviewReminderAfterMs = WE
       return classified(async () => {
         const em = orm.em.fork();
         const connection = await getConnection(em, input.connectionId);
+        let queued: string | null = null;
         const reminder = await remindReviewers(em, {
           connectionId: connection.id,
           now: temporalNow(),
@@ -73,9 +76,10 @@ export function createReviewActivities({ orm, outbox, reviewReminderAfterMs = WE
           everyMs: WEEK_MS,
           // Queued in the reminder's own transaction: recorded as sent if and only if its mail is in the outbox.
           queue: async ({ pending, recipients }, tx) => {
-            await queueMail(tx, { to: recipients, ...reviewReminderMail({ managementId: connection.managementId, connectionName: connection.name, pending }) });
+            queued = await queueMail(tx, { to: recipients, ...reviewReminderMail({ managementId: connection.managementId, connectionName: connection.name, pending }) });
           },
         });
+        if (reminder.sent && queued) metrics.mailQueued();
         if (reminder.sent) outbox.kick();
         // Decisions are recorded by the API on its own clock, so they are aged on the same one.
         const undelivered = await undeliveredDecisions(em, {

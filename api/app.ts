@@ -5,7 +5,7 @@ import type { ApiDeps } from './context';
 import { renderDocsPage } from './docs';
 import { connectionRoutes, previewRoutes } from './connections';
 import { contractRoutes } from './contracts';
-import { ErrorSchema, errorResponse, errorResponses, handleError } from './errors';
+import { ErrorSchema, errorResponse, errorResponses, errorHandler } from './errors';
 import { allowedMethods, limitBody, refuseNul } from './guards';
 import { groupRoutes } from './groups';
 import { healthRoutes } from './health';
@@ -13,6 +13,7 @@ import { quotaRoutes } from './quota';
 import { reviewRoutes } from './reviews';
 import { newRouter } from './router';
 import { userRoutes } from './users';
+import { silentLogger } from '../src/logging';
 
 const OPENAPI_INFO = {
   title: 'cloudsign-sync',
@@ -35,7 +36,7 @@ const meRoute = createRoute({
 /** Builds the HTTP API; `server.ts` listens, tests call `app.request()`. */
 export function createApp(deps: ApiDeps) {
   const app = newRouter();
-  app.onError(handleError);
+  app.onError(errorHandler(deps.logger ?? silentLogger));
   app.use('*', allowedMethods(app), limitBody, refuseNul);
   app.notFound((c) => errorResponse(c, 404, 'not_found', `There is no route ${c.req.method} ${c.req.path}.`));
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });

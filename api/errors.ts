@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { cloudSignSetupRefusal, unavailableDependency } from '../src/failures';
 import { ConflictError, LedgerError, NotFoundError, QuotaExhaustedError, ValidationError } from '../src/ledger/errors';
 import { UnavailableError } from '../src/services/errors';
+import type { Logger } from '../src/logging';
 
 /** The one error shape of the API (../shared/spec/API.md "Conventions"). */
 export const ErrorSchema = z
@@ -35,8 +36,8 @@ export function errorResponse(c: Context, status: ContentfulStatusCode, code: st
   return c.json({ error: { code, message, ...(details === undefined ? {} : { details }) } }, status);
 }
 
-/** Maps whatever a handler threw to the error shape; an unexpected error is logged and never shown. */
-export function handleError(error: Error, c: Context) {
+/** Maps whatever a handler threw to the error shape; an unexpected error is logged (to `logger`) and never shown. */
+export const errorHandler = (logger: Logger) => (error: Error, c: Context) => {
   if (error instanceof ApiError) return errorResponse(c, error.status, error.code, error.message, error.details);
   if (error instanceof LedgerError) return errorResponse(c, ledgerStatus(error), error.code, error.message, ledgerDetails(error));
   const refusal = cloudSignSetupRefusal(error);
@@ -44,7 +45,7 @@ export function handleError(error: Error, c: Context) {
   if (error instanceof UnavailableError) return errorResponse(c, 503, error.code, error.message);
   const down = unavailableDependency(error);
   if (down) {
-    console.warn(`${c.req.method} ${c.req.path}: ${down} does not answer: ${error.message.split('\n')[0]}`);
+    logger.warn(`${down} does not answer`, { method: c.req.method, path: c.req.path, error: error.message.split('\n')[0] });
     return errorResponse(c, 503, `${down}_unavailable`, `${DEPENDENCY_NAMES[down]} does not answer right now; nothing was changed. Try again shortly.`);
   }
   if (error instanceof HTTPException) {
@@ -52,9 +53,9 @@ export function handleError(error: Error, c: Context) {
     const code = error.status === 400 ? 'invalid_request' : 'http_error';
     return errorResponse(c, error.status, code, error.message || 'The request could not be read.');
   }
-  console.error(`${c.req.method} ${c.req.path} failed:`, error);
+  logger.error('request failed unexpectedly', { method: c.req.method, path: c.req.path, error, stack: error.stack });
   return errorResponse(c, 500, 'internal_error', 'The server failed to handle this request; the error has been logged.');
-}
+};
 
 const DEPENDENCY_NAMES = { postgres: 'The database (Postgres)', temporal: 'Temporal' } as const;
 

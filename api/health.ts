@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiDeps } from './context';
 import { missingSearchAttributes } from '../src/temporal/search-attributes';
 import { newRouter } from './router';
+import { silentLogger, type Logger } from '../src/logging';
 
 /** Up or down only: /health answers anyone, so the cause goes to the log, never into the answer. */
 const DependencyState = z.object({ ok: z.boolean() });
@@ -24,7 +25,7 @@ const route = createRoute({
   },
 });
 
-async function probe(name: string, timeoutMs: number, check: () => Promise<unknown>): Promise<z.infer<typeof DependencyState>> {
+async function probe(logger: Logger, name: string, timeoutMs: number, check: () => Promise<unknown>): Promise<z.infer<typeof DependencyState>> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
@@ -33,7 +34,7 @@ async function probe(name: string, timeoutMs: number, check: () => Promise<unkno
     await Promise.race([check(), timeout]);
     return { ok: true };
   } catch (error) {
-    console.warn(`health: ${name} does not answer: ${(error as Error).message.split('\n')[0]}`);
+    logger.warn(`health: ${name} does not answer`, { error: (error as Error).message.split('\n')[0] });
     return { ok: false };
   } finally {
     clearTimeout(timer);
@@ -44,8 +45,8 @@ async function probe(name: string, timeoutMs: number, check: () => Promise<unkno
 const UNIMPLEMENTED = 12;
 
 /** Whether Temporal answers, and which of our search attributes its namespace lacks. */
-async function temporalHealth(temporal: ApiDeps['temporal'], namespace: string, timeoutMs: number): Promise<z.infer<typeof TemporalState>> {
-  const answers = await probe('temporal', timeoutMs, () =>
+async function temporalHealth(logger: Logger, temporal: ApiDeps['temporal'], namespace: string, timeoutMs: number): Promise<z.infer<typeof TemporalState>> {
+  const answers = await probe(logger, 'temporal', timeoutMs, () =>
     temporal.connection.withDeadline(Date.now() + timeoutMs, () => temporal.connection.healthService.check({})),
   );
   if (!answers.ok) return answers;
@@ -54,15 +55,15 @@ async function temporalHealth(temporal: ApiDeps['temporal'], namespace: string, 
     return missing.length ? { ok: false, missingSearchAttributes: missing } : { ok: true };
   } catch (error) {
     if ((error as { code?: unknown }).code === UNIMPLEMENTED) return { ok: true };
-    return probe('temporal', timeoutMs, () => Promise.reject(error));
+    return probe(logger, 'temporal', timeoutMs, () => Promise.reject(error));
   }
 }
 
-export function healthRoutes({ orm, temporal, healthTimeoutMs = 3_000 }: ApiDeps) {
+export function healthRoutes({ orm, temporal, healthTimeoutMs = 3_000, logger = silentLogger }: ApiDeps) {
   return newRouter().openapi(route, async (c) => {
     const [postgres, temporalState] = await Promise.all([
-      probe('postgres', healthTimeoutMs, () => orm.em.getConnection().execute('select 1')),
-      temporalHealth(temporal, temporal.client.options.namespace, healthTimeoutMs),
+      probe(logger, 'postgres', healthTimeoutMs, () => orm.em.getConnection().execute('select 1')),
+      temporalHealth(logger, temporal, temporal.client.options.namespace, healthTimeoutMs),
     ]);
     const ok = postgres.ok && temporalState.ok;
     return c.json({ status: ok ? 'ok' : 'degraded', postgres, temporal: temporalState } as const, ok ? 200 : 503);

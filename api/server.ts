@@ -6,6 +6,7 @@ import { migrate } from '../src/db';
 import { ensureBootstrapAdmin, revokeConfiguredToken } from '../src/ledger';
 import { startMissingWorkflows } from '../src/services/connections';
 import { unavailableDependency } from '../src/failures';
+import { startMetricsServer } from '../src/metrics';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { createApp } from './app';
 
@@ -31,11 +32,12 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   });
   let repairing: Promise<unknown> | undefined;
   // One round at a time: a round against a slow Temporal may outlast the interval.
+  const { logger } = services;
   const repair = () =>
     (repairing ??= startMissingWorkflows(services)
       .then(
-        (started) => started.length && console.log(`started the workflows of ${started.join(', ')}`),
-        (error: Error) => console.warn(`connections' workflows not started yet: ${error.message.split('\n')[0]}`),
+        (started) => started.length && logger.info('started the connections\' workflows', { managementIds: started }),
+        (error: Error) => logger.warn('connections\' workflows not started yet; trying again shortly', { error: error.message.split('\n')[0] }),
       )
       .finally(() => (repairing = undefined)));
   void repair();
@@ -59,7 +61,7 @@ async function checkSearchAttributes(services: Services): Promise<void> {
     await connection.withDeadline(Date.now() + 5_000, () => ensureSearchAttributes(connection, services.config.TEMPORAL_NAMESPACE));
   } catch (error) {
     if (unavailableDependency(error) !== 'temporal') throw error;
-    console.warn('Temporal does not answer yet; the API starts anyway, and GET /health reports it as down.');
+    services.logger.warn('Temporal does not answer yet; the API starts anyway, and GET /health reports it as down.');
   }
 }
 
@@ -70,12 +72,15 @@ async function main() {
   await migrate(services.orm);
   // The bootstrap token works only while the configuration holds it: removing the variable revokes it.
   if (config.BOOTSTRAP_ADMIN_TOKEN) await ensureBootstrapAdmin(services.orm.em.fork(), { token: config.BOOTSTRAP_ADMIN_TOKEN });
-  else if (await revokeConfiguredToken(services.orm.em.fork())) console.log('BOOTSTRAP_ADMIN_TOKEN is unset: the bootstrap token no longer works.');
+  else if (await revokeConfiguredToken(services.orm.em.fork())) services.logger.info('BOOTSTRAP_ADMIN_TOKEN is unset: the bootstrap token no longer works.');
   await checkSearchAttributes(services);
   const server = await startApiServer(services);
-  console.log(`API listening on ${server.url}`);
+  const metrics =
+    config.METRICS_PORT === undefined ? undefined : await startMetricsServer({ metrics: services.metrics, address: config.METRICS_ADDRESS, port: config.METRICS_PORT });
+  services.logger.info('API listening', { url: server.url, ...(metrics && { metrics: metrics.url }) });
   const stop = async () => {
     await server.close();
+    await metrics?.close();
     await services.close();
     process.exit(0);
   };

@@ -16,8 +16,11 @@ import { ConfigError, loadConfig, type Config } from '../src/config';
 import { migrate } from '../src/db';
 import { ensureBootstrapAdmin } from '../src/ledger';
 import { startMailCatcher } from '../src/mail/catcher';
+import { startMetricsServer, type MetricsServer } from '../src/metrics';
 import { startDevServer } from '../src/temporal/dev-server';
+import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { runWorker } from '../worker';
+import { installTemporalRuntime } from '../worker/telemetry';
 
 const DATA_DIR = resolve('.data');
 const SIMULATOR_PORT = 4010;
@@ -26,6 +29,8 @@ const SMTP_PORT = 1025;
 const DEMO_CLIENT_ID = 'demo0123456789abcdefghijklmnopqrstuv';
 const DEMO_DOCUMENTS = 120;
 const MAX_WORKERS = 16;
+/** This process's /metrics (the API, and the in-process worker); worker process i serves it on the port + i. */
+const METRICS_PORT = 9464;
 
 type Stop = () => Promise<unknown>;
 
@@ -47,7 +52,7 @@ function workerProcesses(argv: string[]): number {
 
 interface EmbeddedParts {
   /** The configuration with the embedded parts' addresses and the kept secrets filled in. */
-  config: Config & Required<Pick<Config, 'TEMPORAL_ADDRESS' | 'CLOUDSIGN_BASE_URL' | 'SMTP_URL' | 'SECRETS_KEY'>>;
+  config: Config & Required<Pick<Config, 'TEMPORAL_ADDRESS' | 'CLOUDSIGN_BASE_URL' | 'SMTP_URL' | 'SECRETS_KEY' | 'LOG_FORMAT' | 'METRICS_PORT'>>;
   adminToken: string;
   webUi: string;
   mailNote: string;
@@ -82,7 +87,16 @@ async function startEmbeddedParts(config: Config, stops: Stop[]): Promise<Embedd
     smtpUrl = catcher.url;
     mailNote = `caught by ${catcher.url}, saved as .eml files in ${join(DATA_DIR, 'mail')}`;
   }
-  const effective = { ...config, TEMPORAL_ADDRESS: temporalAddress, CLOUDSIGN_BASE_URL: cloudsignBaseUrl, SMTP_URL: smtpUrl, SECRETS_KEY: secretsKey };
+  const effective = {
+    ...config,
+    TEMPORAL_ADDRESS: temporalAddress,
+    CLOUDSIGN_BASE_URL: cloudsignBaseUrl,
+    SMTP_URL: smtpUrl,
+    SECRETS_KEY: secretsKey,
+    // A person reads this terminal; a deployment's collector reads JSON.
+    LOG_FORMAT: config.LOG_FORMAT ?? 'pretty',
+    METRICS_PORT: config.METRICS_PORT ?? METRICS_PORT,
+  };
   return { config: effective, adminToken, webUi, mailNote };
 }
 
@@ -97,11 +111,16 @@ function startWorkerProcesses(config: EmbeddedParts['config'], count: number) {
     CLOUDSIGN_BASE_URL: config.CLOUDSIGN_BASE_URL,
     SMTP_URL: config.SMTP_URL,
     SECRETS_KEY: config.SECRETS_KEY,
+    LOG_FORMAT: config.LOG_FORMAT,
   };
   // Process groups of their own, like the dev server's: Ctrl-C reaches only this process, which stops the
   // workers before the servers they need. They never outlive it, however it ends.
-  const children: ChildProcess[] = Array.from({ length: count }, () =>
-    spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true }),
+  const children: ChildProcess[] = Array.from({ length: count }, (_, i) =>
+    spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+      env: { ...env, METRICS_PORT: String(config.METRICS_PORT && config.METRICS_PORT + 1 + i) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
+    }),
   );
   process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
   let stopping = false;
@@ -119,7 +138,7 @@ function startWorkerProcesses(config: EmbeddedParts['config'], count: number) {
   return { done, stop, pids: children.map((c) => c.pid) };
 }
 
-function printBanner(parts: EmbeddedParts, api: { url: string }, workers: string, started: number, embeddedCloudSign: boolean) {
+function printBanner(parts: EmbeddedParts, api: { url: string }, metrics: MetricsServer, workers: string, started: number, embeddedCloudSign: boolean) {
   // A token generated here is printed; one from the environment is not (the banner ends up in logs).
   const token = parts.config.BOOTSTRAP_ADMIN_TOKEN ? '$BOOTSTRAP_ADMIN_TOKEN' : parts.adminToken;
   console.log(`
@@ -129,6 +148,7 @@ cloudsign-sync is running (ready in ${((Date.now() - started) / 1000).toFixed(1)
   CloudSign      ${parts.config.CLOUDSIGN_BASE_URL}${embeddedCloudSign ? `   (simulator, ${DEMO_DOCUMENTS} demo documents)` : ''}
   E-mail         ${parts.mailNote}
   Worker         ${workers}
+  Metrics        ${metrics.url}${workers.startsWith('in this') ? '' : '   (the API; each worker process serves its own)'}
   Admin token    ${token}
 
 Create a connection to the ${embeddedCloudSign ? 'simulator' : 'configured CloudSign'}:
@@ -141,6 +161,7 @@ Press Ctrl-C to stop everything.`);
 
 async function startWorkers(services: Services, parts: EmbeddedParts, count: number) {
   if (count === 0) return { ...(await runWorker(services)), description: 'in this process' };
+  // Temporal's runtime of this process is then only the API's client side: its default is enough.
   const processes = startWorkerProcesses(parts.config, count);
   return { ...processes, description: `${count} worker processes (pids ${processes.pids.join(', ')})` };
 }
@@ -157,12 +178,20 @@ async function main() {
   stops.unshift(services.close);
   await migrate(services.orm);
   await ensureBootstrapAdmin(services.orm.em.fork(), { token: parts.adminToken });
+  // The embedded dev server is started with them; a configured TEMPORAL_ADDRESS may lack them, and then every
+  // connection's workflow start would fail.
+  await ensureSearchAttributes(services.temporal.connection, parts.config.TEMPORAL_NAMESPACE);
 
+  // Before the in-process worker's native connection: the SDK's runtime is set up once, by its first user.
+  const telemetry = workerCount === 0 ? await installTemporalRuntime({ logger: services.logger, metrics: true }) : {};
   const worker = await startWorkers(services, parts, workerCount);
   stops.unshift(worker.stop);
   const api = await startApiServer(services);
   stops.unshift(api.close);
-  printBanner(parts, api, worker.description, started, !config.CLOUDSIGN_BASE_URL);
+  const { METRICS_ADDRESS, METRICS_PORT: metricsPort } = parts.config;
+  const metrics = await startMetricsServer({ metrics: services.metrics, address: METRICS_ADDRESS, port: metricsPort, ...(telemetry.sdkMetrics && { extra: telemetry.sdkMetrics }) });
+  stops.unshift(metrics.close);
+  printBanner(parts, api, metrics, worker.description, started, !config.CLOUDSIGN_BASE_URL);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -3,7 +3,9 @@ import { createActivities, type Activities } from '../activities';
 import { createCloudSignClient, SharedRequestBudget, type CloudSignClient, type RetryPolicy } from './cloudsign';
 import { ConfigError, type Config } from './config';
 import { openDatabase, type MikroORM } from './db';
+import { createLogger, type Logger } from './logging';
 import { createMailer, createOutboxSender, type OutboxSender } from './mail';
+import { createMetrics, type Metrics } from './metrics';
 import { createFileStorage, type FileStorage } from './storage';
 import { lazyTemporalClient } from './temporal/client';
 import type { TemporalGateway } from './temporal/gateway';
@@ -25,6 +27,8 @@ export interface Overrides {
   cloudsignRetry?: Partial<RetryPolicy>;
   /** Documents of a page imported at once (`bench:import --concurrency`); the activity's default otherwise. */
   importConcurrency?: number;
+  /** Where log lines go instead of stdout in the configured format (tests capture them, or drop them). */
+  logger?: Logger;
 }
 
 export interface Services {
@@ -38,6 +42,10 @@ export interface Services {
   secretsKey: string;
   /** Handed to each new connection's workflow. */
   syncIntervalMs: number;
+  /** This process's counters: the CloudSign client, the importer and the outbox record into it; /metrics serves it. */
+  metrics: Metrics;
+  /** The one logger (LOG_FORMAT, LOG_LEVEL). */
+  logger: Logger;
   /** The worker's activities; they need `SMTP_URL` too, which the API alone does not. */
   activities(): Activities;
   /** The sender of the mail outbox, started by whoever runs the activities (worker/index.ts). */
@@ -62,7 +70,10 @@ export function requireSettings<S extends Setting>(config: Config, names: readon
 export async function openServices(config: Config, overrides: Overrides = {}): Promise<Services> {
   const { CLOUDSIGN_BASE_URL, SECRETS_KEY } = requireSettings(config, ['CLOUDSIGN_BASE_URL', 'SECRETS_KEY'], 'the service');
   const orm = overrides.orm ?? (await openDatabase(config.DATABASE_URL));
+  const metrics = createMetrics();
+  const logger = overrides.logger ?? createLogger({ format: config.LOG_FORMAT ?? 'json', level: config.LOG_LEVEL });
   const cloudsign = createCloudSignClient({
+    metrics,
     baseUrl: CLOUDSIGN_BASE_URL,
     // Shared through Postgres by the API and every worker process: together they stay under CloudSign's limit.
     budget: new SharedRequestBudget((sql, params) => orm.em.getConnection().execute(sql, params), config.CLOUDSIGN_REQUESTS_PER_MINUTE),
@@ -75,7 +86,7 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
   let outbox: OutboxSender | undefined;
   const outboxSender = () => {
     const { SMTP_URL } = requireSettings(config, ['SMTP_URL'], 'the worker');
-    outbox ??= createOutboxSender({ orm, mailer: createMailer({ smtpUrl: SMTP_URL, from: config.MAIL_FROM }) });
+    outbox ??= createOutboxSender({ orm, mailer: createMailer({ smtpUrl: SMTP_URL, from: config.MAIL_FROM }), metrics, logger });
     return outbox;
   };
   return {
@@ -86,6 +97,8 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
     temporal: { ...temporal, taskQueue: config.TEMPORAL_TASK_QUEUE },
     secretsKey: SECRETS_KEY,
     syncIntervalMs: config.SYNC_INTERVAL,
+    metrics,
+    logger,
     outbox: outboxSender,
     activities() {
       activities ??= createActivities({
@@ -95,6 +108,8 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
         outbox: outboxSender(),
         secretsKey: SECRETS_KEY,
         reviewReminderAfterMs: config.REVIEW_REMINDER_AFTER,
+        metrics,
+        logger,
         ...(overrides.importConcurrency !== undefined && { importConcurrency: overrides.importConcurrency }),
       });
       return activities;

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { z } from 'zod';
+import { noMetrics, type CloudSignRoute, type Metrics } from '../metrics';
 import { RequestBudget, type Budget } from './budget';
 import { systemClock, type Clock } from './clock';
 import { streamPdf, type DownloadedFile } from './download';
@@ -52,6 +53,8 @@ export interface CloudSignClientOptions {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   clock?: Clock;
+  /** Records each request's outcome and its wait for the budget. */
+  metrics?: Pick<Metrics, 'cloudsignRequest' | 'budgetWaited'>;
 }
 
 export interface ListConcludedDocumentsOptions {
@@ -127,6 +130,7 @@ class HttpCloudSignClient implements CloudSignClient {
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly tokens: TokenCache;
+  private readonly metrics: Pick<Metrics, 'cloudsignRequest' | 'budgetWaited'>;
 
   constructor(options: CloudSignClientOptions) {
     this.baseUrl = new URL(options.baseUrl).href.replace(/\/+$/, '');
@@ -135,6 +139,7 @@ class HttpCloudSignClient implements CloudSignClient {
     this.budget = options.budget ?? new RequestBudget(800, { clock: this.clock });
     this.timeoutMs = options.timeoutMs ?? 200_000;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.metrics = options.metrics ?? noMetrics;
     // One attempt per token request: the call that needed the token retries, so retries do not multiply.
     this.tokens = new TokenCache((clientId) => this.issueToken(clientId), this.clock);
   }
@@ -298,7 +303,10 @@ class HttpCloudSignClient implements CloudSignClient {
   private async exchange(call: Call): Promise<Response> {
     for (let renewed = false; ; renewed = true) {
       const token = call.form ? undefined : await this.tokens.get(call.clientId);
+      const waitFrom = this.clock.now();
       await this.budget.acquire(clientIdKey(call.clientId));
+      this.metrics.budgetWaited((this.clock.now() - waitFrom) / 1000);
+      const route = routeOf(call.path);
       let response: Response;
       try {
         response = await this.fetch(this.url(call), {
@@ -311,8 +319,10 @@ class HttpCloudSignClient implements CloudSignClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (cause) {
+        this.metrics.cloudsignRequest(route, 'network_error');
         throw networkError(cause, call);
       }
+      this.metrics.cloudsignRequest(route, response.status);
       if (response.ok) return response;
       if (response.status === 401 && token !== undefined && !renewed) {
         await response.body?.cancel();
@@ -352,6 +362,13 @@ class HttpCloudSignClient implements CloudSignClient {
     const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
     return `${this.baseUrl}${call.path}${query}`;
   }
+}
+
+/** The kind of route a path is, for the request metric: paths hold document and file IDs, labels must not. */
+function routeOf(path: string): CloudSignRoute {
+  if (path === '/token' || path === '/me' || path === '/documents' || path === '/team_documents') return path.slice(1) as CloudSignRoute;
+  if (path.includes('/files/')) return 'file';
+  return path.endsWith('/attribute') ? 'attribute' : 'document';
 }
 
 /** `from`/`to` in the form the spec gives, `YYYY-MM-DDThh:mm:ss.SSSSSSZ`. */

@@ -92,6 +92,13 @@ export const configSchema = z.object({
       .optional(),
   ),
   FILE_STORAGE_DIR: z.string().trim().min(1).default('./data/files'),
+  /** `json` (one object per line) or `pretty`; unset: json, except in `npm run dev`. */
+  LOG_FORMAT: optionalText.pipe(z.enum(['json', 'pretty'], 'must be json or pretty').optional()),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], 'must be debug, info, warn or error').default('info'),
+  /** The interface the /metrics listener binds to: loopback unless an operator opens it to a scraper. */
+  METRICS_ADDRESS: z.string().trim().min(1).default('127.0.0.1'),
+  /** The /metrics listener's port (API and worker each serve their own); unset: no listener. */
+  METRICS_PORT: optionalText.pipe(wholeNumber('a port number between 0 and 65535', 0, 65535).optional()),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -3,6 +3,7 @@ import type { CloudSignClient, CloudSignDocument, CloudSignFile } from '../cloud
 import type { MikroORM } from '../db';
 import { createReview, importFile, recordFileError, reviewOf, settleKnownFiles, type ContractFieldValues, type ReviewFile, type SaveMode } from '../ledger';
 import { isDocumentProblem } from '../failures';
+import { noMetrics, type Metrics } from '../metrics';
 import type { FileStorage, StoredFile } from '../storage';
 import { contractFieldsOf } from './mapping';
 import type { ReviewToStart } from '../temporal/messages';
@@ -12,6 +13,8 @@ export interface ImportServices {
   orm: MikroORM;
   cloudsign: CloudSignClient;
   storage: FileStorage;
+  /** Counts the files saved and the files that failed. */
+  metrics?: Pick<Metrics, 'fileImported' | 'fileFailed'>;
 }
 
 export interface ImportDocumentsInput {
@@ -85,7 +88,8 @@ async function importDocument(page: PageImport, document: CloudSignDocument): Pr
 async function save(page: PageImport, document: CloudSignDocument, files: readonly CloudSignFile[]): Promise<void> {
   const { connectionId, runId } = page.input;
   await eachStored(page, document, files, async (file, stored, fields) => {
-    await importFile(page.orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, fields: { ...fields }, file: stored });
+    const { outcome } = await importFile(page.orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, fields: { ...fields }, file: stored });
+    if (outcome === 'imported') (page.metrics ?? noMetrics).fileImported();
   });
 }
 
@@ -140,6 +144,7 @@ async function eachStored(
       // A file CloudSign cannot serve (gone, not a PDF): recorded as a failed file, and the rest goes on.
       if (!isDocumentProblem(error)) throw error;
       await recordFileError(page.orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, message: (error as Error).message });
+      (page.metrics ?? noMetrics).fileFailed();
       all = false;
     }
     page.counts.files++;

@@ -1,5 +1,7 @@
 import type { MikroORM } from '../db';
 import { claimDueMail, markMailFailed, markMailSent } from '../ledger';
+import { silentLogger, type Logger } from '../logging';
+import { noMetrics, type Metrics } from '../metrics';
 import type { Mailer } from './mailer';
 
 /**
@@ -29,9 +31,13 @@ export function createOutboxSender({
   mailer,
   pollMs = 5_000,
   firstRetryMs = FIRST_RETRY_MS,
+  metrics = noMetrics,
+  logger = silentLogger,
 }: {
   orm: MikroORM;
   mailer: Mailer;
+  metrics?: Pick<Metrics, 'mailSent' | 'mailFailed'>;
+  logger?: Logger;
   pollMs?: number;
   /** The wait after a first failed attempt, doubling with each one up to MAX_RETRY_MS (tests shorten it). */
   firstRetryMs?: number;
@@ -49,9 +55,12 @@ export function createOutboxSender({
       try {
         await mailer.send(mail);
         await markMailSent(orm.em.fork(), mail.id);
+        metrics.mailSent();
+        logger.info('mail sent', { mailId: mail.id, subject: mail.subject, recipients: mail.to.length });
       } catch (error) {
         const retryInMs = Math.min(firstRetryMs * 2 ** mail.attempts, MAX_RETRY_MS);
-        console.warn(`mail ${mail.messageId} not sent (attempt ${mail.attempts + 1}), trying again in ${retryInMs / 1000} s: ${(error as Error).message}`);
+        metrics.mailFailed();
+        logger.warn(`mail not sent (attempt ${mail.attempts + 1}), trying again in ${retryInMs / 1000} s`, { mailId: mail.id, error: error as Error });
         await markMailFailed(orm.em.fork(), { id: mail.id, error: (error as Error).message, retryInMs });
       }
     }
@@ -64,7 +73,7 @@ export function createOutboxSender({
       return;
     }
     running = round()
-      .catch((error: Error) => console.warn(`mail outbox: ${error.message}`))
+      .catch((error: Error) => logger.warn('mail outbox round failed; the next poll tries again', { error }))
       .finally(() => {
         running = undefined;
         if (again) {

@@ -1,5 +1,6 @@
 import type { CloudSignClient } from '../cloudsign';
 import type { MikroORM } from '../db';
+import { silentLogger, type Logger } from '../logging';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import {
   ConflictError,
@@ -31,6 +32,8 @@ export interface ConnectionServiceDeps {
   temporal: TemporalGateway;
   secretsKey: string;
   syncIntervalMs: number;
+  /** Where a workflow that could not be started is reported; silent if absent. */
+  logger?: Logger;
 }
 
 /**
@@ -46,12 +49,12 @@ export async function connect(deps: ConnectionServiceDeps, input: ConnectionSett
     await startWorkflow(deps, created);
   } catch (error) {
     if (unavailableDependency(error) !== 'temporal') throw error;
-    console.warn(`${created.managementId}: its workflow could not be started now; it is started when Temporal answers: ${(error as Error).message}`);
+    (deps.logger ?? silentLogger).warn('workflow not started now; it is started when Temporal answers', { managementId: created.managementId, error: error as Error });
   }
   return created;
 }
 
-type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs'>;
+type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs' | 'logger'>;
 
 /**
  * Starts a connection's workflow and records that it runs; one that runs already counts as started. A
@@ -98,7 +101,7 @@ export async function startMissingWorkflows(deps: WorkflowDeps): Promise<string[
       // Temporal down: the others would fail alike; anything else is this connection's alone.
       if (unavailableDependency(error) === 'temporal') throw error;
       firstFailure ??= error;
-      console.warn(`${connection.managementId}: its workflow could not be started: ${(error as Error).message}`);
+      (deps.logger ?? silentLogger).warn('workflow could not be started', { managementId: connection.managementId, error: error as Error });
     }
   }
   if (firstFailure && !started.length) throw firstFailure;

@@ -1,15 +1,18 @@
 import type { MikroORM } from '../db';
+import { silentLogger, type Logger } from '../logging';
 import { listConnections, reviewsAwaitingQuota, setQuotaLimit, type AuditActor, type Quota } from '../ledger';
 import { signalEach, type TemporalGateway } from '../temporal/gateway';
 import { connectionWorkflowId, quotaRaisedSignal, reviewWorkflowId } from '../temporal/messages';
 
 /** The ledger's contract quota, and waking what waits for it when it is raised. */
 
-export async function setQuota(deps: { orm: MikroORM; temporal: TemporalGateway }, limit: number, actor?: AuditActor): Promise<Quota> {
+export async function setQuota(deps: { orm: MikroORM; temporal: TemporalGateway; logger?: Logger }, limit: number, actor?: AuditActor): Promise<Quota> {
   const quota = await setQuotaLimit(deps.orm.em.fork(), { limit, ...(actor && { actor }) });
   if (quota.remaining > 0) {
     // The limit is changed already: failing to wake what waits must not turn that into an error.
-    await notifyQuotaRaised(deps).catch((error: Error) => console.warn(`quota raised: could not notify the waiting workflows: ${error.message}`));
+    await notifyQuotaRaised(deps).catch((error: Error) =>
+      (deps.logger ?? silentLogger).warn('quota raised: could not notify the waiting workflows; they recheck the quota by themselves', { error }),
+    );
   }
   return quota;
 }

@@ -1,4 +1,5 @@
 import type { MikroORM } from '../db';
+import { silentLogger, type Logger } from '../logging';
 import { ConflictError, decideReview, type Connection, type DecisionOptions, type Review, type DecisionAction } from '../ledger';
 import { deliverDecision, type TemporalGateway } from '../temporal/gateway';
 import { UnavailableError } from './errors';
@@ -10,7 +11,7 @@ import { decisionOf } from '../temporal/messages';
  * often the request is retried. Whether the user may decide is the caller's check.
  */
 export async function decide(
-  deps: { orm: MikroORM; temporal: TemporalGateway },
+  deps: { orm: MikroORM; temporal: TemporalGateway; logger?: Logger },
   input: { connection: Connection; reviewId: string; action: DecisionAction; decidedBy: string } & DecisionOptions,
 ): Promise<Review> {
   const { connection, ...decision } = input;
@@ -19,7 +20,7 @@ export async function decide(
   }
   const { review } = await decideReview(deps.orm.em.fork(), decision);
   // A repeated request delivers again: the first delivery may be the one that failed.
-  if (review.status === 'pending') await deliver(deps.temporal, connection, review);
+  if (review.status === 'pending') await deliver(deps.temporal, connection, review, deps.logger ?? silentLogger);
   return review;
 }
 
@@ -28,7 +29,7 @@ export async function decide(
  * started yet (its connection starts a bounded number at a time) and reads the decision from the ledger
  * when it starts — or has ended, the decision having taken effect.
  */
-async function deliver(temporal: TemporalGateway, connection: Connection, review: Review): Promise<void> {
+async function deliver(temporal: TemporalGateway, connection: Connection, review: Review, logger: Logger): Promise<void> {
   const recorded = review.decision!;
   try {
     await deliverDecision(
@@ -37,7 +38,7 @@ async function deliver(temporal: TemporalGateway, connection: Connection, review
       decisionOf(recorded),
     );
   } catch (error) {
-    console.warn(`review ${review.id}: could not deliver the decision: ${(error as Error).message}`);
+    logger.warn('could not deliver the decision to its workflow', { managementId: connection.managementId, reviewId: review.id, error: error as Error });
     throw new UnavailableError(
       'temporal_unavailable',
       'The decision is recorded, but it could not be delivered to its workflow now. Send the same request again: it is delivered then, and takes effect once.',

@@ -24,6 +24,12 @@ export function reviewWorkflowId(managementId: string, documentId: string): stri
   return `review/${managementId}/${documentId}`;
 }
 
+/** The management ID a workflow ID above carries, for log lines; undefined for any other workflow. */
+export function managementIdOfWorkflowId(workflowId: string): string | undefined {
+  const [kind, managementId] = workflowId.split('/');
+  return kind === 'connection' || kind === 'review' ? managementId : undefined;
+}
+
 // ── Search attributes: what an operator filters on in the Web UI or with `temporal workflow list` ──
 
 export const MANAGEMENT_ID = defineSearchAttributeKey('ManagementId', SearchAttributeType.KEYWORD);

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config';
 import type { MikroORM } from '../../src/db';
 import { listConnections } from '../../src/ledger';
 import { connectionWorkflowId } from '../../src/temporal/messages';
+import { createLogger } from '../../src/logging';
 
 /** A fixed key for tests: what it encrypts lives only in the run's own database. */
 export const TEST_SECRETS_KEY = '5c1e9a7f03b2d84e6a9f1c3d5e7b0a2c4e6f8a1b3c5d7e9f0a2b4c6d8e1f3a5b';
@@ -41,9 +42,12 @@ export function testConfig(values: Partial<Config> = {}): Config {
   };
 }
 
+/** Tests show the service's warnings and errors, readably, on stderr; its info lines would drown the test output. */
+const testLogger = createLogger({ format: 'pretty', level: 'warn', write: (line) => void process.stderr.write(line) });
+
 /** The service's parts for a test, through the composition root, on the test's own ORM (which it closes). */
 export function testServices(orm: MikroORM, config: Partial<Config> = {}, overrides: Omit<Overrides, 'orm'> = {}): Promise<Services> {
-  return openServices(testConfig(config), { cloudsignRetry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 }, ...overrides, orm });
+  return openServices(testConfig(config), { cloudsignRetry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 }, logger: testLogger, ...overrides, orm });
 }
 
 /**
