@@ -8,6 +8,7 @@ import {
   decisionSignal,
   disconnectSignal,
   reviewWorkflowId,
+  type ConnectionState,
   type ConnectionWorkflowInput,
   type Decision,
 } from './messages';
@@ -34,16 +35,20 @@ export const TEMPORAL_DEADLINE_MS = 2_500;
 const withinDeadline = <T>(temporal: TemporalGateway, call: () => Promise<T>) =>
   temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
 
-/** Starts a new connection's one long-lived workflow, findable in the Web UI by management ID and status. */
+/**
+ * Starts a connection's one long-lived workflow, findable in the Web UI by management ID and status; `state`
+ * for a connection that synced before (connected again), so that it goes on where it left off.
+ */
 export async function startConnectionWorkflow(
   temporal: TemporalGateway,
   connection: { id: string; managementId: string; status: ConnectionStatus },
   syncIntervalMs: number,
+  state?: ConnectionState,
 ): Promise<void> {
   await withinDeadline(temporal, () => temporal.client.workflow.start<(input: ConnectionWorkflowInput) => Promise<void>>('connectionWorkflow', {
     taskQueue: temporal.taskQueue,
     workflowId: connectionWorkflowId(connection.managementId),
-    args: [{ connectionId: connection.id, managementId: connection.managementId, syncIntervalMs }],
+    args: [{ connectionId: connection.id, managementId: connection.managementId, syncIntervalMs, ...(state && { state }) }],
     typedSearchAttributes: new TypedSearchAttributes([
       { key: MANAGEMENT_ID, value: connection.managementId },
       { key: CONNECTION_STATUS, value: connection.status },
