@@ -156,7 +156,8 @@ async function main() {
   const services = await openServices(parts.config);
   stops.unshift(services.close);
   await migrate(services.orm);
-  await ensureBootstrapAdmin(services.orm.em.fork(), { token: parts.adminToken });
+  const email = config.BOOTSTRAP_ADMIN_EMAIL;
+  await ensureBootstrapAdmin(services.orm.em.fork(), { token: parts.adminToken, ...(email && { email }) });
 
   const worker = await startWorkers(services, parts, workerCount);
   stops.unshift(worker.stop);
