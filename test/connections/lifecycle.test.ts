@@ -10,7 +10,7 @@ let service: Service;
 let who: People;
 
 beforeAll(async () => {
-  service = await startService({ simulator: { documents: 8 }, ownTemporalServer: true });
+  service = await startService({ simulator: { documents: 8 }, ownTemporalServer: true, restartableWorker: true });
   who = await people(service);
 });
 afterAll(async () => {
@@ -95,5 +95,32 @@ describe('connecting a disconnected client ID again', () => {
     const list = (await service.api('GET', '/v1/connections')).body.items.filter((c: any) => c.managementId === first.managementId);
     expect(list).toHaveLength(1);
     expect((await service.api('POST', '/v1/connections', body)).status).toBe(409);
+  });
+
+  it('goes on in the workflow that was still ending when the client ID was connected again', async () => {
+    const clientId = service.simulator.accounts.members[1]!;
+    const body = { name: 'Second member', clientId, visibility: { scope: 'company' }, owners: [], saveMode: 'direct' };
+    const first = (await service.api('POST', '/v1/connections', body)).body;
+    await connectionWhen(service, first.id, (c) => c.status === 'idle' && c.lastSyncAt, 'the full import');
+    const before = (await contractsOfConnection(first.id)).length;
+
+    // No worker: the disconnect reaches the workflow only after the client ID is connected again.
+    await service.stopWorker();
+    try {
+      expect((await service.api('DELETE', `/v1/connections/${first.id}`)).status).toBe(202);
+      await service.sim('POST', '/documents/conclude', { count: 1, clientId, filesPerDocument: 1 });
+      expect((await service.api('POST', '/v1/connections', body)).body).toMatchObject({ id: first.id, managementId: first.managementId });
+    } finally {
+      await service.startWorker();
+    }
+
+    const runs = await eventually(async () => {
+      const { items } = (await service.api('GET', `/v1/connections/${first.id}/runs`)).body;
+      return items.length === 2 && items[0].outcome === 'succeeded' ? items : undefined;
+    }, 60_000, 'the sync of the workflow that went on');
+    expect(runs[0]).toMatchObject({ kind: 'manual', counts: { imported: 1 } });
+    expect(await contractsOfConnection(first.id)).toHaveLength(before + 1);
+    expect(await workflowStatus(connectionWorkflowId(first.managementId))).toBe('RUNNING');
+    await connectionWhen(service, first.id, (c) => c.status === 'idle', 'idle again');
   });
 });

@@ -67,6 +67,10 @@ export function stubActivities(script: Script) {
     async resolveIncidents(input) {
       record('resolveIncidents', input);
     },
+    async isDisconnected(input) {
+      record('isDisconnected', input);
+      return true;
+    },
     async hasQuota() {
       record('hasQuota');
       return false;
