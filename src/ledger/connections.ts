@@ -119,12 +119,12 @@ export interface ConnectionSettings {
 export async function createConnection(
   em: EntityManager,
   input: ConnectionSettings & { clientId: string; secretsKey: string },
-): Promise<Connection & { restored: boolean }> {
+): Promise<Connection & { restored: boolean; reopenedReviews: { reviewId: string; documentId: string }[] }> {
   const settings = await checkSettings(em, input);
   const credential = sealClientId(input.clientId, input.secretsKey);
   await assertClientIdFree(em, credential.clientIdFingerprint);
   const restored = await restoreConnection(em, { ...settings, ...credential });
-  if (restored) return { ...(await getConnection(em, restored)), restored: true };
+  if (restored) return { ...(await getConnection(em, restored.id)), restored: true, reopenedReviews: restored.reopenedReviews };
   const [row] = await em.execute<{ n: string }[]>(`select nextval('connection_management_number') as n`);
   const id = newId();
   try {
@@ -143,15 +143,19 @@ export async function createConnection(
     if (error instanceof UniqueConstraintViolationException) await assertClientIdFree(em, credential.clientIdFingerprint);
     throw error;
   }
-  return { ...(await getConnection(em, id)), restored: false };
+  return { ...(await getConnection(em, id)), restored: false, reopenedReviews: [] };
 }
 
 /**
  * Brings back the connection this client ID had, the one disconnected last: live again with the new settings,
- * its workflow to be started anew (`workflowStartedAt` null, so that a start Temporal does not take is repaired).
- * Returns its ID, or null when the client ID was never connected.
+ * its workflow to be started anew (`workflowStartedAt` null, so that a start Temporal does not take is repaired),
+ * and the reviews its disconnect closed pending again (their documents were never saved), for their workflows
+ * to be started again. Returns its ID and those reviews, or null when the client ID was never connected.
  */
-async function restoreConnection(em: EntityManager, changes: EntityData<ConnectionRow>): Promise<string | null> {
+async function restoreConnection(
+  em: EntityManager,
+  changes: EntityData<ConnectionRow>,
+): Promise<{ id: string; reopenedReviews: { reviewId: string; documentId: string }[] } | null> {
   const previous = await em.findOne(
     ConnectionEntity,
     { clientIdFingerprint: changes.clientIdFingerprint as string, status: 'disconnected' },
@@ -160,21 +164,29 @@ async function restoreConnection(em: EntityManager, changes: EntityData<Connecti
   if (!previous) return null;
   const position = await syncPositionOf(em, previous.id);
   try {
-    const updated = await em.nativeUpdate(
-      ConnectionEntity,
-      { id: previous.id, status: 'disconnected' },
-      {
-        ...changes,
-        status: position?.lastSyncWindowEnd ? 'idle' : 'importing',
-        disconnectedAt: null,
-        workflowStartedAt: null,
-        lastError: null,
-        nextSyncAt: null,
-        filesDone: 0,
-        filesTotal: 0,
-      },
-    );
-    return updated ? previous.id : null;
+    return await em.transactional(async (tx) => {
+      const updated = await tx.nativeUpdate(
+        ConnectionEntity,
+        { id: previous.id, status: 'disconnected' },
+        {
+          ...changes,
+          status: position?.lastSyncWindowEnd ? 'idle' : 'importing',
+          disconnectedAt: null,
+          workflowStartedAt: null,
+          lastError: null,
+          nextSyncAt: null,
+          filesDone: 0,
+          filesTotal: 0,
+        },
+      );
+      if (!updated) return null;
+      const reopened = await tx.execute<{ id: string; document_id: string }[]>(
+        `update reviews set status = 'pending', closed_reason = null, completed_at = null
+          where connection_id = ? and status = 'closed' and closed_reason->>'code' = 'disconnected' returning id, document_id`,
+        [previous.id],
+      );
+      return { id: previous.id, reopenedReviews: reopened.map((r) => ({ reviewId: r.id, documentId: r.document_id })) };
+    });
   } catch (error) {
     // Another request brought it (or connected the client ID) back meanwhile.
     if (error instanceof UniqueConstraintViolationException) await assertClientIdFree(em, changes.clientIdFingerprint as string);

@@ -14,7 +14,14 @@ import {
   type Connection,
   type ConnectionSettings,
 } from '../ledger';
-import { signalConnection, signalDisconnect, signalEach, startConnectionWorkflow, type TemporalGateway } from '../temporal/gateway';
+import {
+  signalConnection,
+  signalDisconnect,
+  signalEach,
+  startConnectionWorkflow,
+  startReviewWorkflowAgain,
+  type TemporalGateway,
+} from '../temporal/gateway';
 import {
   pauseSignal,
   resumeSignal,
@@ -51,14 +58,34 @@ export interface ConnectionServiceDeps {
  */
 export async function connect(deps: ConnectionServiceDeps, input: ConnectionSettings & { clientId: string }): Promise<Connection> {
   await deps.cloudsign.checkAccess(input.clientId);
-  const created = await createConnection(deps.orm.em.fork(), { ...input, secretsKey: deps.secretsKey });
+  const { reopenedReviews, restored, ...created } = await createConnection(deps.orm.em.fork(), { ...input, secretsKey: deps.secretsKey });
   try {
     await startWorkflow(deps, created);
+    if (restored) await startReviewsAgain(deps, created, reopenedReviews);
   } catch (error) {
     if (unavailableDependency(error) !== 'temporal') throw error;
     console.warn(`${created.managementId}: its workflow could not be started now; it is started when Temporal answers: ${(error as Error).message}`);
   }
   return created;
+}
+
+/** Reviews started at once, at most: thousands may have waited when the connection was disconnected. */
+const REVIEW_STARTS_AT_ONCE = 50;
+
+/**
+ * Starts the workflows of the reviews a reconnect reopened. One still running (its disconnect's hint not yet
+ * handled) finds its review pending again and goes on waiting, so it counts as started.
+ */
+async function startReviewsAgain(deps: WorkflowDeps, connection: Connection, reviews: { reviewId: string; documentId: string }[]): Promise<void> {
+  for (let i = 0; i < reviews.length; i += REVIEW_STARTS_AT_ONCE) {
+    const results = await Promise.allSettled(
+      reviews
+        .slice(i, i + REVIEW_STARTS_AT_ONCE)
+        .map((review) => startReviewWorkflowAgain(deps.temporal, { ...review, connectionId: connection.id, managementId: connection.managementId })),
+    );
+    const failed = results.find((r) => r.status === 'rejected' && !(r.reason instanceof WorkflowExecutionAlreadyStartedError));
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
 }
 
 type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs'>;

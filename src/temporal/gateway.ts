@@ -4,6 +4,7 @@ import type { ConnectionStatus } from '../ledger/status';
 import {
   CONNECTION_STATUS,
   MANAGEMENT_ID,
+  REVIEW_STATUS,
   connectionWorkflowId,
   decisionSignal,
   disconnectSignal,
@@ -11,6 +12,7 @@ import {
   type ConnectionState,
   type ConnectionWorkflowInput,
   type Decision,
+  type ReviewWorkflowInput,
 } from './messages';
 
 /**
@@ -52,6 +54,24 @@ export async function startConnectionWorkflow(
     typedSearchAttributes: new TypedSearchAttributes([
       { key: MANAGEMENT_ID, value: connection.managementId },
       { key: CONNECTION_STATUS, value: connection.status },
+    ]),
+  }));
+}
+
+/**
+ * Starts a review's workflow again, from outside its connection's workflow: a review a disconnect closed (its
+ * workflow ended) and that connecting the client ID again reopened. Same workflow ID, so decisions find it.
+ */
+export async function startReviewWorkflowAgain(temporal: TemporalGateway, review: ReviewWorkflowInput): Promise<void> {
+  await withinDeadline(temporal, () => temporal.client.workflow.start<(input: ReviewWorkflowInput) => Promise<string>>('reviewWorkflow', {
+    taskQueue: temporal.taskQueue,
+    workflowId: reviewWorkflowId(review.managementId, review.documentId),
+    args: [review],
+    // The closed review's workflow has completed: its ID may be used again.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: MANAGEMENT_ID, value: review.managementId },
+      { key: REVIEW_STATUS, value: 'pending' },
     ]),
   }));
 }

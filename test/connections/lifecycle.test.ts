@@ -8,6 +8,8 @@ import { connectForReview, connectionWhen, listReviews, people, type People } fr
 
 let service: Service;
 let who: People;
+/** The review-mode connection the first test disconnects. */
+let reviewed: { id: string; managementId: string };
 
 beforeAll(async () => {
   service = await startService({ simulator: { documents: 8 }, ownTemporalServer: true, restartableWorker: true });
@@ -27,6 +29,7 @@ const contractsOfConnection = async (connectionId: string) =>
 describe('disconnecting a review-mode connection', () => {
   it('closes its pending reviews with the reason, ends their workflows, and takes them out of the reviewers\' queue', async () => {
     const connection = await connectForReview(service, service.simulator.accounts.demo, who);
+    reviewed = connection;
     const idle = await connectionWhen(service, connection.id, (c) => c.status === 'idle' && c.lastSyncAt, 'the full import');
     const pending = await listReviews(service, 'status=pending', who.reviewer.token);
     expect(pending.length).toBeGreaterThan(0);
@@ -59,6 +62,29 @@ describe('disconnecting a review-mode connection', () => {
 });
 
 describe('connecting a disconnected client ID again', () => {
+  it('reopens the reviews its disconnect closed, with workflows of their own again, so that they can still be decided', async () => {
+    const closed = await listReviews(service, 'status=closed', who.reviewer.token);
+    expect(closed.length).toBeGreaterThan(0);
+    const back = await connectForReview(service, service.simulator.accounts.demo, who);
+    expect(back).toMatchObject({ id: reviewed.id, managementId: reviewed.managementId });
+
+    const pending = await listReviews(service, 'status=pending', who.reviewer.token);
+    expect(pending.map((r) => r.id).sort()).toEqual(closed.map((r) => r.id).sort());
+    expect(pending.every((r) => r.closedReason === null && r.pendingReason.code === 'awaiting_decision')).toBe(true);
+    const workflowIds = pending.map((r) => reviewWorkflowId(reviewed.managementId, r.documentId));
+    await eventually(async () => (await Promise.all(workflowIds.map(workflowStatus))).every((s) => s === 'RUNNING'), 30_000, 'the review workflows to run again');
+
+    // A decision takes effect as before: one contract per file.
+    const review = pending[0];
+    expect((await service.api('POST', `/v1/reviews/${review.id}/approve`, {}, who.reviewer.token)).status).toBe(202);
+    await eventually(async () => (await service.api('GET', `/v1/reviews/${review.id}`)).body.status === 'approved', 30_000, 'the approval');
+    expect(await contractsOfConnection(reviewed.id)).toHaveLength(review.files.length);
+    await eventually(async () => (await workflowStatus(workflowIds[0]!)) === 'COMPLETED', 30_000, 'its workflow to complete');
+    // The rest end with the next disconnect, as before.
+    expect((await service.api('DELETE', `/v1/connections/${reviewed.id}`)).status).toBe(202);
+    await eventually(async () => (await Promise.all(workflowIds.map(workflowStatus))).every((s) => s === 'COMPLETED'), 30_000, 'the review workflows to complete');
+  });
+
   it('brings the same connection back — management ID, contracts, position — and imports only what is new', async () => {
     const clientId = service.simulator.accounts.members[0]!;
     const before = (await expectedContracts(service, clientId)).length;
