@@ -195,6 +195,14 @@ export function createConnectionStatusActivities({
       });
     },
 
+    /**
+     * Whether the connection is disconnected in the ledger now. A workflow ending after a disconnect asks it:
+     * its client ID may have been connected again meanwhile (the same connection, back), and it goes on then.
+     */
+    async isDisconnected(input: { connectionId: string }): Promise<boolean> {
+      return classified(async () => (await getConnection(orm.em.fork(), input.connectionId)).status === 'disconnected');
+    },
+
     async hasQuota(): Promise<boolean> {
       return classified(async () => (await getQuota(orm.em.fork())).remaining > 0);
     },

@@ -40,6 +40,11 @@ export function createReviewActivities({ orm, outbox, reviewReminderAfterMs = WE
       });
     },
 
+    /** Whether the ledger closed the review (its connection was disconnected): its workflow then ends. */
+    async reviewClosed(input: { reviewId: string }): Promise<boolean> {
+      return classified(async () => (await getReview(orm.em.fork(), input.reviewId)).status === 'closed');
+    },
+
     /**
      * Makes the decision take effect in the ledger, once, however often retried. The ledger's recorded
      * decision wins; a signal with no recorded decision behind it (an operator's, sent with the temporal

@@ -8,7 +8,7 @@ import { contractRoutes } from './contracts';
 import { ErrorSchema, errorResponse, errorResponses, errorHandler } from './errors';
 import { allowedMethods, limitBody, refuseNul } from './guards';
 import { groupRoutes } from './groups';
-import { healthRoutes } from './health';
+import { adminHealthRoutes, healthRoutes } from './health';
 import { quotaRoutes } from './quota';
 import { reviewRoutes } from './reviews';
 import { newRouter } from './router';
@@ -50,6 +50,7 @@ export function createApp(deps: ApiDeps) {
     const { id, name, email, role } = c.get('user');
     return c.json({ id, name, email, role }, 200);
   });
+  v1.route('/health', adminHealthRoutes(deps));
   v1.route('/users', userRoutes(deps));
   v1.route('/groups', groupRoutes(deps));
   v1.route('/quota', quotaRoutes(deps));

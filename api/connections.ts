@@ -76,6 +76,10 @@ const ConnectionSchema = z
       failed: z.number().int().openapi({ description: 'Files still failing' }),
     }),
     lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).nullable(),
+    warnings: z.array(z.object({ code: z.string(), message: z.string() })).openapi({
+      description:
+        'What to fix before it bites: `incident_mail_undeliverable` (no admin or owner has a deliverable e-mail address), `review_mail_undeliverable` (no reviewer has one).',
+    }),
     createdAt: z.string(),
   })
   .openapi('Connection');
@@ -214,6 +218,7 @@ const toConnectionJson = (c: Connection): z.infer<typeof ConnectionSchema> => ({
   progress: c.progress,
   totals: c.totals,
   lastError: c.lastError && { code: c.lastError.code, message: c.lastError.message, at: new Date(c.lastError.at).toISOString() },
+  warnings: c.warnings,
   createdAt: c.createdAt.toISOString(),
 });
 

@@ -46,11 +46,17 @@ const DecisionSchema = z.object({
 const ReviewSchema = z
   .object({
     id: z.string(),
-    status: z.enum(REVIEW_STATUSES).openapi({ description: 'pending until the decision has taken effect in the ledger' }),
+    status: z.enum(REVIEW_STATUSES).openapi({
+      description: 'pending until the decision has taken effect in the ledger; closed when it can no longer be decided (its connection was disconnected)',
+    }),
     pendingReason: z
       .object({ code: z.string(), message: z.string() })
       .nullable()
       .openapi({ description: 'Why it is still pending: awaiting_decision, applying, quota_exhausted, …; null once done.' }),
+    closedReason: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .openapi({ description: 'Why a closed review was closed (`disconnected`); null unless closed.' }),
     documentId: z.string().openapi({ description: 'CloudSign document ID' }),
     title: z.string().nullable(),
     files: z.array(ReviewFileSchema),
@@ -189,6 +195,7 @@ function toReviewJson(review: Review, connection: Connection): z.infer<typeof Re
     id: review.id,
     status: review.status,
     pendingReason: review.pendingReason,
+    closedReason: review.closedReason,
     documentId: review.documentId,
     title: review.title,
     files: review.files.map((f) => ({

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { openServices, requireSettings, type Services } from '../src/composition';
 import { ConfigError, loadConfig } from '../src/config';
 import { migrate } from '../src/db';
-import { ensureBootstrapAdmin, revokeConfiguredToken } from '../src/ledger';
+import { applyBootstrapEmail, ensureBootstrapAdmin, revokeConfiguredToken } from '../src/ledger';
 import { startMissingWorkflows } from '../src/services/connections';
 import { unavailableDependency } from '../src/failures';
 import { startMetricsServer } from '../src/metrics';
@@ -71,8 +71,12 @@ async function main() {
   const services = await openServices(config);
   await migrate(services.orm);
   // The bootstrap token works only while the configuration holds it: removing the variable revokes it.
-  if (config.BOOTSTRAP_ADMIN_TOKEN) await ensureBootstrapAdmin(services.orm.em.fork(), { token: config.BOOTSTRAP_ADMIN_TOKEN });
-  else if (await revokeConfiguredToken(services.orm.em.fork())) services.logger.info('BOOTSTRAP_ADMIN_TOKEN is unset: the bootstrap token no longer works.');
+  const email = config.BOOTSTRAP_ADMIN_EMAIL;
+  if (config.BOOTSTRAP_ADMIN_TOKEN) await ensureBootstrapAdmin(services.orm.em.fork(), { token: config.BOOTSTRAP_ADMIN_TOKEN, ...(email && { email }) });
+  else {
+    if (await revokeConfiguredToken(services.orm.em.fork())) services.logger.info('BOOTSTRAP_ADMIN_TOKEN is unset: the bootstrap token no longer works.');
+    if (email) await applyBootstrapEmail(services.orm.em.fork(), { email });
+  }
   await checkSearchAttributes(services);
   const server = await startApiServer(services);
   const metrics =

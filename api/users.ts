@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createUser, getUser, listUsers, rotateToken, setUserDisabled, USER_ROLES, type User } from '../src/ledger';
+import { createUser, getUser, isDeliverable, listUsers, rotateToken, setUserDisabled, updateUser, USER_ROLES, type User } from '../src/ledger';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
 import { errorContent, errorResponses } from './errors';
@@ -16,6 +16,9 @@ const UserSchema = z
     name: z.string(),
     email: z.string(),
     role: RoleSchema,
+    deliverable: z.boolean().openapi({
+      description: 'Whether mail to this address can reach a person: false for reserved domains (.invalid, .example, .test, example.com…)',
+    }),
     disabledAt: z.string().nullable().openapi({ format: 'date-time', description: 'Since when the user is disabled (their token refused); null while they may sign in.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
   })
@@ -36,6 +39,16 @@ const CreateUserBody = z
     role: RoleSchema,
   })
   .openapi('CreateUser');
+
+const UpdateUserBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    email: z.email().max(320),
+  })
+  .partial()
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, 'give a name or an email to change')
+  .openapi('UpdateUser', { minProperties: 1 });
 
 
 const createUserRoute = createRoute({
@@ -77,6 +90,20 @@ const getUserRoute = createRoute({
   },
 });
 
+const updateUserRoute = createRoute({
+  method: 'patch',
+  path: '/{id}',
+  summary: 'Change a user\'s name or e-mail address (admin)',
+  security: [{ Bearer: [] }],
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: UpdateUserBody } } } },
+  responses: {
+    200: { description: 'The user as changed', content: { 'application/json': { schema: UserSchema } } },
+    404: { description: 'No user has this ID', content: errorContent },
+    409: { description: 'Another user has this e-mail address', content: errorContent },
+    ...errorResponses,
+  },
+});
+
 const disabledRoute = (action: 'disable' | 'enable') =>
   createRoute({
     method: 'post',
@@ -114,6 +141,7 @@ function toUserJson(user: User): z.infer<typeof UserSchema> {
     name: user.name,
     email: user.email,
     role: user.role,
+    deliverable: isDeliverable(user.email),
     disabledAt: user.disabledAt?.toISOString() ?? null,
     createdAt: user.createdAt.toISOString(),
   };
@@ -134,6 +162,9 @@ export function userRoutes({ orm }: ApiDeps) {
     })
     .openapi(getUserRoute, async (c) => {
       return c.json(toUserJson(await getUser(orm.em.fork(), c.req.valid('param').id)), 200);
+    })
+    .openapi(updateUserRoute, async (c) => {
+      return c.json(toUserJson(await updateUser(orm.em.fork(), { userId: c.req.valid('param').id, ...c.req.valid('json'), actor: c.get('user') })), 200);
     })
     .openapi(disabledRoute('disable'), async (c) => {
       return c.json(toUserJson(await setUserDisabled(orm.em.fork(), { userId: c.req.valid('param').id, disabled: true, actor: c.get('user') })), 200);

@@ -177,7 +177,8 @@ async function main() {
   const services = await openServices(parts.config);
   stops.unshift(services.close);
   await migrate(services.orm);
-  await ensureBootstrapAdmin(services.orm.em.fork(), { token: parts.adminToken });
+  const email = parts.config.BOOTSTRAP_ADMIN_EMAIL;
+  await ensureBootstrapAdmin(services.orm.em.fork(), { token: parts.adminToken, ...(email && { email }) });
   // The embedded dev server is started with them; a configured TEMPORAL_ADDRESS may lack them, and then every
   // connection's workflow start would fail.
   await ensureSearchAttributes(services.temporal.connection, parts.config.TEMPORAL_NAMESPACE);

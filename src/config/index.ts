@@ -79,6 +79,8 @@ export const configSchema = z.object({
       .refine(generated, 'looks like a placeholder, not a random token: generate one (`openssl rand -base64 32`)')
       .optional(),
   ),
+  /** The bootstrap admin's e-mail address (incident mail goes to admins); applied at start when it changed. */
+  BOOTSTRAP_ADMIN_EMAIL: optionalText.pipe(z.email('must be an e-mail address such as it-admin@company.co.jp').max(320).optional()),
   SYNC_INTERVAL: duration.default(parseDuration('24h')),
   /** How long a document waits for a review before its reviewers are reminded (then at most weekly). */
   REVIEW_REMINDER_AFTER: duration.default(parseDuration('7d')),

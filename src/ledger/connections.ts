@@ -8,7 +8,7 @@ import { findPage, type Page, type PageRequest } from './pagination';
 import { decryptSecret, encryptSecret, fingerprintSecret } from './secrets';
 import { sqlArray } from './sql';
 import { CONNECTION_STATUSES, type ConnectionStatus } from './status';
-import { assertUsersExist } from './users';
+import { assertUsersExist, isDeliverable } from './users';
 import { visibilityColumns, visibilityOf, visibilityProperties, type Visibility } from './visibility';
 
 export const SAVE_MODES = ['direct', 'review'] as const;
@@ -23,6 +23,16 @@ export interface ConnectionError {
   code: string;
   message: string;
   at: Date;
+}
+
+/**
+ * Something about a connection a person must fix before it bites: `incident_mail_undeliverable` (none of the
+ * admins and owners its incident e-mail goes to has a deliverable address), `review_mail_undeliverable` (review
+ * mode: none of its reviewers, whom reminders go to, has one).
+ */
+export interface ConnectionWarning {
+  code: 'incident_mail_undeliverable' | 'review_mail_undeliverable';
+  message: string;
 }
 
 /**
@@ -86,6 +96,8 @@ export interface Connection {
    * may hold several files), documents discarded in its reviews, files still failing.
    */
   totals: { imported: number; pendingReview: number; discarded: number; failed: number };
+  /** Empty for a disconnected connection: it sends no mail. */
+  warnings: ConnectionWarning[];
   createdAt: Date;
   disconnectedAt: Date | null;
 }
@@ -99,14 +111,21 @@ export interface ConnectionSettings {
   reviewers?: Reviewers;
 }
 
-/** Creates a connection in status `importing` (its full import starts next) with a new management ID. */
+/**
+ * Connects a client ID: a new connection in status `importing` (its full import starts next) with a new
+ * management ID — or, when the same client ID was connected before and disconnected, that connection back
+ * (`restored`): its management ID, its contracts and its runs (where its next sync starts) are kept, and the
+ * settings of this request apply. Matched by the client ID's keyed fingerprint, never by the client ID itself.
+ */
 export async function createConnection(
   em: EntityManager,
   input: ConnectionSettings & { clientId: string; secretsKey: string; actor?: AuditActor },
-): Promise<Connection> {
+): Promise<Connection & { restored: boolean; reopenedReviews: { reviewId: string; documentId: string }[] }> {
   const settings = await checkSettings(em, input);
   const credential = sealClientId(input.clientId, input.secretsKey);
   await assertClientIdFree(em, credential.clientIdFingerprint);
+  const restored = await restoreConnection(em, { ...settings, ...credential }, input.actor ?? SYSTEM_ACTOR);
+  if (restored) return { ...(await getConnection(em, restored.id)), restored: true, reopenedReviews: restored.reopenedReviews };
   const [row] = await em.execute<{ n: string }[]>(`select nextval('connection_management_number') as n`);
   const id = newId();
   const managementId = `CS-${row!.n.padStart(4, '0')}`;
@@ -134,7 +153,57 @@ export async function createConnection(
     if (error instanceof UniqueConstraintViolationException) await assertClientIdFree(em, credential.clientIdFingerprint);
     throw error;
   }
-  return getConnection(em, id);
+  return { ...(await getConnection(em, id)), restored: false, reopenedReviews: [] };
+}
+
+/**
+ * Brings back the connection this client ID had, the one disconnected last: live again with the new settings,
+ * its workflow to be started anew (`workflowStartedAt` null, so that a start Temporal does not take is repaired),
+ * and the reviews its disconnect closed pending again (their documents were never saved), for their workflows
+ * to be started again. Returns its ID and those reviews, or null when the client ID was never connected.
+ */
+async function restoreConnection(
+  em: EntityManager,
+  changes: EntityData<ConnectionRow>,
+  actor: AuditActor,
+): Promise<{ id: string; reopenedReviews: { reviewId: string; documentId: string }[] } | null> {
+  const previous = await em.findOne(
+    ConnectionEntity,
+    { clientIdFingerprint: changes.clientIdFingerprint as string, status: 'disconnected' },
+    { orderBy: { disconnectedAt: 'desc' }, fields: ['id'], disableIdentityMap: true },
+  );
+  if (!previous) return null;
+  const position = await syncPositionOf(em, previous.id);
+  try {
+    return await em.transactional(async (tx) => {
+      const updated = await tx.nativeUpdate(
+        ConnectionEntity,
+        { id: previous.id, status: 'disconnected' },
+        {
+          ...changes,
+          status: position?.lastSyncWindowEnd ? 'idle' : 'importing',
+          disconnectedAt: null,
+          workflowStartedAt: null,
+          lastError: null,
+          nextSyncAt: null,
+          filesDone: 0,
+          filesTotal: 0,
+        },
+      );
+      if (!updated) return null;
+      recordAudit(tx, { actor, subject: { kind: 'connection', id: previous.id }, action: 'reconnected', changes: { status: { from: 'disconnected', to: position?.lastSyncWindowEnd ? 'idle' : 'importing' } } });
+      const reopened = await tx.execute<{ id: string; document_id: string }[]>(
+        `update reviews set status = 'pending', closed_reason = null, completed_at = null
+          where connection_id = ? and status = 'closed' and closed_reason->>'code' = 'disconnected' returning id, document_id`,
+        [previous.id],
+      );
+      return { id: previous.id, reopenedReviews: reopened.map((r) => ({ reviewId: r.id, documentId: r.document_id })) };
+    });
+  } catch (error) {
+    // Another request brought it (or connected the client ID) back meanwhile.
+    if (error instanceof UniqueConstraintViolationException) await assertClientIdFree(em, changes.clientIdFingerprint as string);
+    throw error;
+  }
 }
 
 export async function getConnection(em: EntityManager, connectionId: string): Promise<Connection> {
@@ -217,16 +286,58 @@ export async function revealClientId(em: EntityManager, input: { connectionId: s
   return decryptSecret((await loadConnection(em, input.connectionId)).clientIdCiphertext, input.secretsKey);
 }
 
-/** Ends a connection: its sync stops, its client ID may be connected again, its contracts stay. Idempotent. */
+/**
+ * Ends a connection: its sync stops, its client ID may be connected again (which brings this connection back),
+ * its contracts stay. Its pending reviews are closed with the reason `disconnected`, in the same transaction:
+ * nothing of a disconnected connection waits for a reviewer. Idempotent.
+ */
 export async function disconnectConnection(em: EntityManager, connectionId: string, actor: AuditActor = SYSTEM_ACTOR): Promise<Connection> {
   const entity = await loadConnection(em, connectionId);
-  if (entity.status !== 'disconnected') {
-    const from = entity.status;
-    em.assign(entity, { status: 'disconnected', disconnectedAt: new Date(), nextSyncAt: null });
-    recordAudit(em, { actor, subject: { kind: 'connection', id: entity.id }, action: 'disconnected', changes: { status: { from, to: 'disconnected' } } });
-    await em.flush();
-  }
+  await em.transactional(async (tx) => {
+    const ended = await tx.nativeUpdate(
+      ConnectionEntity,
+      { id: entity.id, status: { $ne: 'disconnected' } },
+      { status: 'disconnected', disconnectedAt: new Date(), nextSyncAt: null },
+    );
+    if (!ended) return;
+    recordAudit(tx, { actor, subject: { kind: 'connection', id: entity.id }, action: 'disconnected', changes: { status: { from: entity.status, to: 'disconnected' } } });
+    const reason = {
+      code: 'disconnected',
+      message: `Connection ${entity.managementId} was disconnected before this document was saved or discarded; nothing was saved from it.`,
+    };
+    // Raw SQL: reviews.ts builds on this module, so this one cannot import it.
+    await tx.execute(
+      `update reviews set status = 'closed', closed_reason = ?::jsonb, completed_at = now() where connection_id = ? and status = 'pending'`,
+      [JSON.stringify(reason), entity.id],
+    );
+  });
   return getConnection(em, connectionId);
+}
+
+/** The documents whose reviews a disconnect closed: their review workflows are told to end. */
+export async function reviewsClosedByDisconnect(em: EntityManager, connectionId: string): Promise<string[]> {
+  const rows = await em.execute<{ document_id: string }[]>(
+    `select document_id from reviews where connection_id = ? and status = 'closed' and closed_reason->>'code' = 'disconnected' order by created_at`,
+    [connectionId],
+  );
+  return rows.map((r) => r.document_id);
+}
+
+/**
+ * Where a connection's next sync starts, from its runs in the ledger (the workflow's own state is gone once
+ * it ended): the end of the window of its last finished sync, and the number of the next cycle (run keys
+ * `<workflowId>/<cycle>` are never reused). Null for a connection that never finished a sync.
+ */
+export async function syncPositionOf(em: EntityManager, connectionId: string): Promise<{ cycle: number; lastSyncWindowEnd: string | null } | null> {
+  const [row] = await em.execute<{ cycles: number | null; window_end: string | null }[]>(
+    `select max((substring(run_key from '/([0-9]+)$'))::int) + 1 as cycles,
+            (select window_to from sync_runs f where f.connection_id = ? and f.outcome in ('succeeded', 'partial')
+              order by f.started_at desc, f.id desc limit 1) as window_end
+       from sync_runs where connection_id = ?`,
+    [connectionId, connectionId],
+  );
+  if (!row?.cycles) return null;
+  return { cycle: Number(row.cycles), lastSyncWindowEnd: row.window_end };
 }
 
 /*
@@ -364,6 +475,7 @@ async function toConnections(em: EntityManager, entities: ConnectionRow[]): Prom
   const totals = new Map(
     rows.map((r) => [r.id, { imported: Number(r.imported), pendingReview: Number(r.pending_review), discarded: Number(r.discarded), failed: Number(r.failed) }]),
   );
+  const warnings = await mailWarnings(em, entities);
   return entities.map((entity) => ({
     id: entity.id,
     managementId: entity.managementId,
@@ -375,7 +487,53 @@ async function toConnections(em: EntityManager, entities: ConnectionRow[]): Prom
     lastError: entity.lastError ? { ...entity.lastError, at: new Date(entity.lastError.at) } : null,
     progress: { filesDone: entity.filesDone, filesTotal: entity.filesTotal },
     totals: totals.get(entity.id) ?? { imported: 0, pendingReview: 0, discarded: 0, failed: 0 },
+    warnings: warnings.get(entity.id) ?? [],
     createdAt: entity.createdAt,
     disconnectedAt: entity.disconnectedAt ?? null,
   }));
+}
+
+/** Every live connection's warnings, by management ID, for an admin's GET /health. */
+export async function connectionWarnings(em: EntityManager): Promise<(ConnectionWarning & { managementId: string })[]> {
+  const live = await em.find(ConnectionEntity, { status: { $ne: 'disconnected' } }, { orderBy: { managementId: 'asc' }, disableIdentityMap: true });
+  const warnings = await mailWarnings(em, live);
+  return live.flatMap((entity) => (warnings.get(entity.id) ?? []).map((w) => ({ managementId: entity.managementId, ...w })));
+}
+
+/**
+ * The mail warnings of live connections: whom their incident e-mail (admins, owners) and their reviewers'
+ * reminders (reviewer users, members of reviewer groups) go to — none disabled — and whether any of them
+ * has an address mail can reach.
+ */
+async function mailWarnings(em: EntityManager, entities: ConnectionRow[]): Promise<Map<string, ConnectionWarning[]>> {
+  const live = entities.filter((e) => e.status !== 'disconnected');
+  if (!live.length) return new Map();
+  const rows = await em.execute<{ id: string; incident: string[]; review: string[] }[]>(
+    `select c.id,
+       array(select u.email from users u where u.disabled_at is null and (u.role = 'admin' or u.id = any(c.owner_ids))) as incident,
+       array(select u.email from users u where u.disabled_at is null
+               and (u.id = any(c.reviewer_user_ids) or u.id in (select m.user_id from group_members m where m.group_id = any(c.reviewer_group_ids)))) as review
+     from connections c where c.id = any(?::uuid[])`,
+    [sqlArray(live.map((e) => e.id))],
+  );
+  const byId = new Map(live.map((e) => [e.id, e]));
+  return new Map(
+    rows.map((row) => {
+      const entity = byId.get(row.id)!;
+      const found: ConnectionWarning[] = [];
+      if (!row.incident.some(isDeliverable)) {
+        found.push({
+          code: 'incident_mail_undeliverable',
+          message: `No admin or owner of ${entity.managementId} has a deliverable e-mail address, so its incident e-mail reaches nobody: give one a real address (PATCH /v1/users/:id; BOOTSTRAP_ADMIN_EMAIL for the bootstrap admin).`,
+        });
+      }
+      if (entity.saveMode === 'review' && !row.review.some(isDeliverable)) {
+        found.push({
+          code: 'review_mail_undeliverable',
+          message: `No reviewer of ${entity.managementId} has a deliverable e-mail address, so reminders of documents waiting for review reach nobody: give one a real address (PATCH /v1/users/:id) or add reviewers.`,
+        });
+      }
+      return [row.id, found];
+    }),
+  );
 }

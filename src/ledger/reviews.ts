@@ -24,9 +24,10 @@ import { visibilityColumns, type Visibility } from './visibility';
  * `status` is what has *happened*: a review stays `pending` until its decision has taken effect in the
  * ledger. `decision` is what a reviewer *asked*: recorded once, atomically, before the review's workflow is
  * told, so that a retried or repeated request can never decide twice. Between the two a review may wait —
- * for its workflow, or for quota — and `pendingReason` says why.
+ * for its workflow, or for quota — and `pendingReason` says why. A review that can no longer be decided (its
+ * connection was disconnected) is `closed`, with `closedReason` saying why; its workflow ends.
  */
-export const REVIEW_STATUSES = ['pending', 'approved', 'discarded'] as const;
+export const REVIEW_STATUSES = ['pending', 'approved', 'discarded', 'closed'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
 export const DECISION_ACTIONS = ['approve', 'discard'] as const;
@@ -76,6 +77,8 @@ export const ReviewEntity = defineEntity({
     /** Why an approved review could not be saved yet (spent quota…), shown as its `pendingReason`; null otherwise. */
     pendingReason: p.json<PendingReason>().nullable(),
     completedAt: p.datetime().nullable(),
+    /** Why a `closed` review was closed without a decision taking effect (`disconnected`); null otherwise. */
+    closedReason: p.json<PendingReason>().nullable(),
   },
   uniques: [{ name: 'reviews_connection_document_unique', properties: ['connection', 'documentId'] }],
   indexes: [
@@ -110,6 +113,8 @@ export interface Review {
   decision: ({ action: DecisionAction; decidedBy: string | null; decidedAt: Date } & DecisionOptions) | null;
   /** Why a pending review is still pending; null once decided and done. */
   pendingReason: PendingReason | null;
+  /** Why a closed review was closed; null for any other. */
+  closedReason: PendingReason | null;
   createdAt: Date;
   completedAt: Date | null;
 }
@@ -241,6 +246,9 @@ export async function decideReview(
   });
   const review = await getReview(em, input.reviewId);
   if (updated) return { review, replayed: false };
+  if (review.status === 'closed') {
+    throw new ConflictError('review_closed', `${review.closedReason?.message ?? 'This review is closed.'} It cannot be decided any more.`);
+  }
   const earlier = review.decision;
   if (earlier && earlier.action === input.action && earlier.decidedBy === input.decidedBy && sameOptions(earlier, options ?? {})) {
     return { review, replayed: true };
@@ -287,7 +295,9 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
         }
         done = { status: 'approved', files };
       }
-      await tx.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { ...done, pendingReason: null, completedAt: new Date() });
+      const completed = await tx.nativeUpdate(ReviewEntity, { id: review.id, status: 'pending' }, { ...done, pendingReason: null, completedAt: new Date() });
+      // Closed meanwhile (a disconnect): nothing of it is saved.
+      if (!completed) throw new ConflictError('review_closed', 'This review was closed (its connection was disconnected); nothing was saved from it.');
       recordAudit(tx, { actor: SYSTEM_ACTOR, subject: { kind: 'review', id: review.id }, action: 'applied', changes: { status: { from: 'pending', to: done.status } } });
     });
   } catch (error) {
@@ -428,6 +438,7 @@ function toReview(entity: ReviewRow): Review {
       ? { action: entity.decision, decidedBy: entity.decidedBy ?? null, decidedAt: entity.decidedAt!, ...entity.decisionOptions }
       : null,
     pendingReason: pendingReasonOf(entity),
+    closedReason: entity.closedReason ?? null,
     createdAt: entity.createdAt,
     completedAt: entity.completedAt ?? null,
   };

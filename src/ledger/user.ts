@@ -19,10 +19,18 @@ export const UserEntity = defineEntity({
      * configured token only when it differs from this one, so that a token rotated since stays the admin's.
      */
     configuredTokenHash: p.string().length(64).nullable(),
+    /** The bootstrap admin (one at most): BOOTSTRAP_ADMIN_TOKEN and BOOTSTRAP_ADMIN_EMAIL apply to this user. */
+    bootstrap: p.boolean().default(false),
+    /**
+     * The bootstrap admin only: the BOOTSTRAP_ADMIN_EMAIL last applied. A start applies the configured address
+     * only when it differs from this one, so that an address changed since through the API stays.
+     */
+    configuredEmail: p.string().length(320).nullable(),
     /** A disabled user's token is refused at once; null while the user may sign in. */
     disabledAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
+  uniques: [{ name: 'users_bootstrap_unique', expression: `create unique index "users_bootstrap_unique" on "users" ("bootstrap") where "bootstrap"` }],
 });
 
 export type UserRow = InferEntity<typeof UserEntity>;

@@ -15,24 +15,20 @@ export interface CreateUserInput {
   actor?: AuditActor;
 }
 
-/** The bootstrap admin is found by this address, so that a changed BOOTSTRAP_ADMIN_TOKEN moves to the same user. */
-const BOOTSTRAP_ADMIN_EMAIL = 'admin@cloudsign-sync.invalid';
+/** The bootstrap admin's address until BOOTSTRAP_ADMIN_EMAIL or an admin gives it a real one: mail to it goes nowhere. */
+const PLACEHOLDER_EMAIL = 'admin@cloudsign-sync.invalid';
 
 /** Creates a user and its API token; the token is returned here once and only its hash is kept. */
 export async function createUser(em: EntityManager, input: CreateUserInput): Promise<{ user: User; apiToken: string }> {
-  const name = input.name.trim();
-  const email = input.email.trim().toLowerCase();
-  if (!name || name.length > 200) throw new ValidationError('invalid_user', 'A user needs a name of 1 to 200 characters.');
-  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 320) {
-    throw new ValidationError('invalid_user', `"${input.email}" is not an e-mail address.`);
-  }
+  const name = checkName(input.name);
+  const email = checkEmail(input.email);
   if (!USER_ROLES.includes(input.role)) throw new ValidationError('invalid_user', `A role is one of ${USER_ROLES.join(', ')}.`);
 
   const apiToken = newToken();
   const user = { id: newId(), name, email, role: input.role, disabledAt: null, createdAt: new Date() };
   try {
     await em.transactional(async (tx) => {
-      await tx.insert(UserEntity, { ...user, apiTokenHash: hashToken(apiToken), configuredTokenHash: null });
+      await tx.insert(UserEntity, { ...user, apiTokenHash: hashToken(apiToken), configuredTokenHash: null, bootstrap: false, configuredEmail: null });
       recordAudit(tx, {
         actor: input.actor ?? SYSTEM_ACTOR,
         subject: { kind: 'user', id: user.id },
@@ -41,12 +37,58 @@ export async function createUser(em: EntityManager, input: CreateUserInput): Pro
       });
     });
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) {
-      throw new ConflictError('email_taken', `A user with the e-mail address ${email} exists already.`, { email });
-    }
-    throw error;
+    throw emailTakenOr(error, email);
   }
   return { user, apiToken };
+}
+
+/** Changes a user's name or e-mail address; what is not given stays. */
+export async function updateUser(em: EntityManager, input: { userId: string; name?: string; email?: string; actor?: AuditActor }): Promise<User> {
+  const user = await getUser(em, input.userId);
+  const changes = {
+    ...(input.name !== undefined && { name: checkName(input.name) }),
+    ...(input.email !== undefined && { email: checkEmail(input.email) }),
+  };
+  try {
+    await em.transactional(async (tx) => {
+      await tx.nativeUpdate(UserEntity, { id: user.id }, changes);
+      const audited = changesBetween({ name: user.name, email: user.email }, { name: user.name, email: user.email, ...changes });
+      if (Object.keys(audited).length) recordAudit(tx, { actor: input.actor ?? SYSTEM_ACTOR, subject: { kind: 'user', id: user.id }, action: 'updated', changes: audited });
+    });
+  } catch (error) {
+    throw emailTakenOr(error, changes.email ?? user.email);
+  }
+  return getUser(em, user.id);
+}
+
+/**
+ * Whether mail to this address can reach a person: not one of the domains reserved never to be delivered
+ * (RFC 2606 and 6761: the TLDs `.invalid`, `.example`, `.test`, `.localhost`, and example.com/.net/.org).
+ */
+export function isDeliverable(email: string): boolean {
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase().replace(/\.$/, '');
+  const labels = domain.split('.');
+  if (labels.length < 2 || ['invalid', 'example', 'test', 'localhost'].includes(labels.at(-1)!)) return false;
+  return !['example.com', 'example.net', 'example.org'].includes(labels.slice(-2).join('.'));
+}
+
+function checkName(text: string): string {
+  const name = text.trim();
+  if (!name || name.length > 200) throw new ValidationError('invalid_user', 'A user needs a name of 1 to 200 characters.');
+  return name;
+}
+
+function checkEmail(text: string): string {
+  const email = text.trim().toLowerCase();
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 320) {
+    throw new ValidationError('invalid_user', `"${text}" is not an e-mail address: give one such as name@company.co.jp.`);
+  }
+  return email;
+}
+
+function emailTakenOr(error: unknown, email: string): unknown {
+  if (!(error instanceof UniqueConstraintViolationException)) return error;
+  return new ConflictError('email_taken', `A user with the e-mail address ${email} exists already.`, { email });
 }
 
 /** The user an API token belongs to, or null for an unknown token or a disabled user. */
@@ -59,34 +101,68 @@ export async function authenticate(em: EntityManager, token: string): Promise<Us
  * Makes the configured bootstrap token an admin's token. Safe to run at every start, from several processes
  * at once: the bootstrap admin is created, or given the token when the configuration changed it (enabled
  * again: the operator set a new token). A configured token applied before and rotated since through the API
- * is not applied again: the rotation stands, and the old token stays refused.
+ * is not applied again: the rotation stands, and the old token stays refused. `email` (BOOTSTRAP_ADMIN_EMAIL)
+ * is applied as `applyBootstrapEmail` does.
  */
-export async function ensureBootstrapAdmin(em: EntityManager, input: { token: string }): Promise<{ user: User; created: boolean }> {
+export async function ensureBootstrapAdmin(em: EntityManager, input: { token: string; email?: string }): Promise<{ user: User; created: boolean }> {
   const hash = hashToken(input.token);
-  const applied = await em.transactional(async (tx) => {
-    // One statement, so that processes starting together cannot create two admins; `xmax = 0` tells an
-    // inserted row from an updated one; no row comes back when the configured token was applied already.
-    const [row] = await tx.execute<{ id: string; created: boolean }[]>(
-      `insert into users (id, name, email, role, api_token_hash, configured_token_hash, created_at) values (?, 'Administrator', ?, 'admin', ?, ?, ?)
-       on conflict (email) do update set api_token_hash = excluded.api_token_hash, configured_token_hash = excluded.configured_token_hash, disabled_at = null
-         where users.configured_token_hash is distinct from excluded.configured_token_hash
-       returning id, (xmax = 0) as created`,
-      [newId(), BOOTSTRAP_ADMIN_EMAIL, hash, hash, new Date()],
-    );
-    if (!row) return null;
-    const user = await getUser(tx, row.id);
-    recordAudit(tx, {
-      actor: SYSTEM_ACTOR,
-      subject: { kind: 'user', id: user.id },
-      action: row.created ? 'created' : 'token_rotated',
-      changes: row.created ? changesFromNothing({ name: user.name, email: user.email, role: user.role }) : {},
-      details: { by: 'BOOTSTRAP_ADMIN_TOKEN' },
+  const email = input.email === undefined ? null : checkEmail(input.email);
+  // One statement, so that processes starting together cannot create two admins; `xmax = 0` tells an
+  // inserted row from an updated one; no row comes back when the configured token was applied already.
+  let row: { id: string; created: boolean } | undefined;
+  try {
+    row = await em.transactional(async (tx) => {
+      const [inserted] = await tx.execute<{ id: string; created: boolean }[]>(
+        `insert into users (id, name, email, role, api_token_hash, configured_token_hash, bootstrap, configured_email, created_at)
+           values (?, 'Administrator', ?, 'admin', ?, ?, true, ?, ?)
+         on conflict (bootstrap) where bootstrap do update set api_token_hash = excluded.api_token_hash, configured_token_hash = excluded.configured_token_hash, disabled_at = null
+           where users.configured_token_hash is distinct from excluded.configured_token_hash
+         returning id, (xmax = 0) as created`,
+        [newId(), email ?? PLACEHOLDER_EMAIL, hash, hash, email, new Date()],
+      );
+      if (inserted) {
+        recordAudit(tx, {
+          actor: SYSTEM_ACTOR,
+          subject: { kind: 'user', id: inserted.id },
+          action: inserted.created ? 'created' : 'token_rotated',
+          changes: inserted.created ? changesFromNothing({ name: 'Administrator', email: email ?? PLACEHOLDER_EMAIL, role: 'admin' }) : {},
+          details: { by: 'BOOTSTRAP_ADMIN_TOKEN' },
+        });
+      }
+      return inserted;
     });
-    return { user, created: row.created };
-  });
-  if (applied) return applied;
-  const admin = await em.findOneOrFail(UserEntity, { email: BOOTSTRAP_ADMIN_EMAIL }, { disableIdentityMap: true });
-  return { user: toUser(admin), created: false };
+  } catch (error) {
+    throw bootstrapEmailTakenOr(error, email);
+  }
+  if (email !== null && !row?.created) await applyBootstrapEmail(em, { email });
+  const admin = await em.findOneOrFail(UserEntity, { bootstrap: true }, { disableIdentityMap: true });
+  return { user: toUser(admin), created: row?.created ?? false };
+}
+
+/**
+ * Gives the bootstrap admin the address BOOTSTRAP_ADMIN_EMAIL holds, when it changed since it was last applied:
+ * an address an admin set since through the API (PATCH /v1/users/:id) stays until the variable changes again.
+ * Returns whether it changed the address.
+ */
+export async function applyBootstrapEmail(em: EntityManager, input: { email: string }): Promise<boolean> {
+  const email = checkEmail(input.email);
+  try {
+    const updated = await em.nativeUpdate(UserEntity, { bootstrap: true, configuredEmail: { $ne: email } }, { email, configuredEmail: email });
+    if (updated) return true;
+    // configured_email null (never applied) is not matched by `$ne`: apply it once.
+    return (await em.nativeUpdate(UserEntity, { bootstrap: true, configuredEmail: null }, { email, configuredEmail: email })) > 0;
+  } catch (error) {
+    throw bootstrapEmailTakenOr(error, email);
+  }
+}
+
+function bootstrapEmailTakenOr(error: unknown, email: string | null): unknown {
+  if (!(error instanceof UniqueConstraintViolationException) || email === null) return error;
+  return new ConflictError(
+    'email_taken',
+    `BOOTSTRAP_ADMIN_EMAIL is ${email}, the address of another user already: choose another, or change that user's address first (PATCH /v1/users/:id).`,
+    { email },
+  );
 }
 
 /**
@@ -99,10 +175,10 @@ export async function revokeConfiguredToken(em: EntityManager): Promise<boolean>
   return em.transactional(async (tx) => {
     const [revoked] = await tx.execute<{ id: string }[]>(
       `update users set api_token_hash = ?, configured_token_hash = null, disabled_at = coalesce(disabled_at, ?)
-       where email = ? and api_token_hash = configured_token_hash returning id`,
-      [hashToken(newToken()), new Date(), BOOTSTRAP_ADMIN_EMAIL],
+       where bootstrap and api_token_hash = configured_token_hash returning id`,
+      [hashToken(newToken()), new Date()],
     );
-    await tx.nativeUpdate(UserEntity, { email: BOOTSTRAP_ADMIN_EMAIL }, { configuredTokenHash: null });
+    await tx.nativeUpdate(UserEntity, { bootstrap: true }, { configuredTokenHash: null });
     if (revoked) {
       recordAudit(tx, {
         actor: SYSTEM_ACTOR,

@@ -10,13 +10,30 @@ import {
   getConnection,
   recordConnectionControl,
   recordWorkflowStarted,
+  reviewsClosedByDisconnect,
+  syncPositionOf,
   updateConnection,
   type AuditActor,
   type Connection,
   type ConnectionSettings,
 } from '../ledger';
-import { signalConnection, signalDisconnect, startConnectionWorkflow, type TemporalGateway } from '../temporal/gateway';
-import { pauseSignal, resumeSignal, settingsChangedSignal, syncNowSignal } from '../temporal/messages';
+import {
+  signalConnection,
+  signalDisconnect,
+  signalEach,
+  startConnectionWorkflow,
+  startReviewWorkflowAgain,
+  type TemporalGateway,
+} from '../temporal/gateway';
+import {
+  pauseSignal,
+  resumeSignal,
+  reviewClosedSignal,
+  reviewWorkflowId,
+  settingsChangedSignal,
+  syncNowSignal,
+  type ConnectionState,
+} from '../temporal/messages';
 import { UnavailableError } from './errors';
 import { unavailableDependency } from '../failures';
 
@@ -37,16 +54,19 @@ export interface ConnectionServiceDeps {
 }
 
 /**
- * Connects a client ID CloudSign accepts; its workflow starts, and with it the full import. The connection is
+ * Connects a client ID CloudSign accepts; its workflow starts, and with it the full import — or, for a client
+ * ID connected and disconnected before, its connection comes back (`createConnection`) and its workflow goes on
+ * from the position its runs recorded, with a sync at once. The connection is
  * committed first, so that its workflow's first activity finds it. A start Temporal does not take now (it is
  * down) is not the request's failure: the connection is saved and answered, and its workflow is started by
  * startMissingWorkflows as soon as Temporal answers.
  */
 export async function connect(deps: ConnectionServiceDeps, input: ConnectionSettings & { clientId: string; actor?: AuditActor }): Promise<Connection> {
   await deps.cloudsign.checkAccess(input.clientId);
-  const created = await createConnection(deps.orm.em.fork(), { ...input, secretsKey: deps.secretsKey });
+  const { reopenedReviews, restored, ...created } = await createConnection(deps.orm.em.fork(), { ...input, secretsKey: deps.secretsKey });
   try {
     await startWorkflow(deps, created);
+    if (restored) await startReviewsAgain(deps, created, reopenedReviews);
   } catch (error) {
     if (unavailableDependency(error) !== 'temporal') throw error;
     (deps.logger ?? silentLogger).warn('workflow not started now; it is started when Temporal answers', { managementId: created.managementId, error: error as Error });
@@ -54,21 +74,51 @@ export async function connect(deps: ConnectionServiceDeps, input: ConnectionSett
   return created;
 }
 
+/** Reviews started at once, at most: thousands may have waited when the connection was disconnected. */
+const REVIEW_STARTS_AT_ONCE = 50;
+
+/**
+ * Starts the workflows of the reviews a reconnect reopened. One still running (its disconnect's hint not yet
+ * handled) finds its review pending again and goes on waiting, so it counts as started.
+ */
+async function startReviewsAgain(deps: WorkflowDeps, connection: Connection, reviews: { reviewId: string; documentId: string }[]): Promise<void> {
+  for (let i = 0; i < reviews.length; i += REVIEW_STARTS_AT_ONCE) {
+    const results = await Promise.allSettled(
+      reviews
+        .slice(i, i + REVIEW_STARTS_AT_ONCE)
+        .map((review) => startReviewWorkflowAgain(deps.temporal, { ...review, connectionId: connection.id, managementId: connection.managementId })),
+    );
+    const failed = results.find((r) => r.status === 'rejected' && !(r.reason instanceof WorkflowExecutionAlreadyStartedError));
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+}
+
 type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs' | 'logger'>;
 
 /**
  * Starts a connection's workflow and records that it runs; one that runs already counts as started. A
+ * connection that synced before (it was disconnected and connected again) goes on where its runs left off. A
  * connection disconnected while its start was under way is told at once, so that no import runs for it.
  */
 async function startWorkflow(deps: WorkflowDeps, connection: Connection): Promise<void> {
   try {
-    await startConnectionWorkflow(deps.temporal, connection, deps.syncIntervalMs);
+    const position = await syncPositionOf(deps.orm.em.fork(), connection.id);
+    await startConnectionWorkflow(deps.temporal, connection, deps.syncIntervalMs, position ? restoredState(position) : undefined);
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
   await recordWorkflowStarted(deps.orm.em.fork(), connection.id);
   const now = await getConnection(deps.orm.em.fork(), connection.id);
   if (now.status === 'disconnected') await signalDisconnect(deps.temporal, connection.managementId);
+}
+
+/**
+ * The workflow state of a connection that synced before: the next cycle number (its run keys are never
+ * reused) and the end of its last window; a sync right away, since it missed everything while disconnected.
+ */
+function restoredState(position: { cycle: number; lastSyncWindowEnd: string | null }): ConnectionState {
+  const { cycle, lastSyncWindowEnd } = position;
+  return { cycle, lastSyncWindowEnd, running: null, paused: false, syncRequested: lastSyncWindowEnd !== null, incidentOpen: false };
 }
 
 /**
@@ -160,9 +210,17 @@ export async function controlConnection(deps: WorkflowDeps, connectionId: string
   return connection;
 }
 
-/** Disconnects: the ledger first, then the workflow ends; imported contracts stay. Repeating it is harmless. */
+/**
+ * Disconnects: the ledger first (which closes the connection's pending reviews), then the workflow ends and
+ * so do the workflows of the closed reviews; imported contracts stay. Repeating it is harmless, and tells the
+ * workflows again.
+ */
 export async function disconnect(deps: Pick<ConnectionServiceDeps, 'orm' | 'temporal'>, connectionId: string, actor?: AuditActor): Promise<Connection> {
   const connection = await disconnectConnection(deps.orm.em.fork(), connectionId, actor);
-  await told(() => signalDisconnect(deps.temporal, connection.managementId), 'The connection is disconnected in the ledger');
+  await told(async () => {
+    await signalDisconnect(deps.temporal, connection.managementId);
+    const documents = await reviewsClosedByDisconnect(deps.orm.em.fork(), connection.id);
+    await signalEach(deps.temporal, documents.map((documentId) => reviewWorkflowId(connection.managementId, documentId)), reviewClosedSignal);
+  }, 'The connection is disconnected in the ledger');
   return connection;
 }

@@ -4,12 +4,15 @@ import type { ConnectionStatus } from '../ledger/status';
 import {
   CONNECTION_STATUS,
   MANAGEMENT_ID,
+  REVIEW_STATUS,
   connectionWorkflowId,
   decisionSignal,
   disconnectSignal,
   reviewWorkflowId,
+  type ConnectionState,
   type ConnectionWorkflowInput,
   type Decision,
+  type ReviewWorkflowInput,
 } from './messages';
 
 /**
@@ -34,19 +37,41 @@ export const TEMPORAL_DEADLINE_MS = 2_500;
 const withinDeadline = <T>(temporal: TemporalGateway, call: () => Promise<T>) =>
   temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
 
-/** Starts a new connection's one long-lived workflow, findable in the Web UI by management ID and status. */
+/**
+ * Starts a connection's one long-lived workflow, findable in the Web UI by management ID and status; `state`
+ * for a connection that synced before (connected again), so that it goes on where it left off.
+ */
 export async function startConnectionWorkflow(
   temporal: TemporalGateway,
   connection: { id: string; managementId: string; status: ConnectionStatus },
   syncIntervalMs: number,
+  state?: ConnectionState,
 ): Promise<void> {
   await withinDeadline(temporal, () => temporal.client.workflow.start<(input: ConnectionWorkflowInput) => Promise<void>>('connectionWorkflow', {
     taskQueue: temporal.taskQueue,
     workflowId: connectionWorkflowId(connection.managementId),
-    args: [{ connectionId: connection.id, managementId: connection.managementId, syncIntervalMs }],
+    args: [{ connectionId: connection.id, managementId: connection.managementId, syncIntervalMs, ...(state && { state }) }],
     typedSearchAttributes: new TypedSearchAttributes([
       { key: MANAGEMENT_ID, value: connection.managementId },
       { key: CONNECTION_STATUS, value: connection.status },
+    ]),
+  }));
+}
+
+/**
+ * Starts a review's workflow again, from outside its connection's workflow: a review a disconnect closed (its
+ * workflow ended) and that connecting the client ID again reopened. Same workflow ID, so decisions find it.
+ */
+export async function startReviewWorkflowAgain(temporal: TemporalGateway, review: ReviewWorkflowInput): Promise<void> {
+  await withinDeadline(temporal, () => temporal.client.workflow.start<(input: ReviewWorkflowInput) => Promise<string>>('reviewWorkflow', {
+    taskQueue: temporal.taskQueue,
+    workflowId: reviewWorkflowId(review.managementId, review.documentId),
+    args: [review],
+    // The closed review's workflow has completed: its ID may be used again.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: MANAGEMENT_ID, value: review.managementId },
+      { key: REVIEW_STATUS, value: 'pending' },
     ]),
   }));
 }

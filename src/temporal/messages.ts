@@ -34,7 +34,7 @@ export function managementIdOfWorkflowId(workflowId: string): string | undefined
 
 export const MANAGEMENT_ID = defineSearchAttributeKey('ManagementId', SearchAttributeType.KEYWORD);
 export const CONNECTION_STATUS = defineSearchAttributeKey('ConnectionStatus', SearchAttributeType.KEYWORD);
-/** `pending` | `approved` | `discarded`, on each review workflow: `ReviewStatus = 'pending'` lists what waits. */
+/** `pending` | `approved` | `discarded` | `closed`, on each review workflow: `ReviewStatus = 'pending'` lists what waits. */
 export const REVIEW_STATUS = defineSearchAttributeKey('ReviewStatus', SearchAttributeType.KEYWORD);
 
 /** What a server must register (`temporal operator search-attribute create`, or at dev-server start). */
@@ -138,6 +138,11 @@ export interface Decision {
   owners?: string[];
 }
 export const decisionSignal = defineSignal<[Decision]>('decision');
+/**
+ * A hint that the review may have been closed (its connection was disconnected): the workflow asks the
+ * ledger, and ends if the ledger says so. The signal itself decides nothing.
+ */
+export const reviewClosedSignal = defineSignal('reviewClosed');
 
 /** A decision as the ledger records it, as the signal carries it: absent options stay absent. */
 export function decisionOf(recorded: { action: DecisionAction; decidedBy: string | null; visibility?: Visibility; owners?: string[] }): Decision {

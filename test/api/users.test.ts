@@ -46,6 +46,53 @@ interface ErrorJson {
   error: { code: string; message: string; details?: unknown };
 }
 
+describe('PATCH /v1/users/:id', () => {
+  const member = async () =>
+    (await (await call('POST', '/v1/users', { body: { name: 'Old Name', email: 'old@example.jp', role: 'member' } })).json()) as UserJson;
+
+  it('changes the name and the e-mail address, keeping what is not given', async () => {
+    const user = await member();
+    const renamed = await call('PATCH', `/v1/users/${user.id}`, { body: { name: ' 佐藤 一郎 ' } });
+    expect(renamed.status).toBe(200);
+    expect(await renamed.json()).toMatchObject({ id: user.id, name: '佐藤 一郎', email: 'old@example.jp', role: 'member' });
+
+    const moved = await call('PATCH', `/v1/users/${user.id}`, { body: { email: 'Ichiro.Sato@Company.co.jp' } });
+    expect(moved.status).toBe(200);
+    expect(await moved.json()).toMatchObject({ name: '佐藤 一郎', email: 'ichiro.sato@company.co.jp', deliverable: true });
+    // Their token still works, and they see the change.
+    expect(await (await call('GET', '/v1/me', { token: user.apiToken! })).json()).toMatchObject({ email: 'ichiro.sato@company.co.jp' });
+  });
+
+  it('gives the bootstrap admin a real address instead of the one mail never reaches', async () => {
+    const me = (await (await call('GET', '/v1/me')).json()) as UserJson;
+    const before = (await (await call('GET', `/v1/users/${me.id}`)).json()) as UserJson & { deliverable: boolean };
+    expect(before).toMatchObject({ email: 'admin@cloudsign-sync.invalid', deliverable: false });
+    const res = await call('PATCH', `/v1/users/${me.id}`, { body: { email: 'it-admin@company.co.jp' } });
+    expect(await res.json()).toMatchObject({ email: 'it-admin@company.co.jp', deliverable: true });
+  });
+
+  it('answers 400 for an address that is not one, or an empty change, and changes nothing', async () => {
+    const user = await member();
+    for (const body of [{ email: 'not-an-address' }, { email: 'two@@example.jp' }, { name: '' }, {}, { role: 'admin' }, { email: 'a@b.jp', apiToken: 'x' }]) {
+      const res = await call('PATCH', `/v1/users/${user.id}`, { body });
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect(((await res.json()) as ErrorJson).error.code).toBe('invalid_request');
+    }
+    expect(await (await call('GET', `/v1/users/${user.id}`)).json()).toMatchObject({ name: 'Old Name', email: 'old@example.jp', role: 'member' });
+  });
+
+  it('answers 409 for another user\'s address, 404 for no such user, 403 for a member', async () => {
+    const user = await member();
+    await call('POST', '/v1/users', { body: { name: 'Other', email: 'other@example.jp', role: 'member' } });
+    const taken = await call('PATCH', `/v1/users/${user.id}`, { body: { email: 'OTHER@example.jp' } });
+    expect(taken.status).toBe(409);
+    expect(((await taken.json()) as ErrorJson).error.code).toBe('email_taken');
+    expect((await call('PATCH', '/v1/users/00000000-0000-4000-8000-000000000000', { body: { name: 'x' } })).status).toBe(404);
+    expect((await call('PATCH', `/v1/users/${user.id}`, { token: user.apiToken!, body: { name: 'Me myself' } })).status).toBe(403);
+    expect(await (await call('GET', `/v1/users/${user.id}`)).json()).toMatchObject({ name: 'Old Name', email: 'old@example.jp' });
+  });
+});
+
 describe('POST /v1/users', () => {
   it('creates a member whose API token, shown once, works', async () => {
     const res = await call('POST', '/v1/users', { body: { name: '山田 花子', email: 'Hanako@Example.jp', role: 'member' } });
@@ -62,7 +109,15 @@ describe('POST /v1/users', () => {
     const one = await call('GET', `/v1/users/${created.id}`);
     expect(one.status).toBe(200);
     const shown = (await one.json()) as UserJson;
-    expect(shown).toEqual({ id: created.id, name: '山田 花子', email: 'hanako@example.jp', role: 'member', disabledAt: null, createdAt: created.createdAt });
+    expect(shown).toEqual({
+      id: created.id,
+      name: '山田 花子',
+      email: 'hanako@example.jp',
+      role: 'member',
+      deliverable: true,
+      disabledAt: null,
+      createdAt: created.createdAt,
+    });
     expect(shown.apiToken).toBeUndefined();
 
     const list = (await (await call('GET', '/v1/users')).json()) as { items: UserJson[]; nextCursor: string | null };

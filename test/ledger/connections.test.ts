@@ -11,6 +11,9 @@ import {
   setConnectionStatus,
   updateConnection,
   createGroup,
+  finishRun,
+  startRun,
+  syncPositionOf,
 } from '../../src/ledger';
 import { aConnection, aUser, SECRETS_KEY, useLedger } from './fixtures';
 
@@ -40,15 +43,28 @@ describe('connections', () => {
     expect(await revealClientId(ledger.em(), { connectionId: connection.id, secretsKey: SECRETS_KEY })).toBe(clientId);
   });
 
-  it('refuses a client ID that is connected already, and accepts it again after a disconnect', async () => {
+  it('refuses a client ID that is connected already, and brings its connection back after a disconnect', async () => {
     const first = await aConnection(ledger.em(), { clientId: 'the-same-client-id' });
     const again = aConnection(ledger.em(), { clientId: '  the-same-client-id ' });
     await expect(again).rejects.toBeInstanceOf(ConflictError);
     await expect(again).rejects.toMatchObject({ code: 'client_id_already_connected', details: { managementId: first.managementId } });
+    const run = await startRun(ledger.em(), { connectionId: first.id, runKey: `connection/${first.managementId}/0`, kind: 'full', window: { from: null, to: '2026-11-01T00:00:00.000Z' } });
+    await finishRun(ledger.em(), { runId: run.id, outcome: 'succeeded' });
+    await startRun(ledger.em(), { connectionId: first.id, runKey: `connection/${first.managementId}/1`, kind: 'incremental', window: { from: '2026-10-30T00:00:00.000Z', to: '2026-11-02T00:00:00.000Z' } });
 
     await disconnectConnection(ledger.em(), first.id);
-    const second = await aConnection(ledger.em(), { clientId: 'the-same-client-id' });
-    expect(second.managementId).toBe('CS-0002');
+    const back = await aConnection(ledger.em(), { clientId: 'the-same-client-id', name: 'Back', saveMode: 'direct' });
+    // The same connection, with the new request's settings, live again; its workflow is to be started anew.
+    expect(back).toMatchObject({ id: first.id, managementId: 'CS-0001', name: 'Back', status: 'idle', disconnectedAt: null, restored: true });
+    expect(back.createdAt).toEqual(first.createdAt);
+    // It goes on after the last finished window, in a cycle of its own (the unfinished cycle 1 is not reused).
+    expect(await syncPositionOf(ledger.em(), first.id)).toEqual({ cycle: 2, lastSyncWindowEnd: '2026-11-01T00:00:00.000Z' });
+    await expect(aConnection(ledger.em(), { clientId: 'the-same-client-id' })).rejects.toMatchObject({ code: 'client_id_already_connected' });
+    expect((await listConnections(ledger.em())).items).toHaveLength(1);
+    // A client ID never connected is a new connection, which has no position.
+    const other = await aConnection(ledger.em());
+    expect(other).toMatchObject({ managementId: 'CS-0002', status: 'importing', restored: false });
+    expect(await syncPositionOf(ledger.em(), other.id)).toBeNull();
   });
 
   it('checks owners, groups and reviewers, and needs reviewers in review mode', async () => {

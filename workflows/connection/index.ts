@@ -18,6 +18,8 @@ import { runSync, type SyncOutcome } from './sync';
 
 /** A run cut short by a disconnect is closed as `stopped`; workflow runs recorded before replay without it. */
 const STOPPED_RUN_PATCH = 'stopped-run-outcome';
+/** A workflow ending after a disconnect goes on when the connection is back; runs recorded before replay without it. */
+const CONNECTED_AGAIN_PATCH = 'connected-again';
 
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const connection = listen(input);
@@ -36,6 +38,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   if (outcome === 'stopped' || connection.disconnectRequested) {
     await stopRun(connection);
     await setStatus(connection, 'disconnected');
+    if (await connectedAgain(connection)) {
+      // A new cycle number: the stopped run keeps its key; and a sync at once, as a connection brought back gets.
+      await continueAsNew<typeof connectionWorkflow>({ ...input, state: { ...state, cycle: state.cycle + 1, syncRequested: true } });
+    }
     return;
   }
   if (outcome === 'done') state.cycle++;
@@ -51,6 +57,15 @@ async function nextSync(connection: Connection, reviews: ReturnType<typeof revie
   const kind: SyncKind = state.syncRequested ? 'manual' : 'incremental';
   state.syncRequested = false;
   return runSync(connection, kind, reviews);
+}
+
+/**
+ * Whether the connection was brought back (its client ID connected again) while this workflow was ending: the
+ * API's start of its workflow found this one still running, so this one goes on. Workflow runs recorded before
+ * it replay without asking.
+ */
+async function connectedAgain({ input }: Connection): Promise<boolean> {
+  return patched(CONNECTED_AGAIN_PATCH) && !(await ledger.isDisconnected({ connectionId: input.connectionId }));
 }
 
 /** Closes the ledger's run a disconnect interrupted, so that it does not show as running forever. */
