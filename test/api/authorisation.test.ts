@@ -62,6 +62,7 @@ const MATRIX: Record<string, Row> = {
   'GET /openapi.json': { call: at('/openapi.json'), expect: PUBLIC },
   'GET /docs': { call: at('/docs'), expect: PUBLIC },
   'GET /v1/me': { call: at('/v1/me'), expect: SIGNED_IN },
+  'GET /v1/health': { call: at('/v1/health'), expect: ADMIN },
 
   'POST /v1/users': {
     call: (_, role) => ({ path: '/v1/users', body: { name: `New ${role}`, email: `new-${role}@example.jp`, role: 'member' } }),
@@ -69,6 +70,7 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /v1/users': { call: at('/v1/users'), expect: ADMIN },
   'GET /v1/users/{id}': { call: (f) => ({ path: `/v1/users/${f.users.spare}` }), expect: ADMIN },
+  'PATCH /v1/users/{id}': { call: (f, role) => ({ path: `/v1/users/${f.users.spare}`, body: { name: `Renamed by ${role}` } }), expect: ADMIN },
   'POST /v1/users/{id}/disable': { call: (f) => ({ path: `/v1/users/${f.users.toDisable}/disable` }), expect: ADMIN },
   'POST /v1/users/{id}/enable': { call: (f) => ({ path: `/v1/users/${f.users.toEnable}/enable` }), expect: ADMIN },
   'POST /v1/users/{id}/token': { call: (f) => ({ path: `/v1/users/${f.users.spare}/token` }), expect: ADMIN },
