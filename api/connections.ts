@@ -4,7 +4,7 @@ import { changeSettings, connect, controlConnection, disconnect, type Control } 
 import { previewConnection } from '../src/services/preview';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
-import { ErrorSchema, errorResponses } from './errors';
+import { ErrorSchema, bodyErrorResponses, errorResponses } from './errors';
 import { newRouter } from './router';
 import { IdList, IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from './schemas';
 
@@ -47,7 +47,22 @@ const CreateConnection = ConnectionSettings.extend({ reviewers: Reviewers.option
     message: 'review mode needs reviewers: at least one group or user',
     path: ['reviewers'],
   })
-  .openapi('CreateConnection');
+  .openapi('CreateConnection', {
+    anyOf: [
+      { properties: { saveMode: { const: 'direct' } } },
+      {
+        required: ['reviewers'],
+        properties: {
+          reviewers: {
+            anyOf: [
+              { required: ['groupIds'], properties: { groupIds: { minItems: 1 } } },
+              { required: ['userIds'], properties: { userIds: { minItems: 1 } } },
+            ],
+          },
+        },
+      },
+    ],
+  });
 
 /** Any subset of the settings; a new clientId rotates the credential. */
 const UpdateConnection = ConnectionSettings.partial()
@@ -112,7 +127,7 @@ const previewRoute = createRoute({
   summary: 'Counts what a client ID would import, in files, writing nothing (Step 4)',
   ...adminRoute,
   request: { body: { content: { 'application/json': { schema: PreviewRequest } }, required: true } },
-  responses: { 200: json(PreviewSchema, 'What the full import would bring'), ...errorResponses, 422: refused },
+  responses: { 200: json(PreviewSchema, 'What the full import would bring'), ...errorResponses, ...bodyErrorResponses, 422: refused },
 });
 
 const createConnectionRoute = createRoute({
@@ -124,6 +139,7 @@ const createConnectionRoute = createRoute({
   responses: {
     201: json(ConnectionSchema, 'Connected; the full import runs'),
     ...errorResponses,
+    ...bodyErrorResponses,
     409: json(ErrorSchema, 'This client ID is connected already'),
     422: refused,
   },
@@ -156,6 +172,7 @@ const updateConnectionRoute = createRoute({
   responses: {
     200: json(ConnectionSchema, 'The connection as changed'),
     ...errorResponses,
+    ...bodyErrorResponses,
     404: notFound,
     409: json(ErrorSchema, 'Disconnected, or the new client ID is connected already'),
     422: refused,

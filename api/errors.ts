@@ -66,6 +66,12 @@ export const errorResponses = {
   503: { description: 'Postgres or Temporal does not answer (`postgres_unavailable`, `temporal_unavailable`); nothing was changed', content: errorContent },
 } as const;
 
+/** What a route that takes a body may answer besides: its size and its media type are checked before its content. */
+export const bodyErrorResponses = {
+  413: { description: 'The body is over 256 KiB (`payload_too_large`)', content: errorContent },
+  415: { description: 'The body is not `application/json`', content: errorContent },
+} as const;
+
 /** Ledger refusals that are about the request's form (a list cursor the API handed out), not the domain. */
 const MALFORMED = new Set(['invalid_cursor', 'invalid_limit']);
 

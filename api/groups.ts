@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createGroup, getGroup, listGroups, setGroupMembers, type Group } from '../src/ledger';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
-import { errorContent, errorResponses } from './errors';
+import { bodyErrorResponses, errorContent, errorResponses } from './errors';
 import { IdParam, ListQuery, pageOf } from './schemas';
 import { newRouter } from './router';
 
@@ -39,6 +39,7 @@ const createGroupRoute = createRoute({
     409: { description: 'A group has this name already', content: errorContent },
     ...unknownMembers,
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 
@@ -53,6 +54,7 @@ const setMembersRoute = createRoute({
     ...notFound,
     ...unknownMembers,
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 

@@ -15,7 +15,8 @@ export function isIsoDate(value: string): boolean {
   return !!day && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(value);
 }
 export const ISO_DATE_MESSAGE = 'must be a date YYYY-MM-DD';
-const isoDate = z.string().refine(isIsoDate, ISO_DATE_MESSAGE);
+/** The pattern and format go into the API's OpenAPI document: a client generated from it sends calendar dates. */
+const isoDate = z.string().refine(isIsoDate, ISO_DATE_MESSAGE).meta({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 
 /** The four kinds of value a field holds; each has one value schema and one column type. */
 const text = (maxLength: number) => ({
