@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CONNECTION_STATUSES, RUN_KINDS, RUN_OUTCOMES, SAVE_MODES, getConnection, listConnections, listRuns, type Connection, type SyncRun } from '../src/ledger';
+import { CONNECTION_STATUSES, RUN_KINDS, RUN_OUTCOMES, SAVE_MODES, getConnection, nonBlankText, listConnections, listRuns, type Connection, type SyncRun } from '../src/ledger';
 import { changeSettings, connect, controlConnection, disconnect, type Control } from '../src/services/connections';
 import { previewConnection } from '../src/services/preview';
 import { requireAdmin } from './auth';
@@ -15,7 +15,7 @@ import { IdList, IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageO
  * 422/503 by the error handler (`./errors.ts`).
  */
 
-const ClientId = z.string().trim().min(1).max(200).openapi({ description: 'CloudSign client ID (クライアントID). Never returned.' });
+const ClientId = nonBlankText(200).openapi({ description: 'CloudSign client ID (クライアントID). Never returned.' });
 const Reviewers = z.object({ groupIds: IdList.default([]), userIds: IdList.default([]) });
 
 const PreviewRequest = z.object({ clientId: ClientId }).openapi('ConnectionPreviewRequest');
@@ -33,7 +33,7 @@ const PreviewSchema = z
   .openapi('ConnectionPreview');
 
 const ConnectionSettings = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: nonBlankText(200),
   clientId: ClientId,
   visibility: VisibilitySchema,
   owners: OwnersSchema,

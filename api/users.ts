@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createUser, getUser, listUsers, rotateToken, setUserDisabled, USER_ROLES, type User } from '../src/ledger';
+import { createUser, getUser, listUsers, nonBlankText, rotateToken, setUserDisabled, USER_ROLES, type User } from '../src/ledger';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
 import { bodyErrorResponses, errorContent, errorResponses } from './errors';
@@ -31,7 +31,7 @@ const CreatedUserSchema = UserSchema.extend({
 
 const CreateUserBody = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: nonBlankText(200),
     // One pattern, checked and documented: `format: email` would let each client guess which RFC it means.
     email: z.string().max(320).regex(z.regexes.email, 'must be an e-mail address (name@example.com)').openapi({ example: 'hanako@example.co.jp' }),
     role: RoleSchema,

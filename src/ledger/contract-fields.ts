@@ -1,5 +1,6 @@
 import { p } from '@mikro-orm/core';
 import { z } from 'zod';
+import { nonBlankText } from './text';
 
 /**
  * The contract's ledger fields (PRODUCT.md "What is imported"), each written once: the values it accepts,
@@ -21,7 +22,7 @@ const isoDate = z.string().refine(isIsoDate, ISO_DATE_MESSAGE).meta({ format: 'd
 /** The four kinds of value a field holds; each has one value schema and one column type. */
 const text = (maxLength: number) => ({
   kind: 'text' as const,
-  value: z.string().trim().min(1).max(maxLength),
+  value: nonBlankText(maxLength),
   column: () => p.string().length(maxLength).nullable(),
 });
 const date = () => ({ kind: 'date' as const, value: isoDate, column: () => p.date().nullable() });

@@ -132,3 +132,14 @@ interface Operation {
   responses: Record<string, unknown>;
   parameters?: { name: string; schema: { pattern?: string } }[];
 }
+
+it('refuses a name of nothing but white space with 400, as the pattern in the document says', async () => {
+  for (const name of ['\f', ' \u3000\ufeff ']) {
+    expect(await call('POST', '/v1/users', JSON.stringify({ name, email: 'blank@example.jp', role: 'member' }))).toMatchObject({ status: 400, code: 'invalid_request' });
+  }
+  const created = await call('POST', '/v1/users', JSON.stringify({ name: '  山田  ', email: 'yamada@example.jp', role: 'member' }));
+  expect(created).toMatchObject({ status: 201, body: { name: '山田' } });
+  const doc = (await (await app.request('/openapi.json')).json()) as { components: { schemas: Record<string, any> } };
+  const pattern = new RegExp(doc.components.schemas.CreateUser.properties.name.pattern);
+  expect([pattern.test('\f'), pattern.test(' \u3000\ufeff '), pattern.test('  山田  ')]).toEqual([false, false, true]);
+});
