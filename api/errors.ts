@@ -60,7 +60,7 @@ const DEPENDENCY_NAMES = { postgres: 'The database (Postgres)', temporal: 'Tempo
 
 /** The error responses every authenticated route may give, for the OpenAPI document. */
 export const errorResponses = {
-  400: { description: 'Malformed body or query', content: errorContent },
+  400: { description: 'Malformed path, query or body: it breaks the schema, or holds a NUL character (U+0000) anywhere, keys included', content: errorContent },
   401: { description: 'No or unknown API token', content: errorContent },
   403: { description: 'The token lacks the right', content: errorContent },
   503: { description: 'Postgres or Temporal does not answer (`postgres_unavailable`, `temporal_unavailable`); nothing was changed', content: errorContent },
