@@ -179,7 +179,9 @@ function schemathesisConfig({ ids }: Seed): string {
     `[checks.negative_data_rejection]\nexpected-statuses = [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429]`,
     // NUL is refused in every string and key (400, test/api/inputs.test.ts), which the document says in its
     // description; JSON Schema cannot say it of the keys of an open object, so the fuzzer does not send it.
-    `[generation]\nallow-x00 = false`,
+    // Every run starts from nothing: no example database, no crash cache (both would land in the work tree).
+    `[generation]\nallow-x00 = false\ndatabase = "none"`,
+    `[cache]\nenabled = false`,
     '',
     `[dictionaries.users]\nvalues = ${toml(ids.users)}`,
     `[dictionaries.groups]\nvalues = ${toml(ids.groups)}`,
