@@ -18,7 +18,9 @@ import { silentLogger } from '../src/logging';
 const OPENAPI_INFO = {
   title: 'cloudsign-sync',
   version: '1',
-  description: 'Imports every contract concluded on CloudSign into the contract ledger, durably, on Temporal.',
+  description:
+    'Imports every contract concluded on CloudSign into the contract ledger, durably, on Temporal. ' +
+    'Every request: a body of at most 256 KiB (else 413), JSON (else 415), and no NUL character (U+0000) in its path, query or body (else 400).',
 };
 
 const MeSchema = z

@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CONNECTION_STATUSES, RUN_KINDS, RUN_OUTCOMES, SAVE_MODES, getConnection, listConnections, listRuns, type Connection, type SyncRun, type User } from '../src/ledger';
+import { CONNECTION_STATUSES, RUN_KINDS, RUN_OUTCOMES, SAVE_MODES, getConnection, nonBlankText, listConnections, listRuns, type Connection, type SyncRun, type User } from '../src/ledger';
 import { changeSettings, connect, controlConnection, disconnect, type Control } from '../src/services/connections';
 import { previewConnection } from '../src/services/preview';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
-import { ErrorSchema, errorResponses } from './errors';
+import { ErrorSchema, bodyErrorResponses, errorResponses } from './errors';
 import { newRouter } from './router';
 import { IdList, IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from './schemas';
 
@@ -15,7 +15,7 @@ import { IdList, IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageO
  * 422/503 by the error handler (`./errors.ts`).
  */
 
-const ClientId = z.string().trim().min(1).max(200).openapi({ description: 'CloudSign client ID (クライアントID). Never returned.' });
+const ClientId = nonBlankText(200).openapi({ description: 'CloudSign client ID (クライアントID). Never returned.' });
 const Reviewers = z.object({ groupIds: IdList.default([]), userIds: IdList.default([]) });
 
 const PreviewRequest = z.object({ clientId: ClientId }).openapi('ConnectionPreviewRequest');
@@ -33,7 +33,7 @@ const PreviewSchema = z
   .openapi('ConnectionPreview');
 
 const ConnectionSettings = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: nonBlankText(200),
   clientId: ClientId,
   visibility: VisibilitySchema,
   owners: OwnersSchema,
@@ -47,7 +47,22 @@ const CreateConnection = ConnectionSettings.extend({ reviewers: Reviewers.option
     message: 'review mode needs reviewers: at least one group or user',
     path: ['reviewers'],
   })
-  .openapi('CreateConnection');
+  .openapi('CreateConnection', {
+    anyOf: [
+      { properties: { saveMode: { const: 'direct' } } },
+      {
+        required: ['reviewers'],
+        properties: {
+          reviewers: {
+            anyOf: [
+              { required: ['groupIds'], properties: { groupIds: { minItems: 1 } } },
+              { required: ['userIds'], properties: { userIds: { minItems: 1 } } },
+            ],
+          },
+        },
+      },
+    ],
+  });
 
 /** Any subset of the settings; a new clientId rotates the credential. */
 const UpdateConnection = ConnectionSettings.partial()
@@ -116,7 +131,7 @@ const previewRoute = createRoute({
   summary: 'Counts what a client ID would import, in files, writing nothing (Step 4)',
   ...adminRoute,
   request: { body: { content: { 'application/json': { schema: PreviewRequest } }, required: true } },
-  responses: { 200: json(PreviewSchema, 'What the full import would bring'), ...errorResponses, 422: refused },
+  responses: { 200: json(PreviewSchema, 'What the full import would bring'), ...errorResponses, ...bodyErrorResponses, 422: refused },
 });
 
 const createConnectionRoute = createRoute({
@@ -128,6 +143,7 @@ const createConnectionRoute = createRoute({
   responses: {
     201: json(ConnectionSchema, 'Connected; the full import runs'),
     ...errorResponses,
+    ...bodyErrorResponses,
     409: json(ErrorSchema, 'This client ID is connected already'),
     422: refused,
   },
@@ -160,6 +176,7 @@ const updateConnectionRoute = createRoute({
   responses: {
     200: json(ConnectionSchema, 'The connection as changed'),
     ...errorResponses,
+    ...bodyErrorResponses,
     404: notFound,
     409: json(ErrorSchema, 'Disconnected, or the new client ID is connected already'),
     422: refused,

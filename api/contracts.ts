@@ -22,7 +22,7 @@ import {
 } from '../src/ledger';
 import type { FileStorage } from '../src/storage';
 import type { ApiDeps } from './context';
-import { ApiError, ErrorSchema, errorResponses } from './errors';
+import { ApiError, ErrorSchema, bodyErrorResponses, errorResponses } from './errors';
 import { newRouter } from './router';
 import { AuditEventSchema, IdParam, ListQuery, OwnersSchema, VisibilitySchema, pageOf, toAuditEventJson } from './schemas';
 
@@ -80,7 +80,15 @@ const ContractListQuery = ListQuery.extend({
 const EditBody = contractFieldsSchema
   .extend({ fields: contractFieldsSchema.optional().openapi({ description: 'The same fields, if you prefer to nest them.' }) })
   .refine((edit) => Object.keys(edit).length > 0, 'give at least one field to change')
-  .openapi('ContractEdit', { description: 'The fields to change; null clears a field. Each becomes source `user`.', minProperties: 1 });
+  .refine((edit) => edit.fields === undefined || Object.keys(edit).length === 1, {
+    message: 'give the fields either at the top level or under `fields`, not both',
+    path: ['fields'],
+  })
+  .openapi('ContractEdit', {
+    description: 'The fields to change, at the top level or under `fields` (not both); null clears a field. Each becomes source `user`.',
+    minProperties: 1,
+    not: { required: ['fields'], minProperties: 2 },
+  });
 
 const ExtractionBody = z.object({ fields: extractedFieldsSchema }).strict().openapi('ContractExtraction', {
   description: 'What the ledger\'s data extraction (OCR) found; each field with a value.',
@@ -136,6 +144,7 @@ const editRoute = createRoute({
     ...notFound,
     ...refused,
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 
@@ -150,6 +159,7 @@ const extractionRoute = createRoute({
     ...notFound,
     ...refused,
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 
@@ -265,9 +275,6 @@ export function contractRoutes(deps: ApiDeps) {
     .openapi(editRoute, async (c) => {
       const { id } = c.req.valid('param');
       const { fields: nested, ...flat } = c.req.valid('json');
-      if (nested && Object.keys(flat).length) {
-        throw new ApiError(400, 'invalid_request', 'Give the fields either at the top level or under `fields`, not both.');
-      }
       await assertMayChange(deps, c.get('user'), id);
       const contract = await editContract(orm.em.fork(), { contractId: id, user: c.get('user'), fields: nested ?? flat });
       return c.json(toContractJson(contract), 200);

@@ -61,10 +61,16 @@ const DEPENDENCY_NAMES = { postgres: 'The database (Postgres)', temporal: 'Tempo
 
 /** The error responses every authenticated route may give, for the OpenAPI document. */
 export const errorResponses = {
-  400: { description: 'Malformed body or query', content: errorContent },
+  400: { description: 'Malformed path, query or body: it breaks the schema, or holds a NUL character (U+0000) anywhere, keys included', content: errorContent },
   401: { description: 'No or unknown API token', content: errorContent },
   403: { description: 'The token lacks the right', content: errorContent },
   503: { description: 'Postgres or Temporal does not answer (`postgres_unavailable`, `temporal_unavailable`); nothing was changed', content: errorContent },
+} as const;
+
+/** What a route that takes a body may answer besides: its size and its media type are checked before its content. */
+export const bodyErrorResponses = {
+  413: { description: 'The body is over 256 KiB (`payload_too_large`)', content: errorContent },
+  415: { description: 'The body is not `application/json`', content: errorContent },
 } as const;
 
 /** Ledger refusals that are about the request's form (a list cursor the API handed out), not the domain. */

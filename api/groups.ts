@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createGroup, getGroup, listGroups, setGroupMembers, type Group } from '../src/ledger';
+import { createGroup, getGroup, listGroups, nonBlankText, setGroupMembers, type Group } from '../src/ledger';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
-import { errorContent, errorResponses } from './errors';
+import { bodyErrorResponses, errorContent, errorResponses } from './errors';
 import { IdParam, ListQuery, pageOf } from './schemas';
 import { newRouter } from './router';
 
@@ -22,7 +22,7 @@ const GroupSchema = z
   })
   .openapi('Group');
 
-const CreateGroupBody = z.object({ name: z.string().trim().min(1).max(200), memberIds: MemberIds }).openapi('CreateGroup');
+const CreateGroupBody = z.object({ name: nonBlankText(200), memberIds: MemberIds }).openapi('CreateGroup');
 const SetMembersBody = z.object({ memberIds: MemberIds }).openapi('GroupMembers');
 
 const notFound = { 404: { description: 'No group has this ID', content: errorContent } };
@@ -39,6 +39,7 @@ const createGroupRoute = createRoute({
     409: { description: 'A group has this name already', content: errorContent },
     ...unknownMembers,
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 
@@ -53,6 +54,7 @@ const setMembersRoute = createRoute({
     ...notFound,
     ...unknownMembers,
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 

@@ -3,7 +3,7 @@ import { getQuota, type Quota } from '../src/ledger';
 import { setQuota } from '../src/services/quota';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
-import { ErrorSchema, errorResponses } from './errors';
+import { ErrorSchema, bodyErrorResponses, errorResponses } from './errors';
 import { newRouter } from './router';
 
 /** The ledger subscription's contract quota: API.md "Quota". */
@@ -42,6 +42,7 @@ const setQuotaRoute = createRoute({
     200: { description: 'The quota with its new limit', content: { 'application/json': { schema: QuotaSchema } } },
     422: { description: 'The limit is below the contracts imported already', content: { 'application/json': { schema: ErrorSchema } } },
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 

@@ -16,7 +16,7 @@ import {
 import { decide } from '../src/services/reviews';
 import { pdfResponse } from './contracts';
 import type { ApiDeps, ApiEnv } from './context';
-import { ApiError, errorContent, errorResponses } from './errors';
+import { ApiError, bodyErrorResponses, errorContent, errorResponses } from './errors';
 import { newRouter } from './router';
 import { IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from './schemas';
 
@@ -132,7 +132,7 @@ const approveRoute = createRoute({
   summary: 'Approve: one contract per file, with the given visibility and owners (else the connection’s)',
   security,
   request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: ApproveBody } } } },
-  responses: decisionResponses,
+  responses: { ...decisionResponses, ...bodyErrorResponses },
 });
 
 const discardRoute = createRoute({

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { AUDIT_SUBJECT_KINDS, type AuditEvent } from '../src/ledger';
+import { AUDIT_SUBJECT_KINDS, CURSOR_PATTERN, MAX_PAGE_SIZE, type AuditEvent } from '../src/ledger';
 
 /** Schemas several resources share. Each resource's own schemas live beside its routes. */
 
@@ -21,8 +21,14 @@ export const VisibilitySchema = z
 export const OwnersSchema = IdList.openapi({ description: '社内担当者: user IDs; owners and admins always see a contract.' });
 
 export const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+  // The ledger checks the pattern itself (400 `invalid_cursor`); stated here so that the document says it.
+  cursor: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ pattern: CURSOR_PATTERN.source, description: 'The `nextCursor` of the previous page.' }),
 });
 
 /** `{ items, nextCursor }`, the shape of every list. */

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createUser, getUser, isDeliverable, listUsers, rotateToken, setUserDisabled, updateUser, USER_ROLES, type User } from '../src/ledger';
+import { createUser, getUser, isDeliverable, listUsers, nonBlankText, rotateToken, setUserDisabled, updateUser, USER_ROLES, type User } from '../src/ledger';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
-import { errorContent, errorResponses } from './errors';
+import { bodyErrorResponses, errorContent, errorResponses } from './errors';
 import { IdParam, ListQuery, pageOf } from './schemas';
 import { newRouter } from './router';
 
@@ -32,19 +32,16 @@ const CreatedUserSchema = UserSchema.extend({
   apiToken: z.string().openapi({ description: 'The user\'s API token. Shown this once: only its hash is kept.' }),
 }).openapi('CreatedUser');
 
-const CreateUserBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    email: z.email().max(320),
-    role: RoleSchema,
-  })
-  .openapi('CreateUser');
+const UserFields = {
+  name: nonBlankText(200),
+  // One pattern, checked and documented: `format: email` would let each client guess which RFC it means.
+  email: z.string().max(320).regex(z.regexes.email, 'must be an e-mail address (name@example.com)').openapi({ example: 'hanako@example.co.jp' }),
+};
+
+const CreateUserBody = z.object({ ...UserFields, role: RoleSchema }).openapi('CreateUser');
 
 const UpdateUserBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    email: z.email().max(320),
-  })
+  .object(UserFields)
   .partial()
   .strict()
   .refine((body) => Object.keys(body).length > 0, 'give a name or an email to change')
@@ -62,6 +59,7 @@ const createUserRoute = createRoute({
     409: { description: 'A user has this e-mail address already', content: errorContent },
     422: { description: 'The ledger refused the user', content: errorContent },
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 
@@ -101,6 +99,7 @@ const updateUserRoute = createRoute({
     404: { description: 'No user has this ID', content: errorContent },
     409: { description: 'Another user has this e-mail address', content: errorContent },
     ...errorResponses,
+    ...bodyErrorResponses,
   },
 });
 

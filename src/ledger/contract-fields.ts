@@ -1,5 +1,6 @@
 import { p } from '@mikro-orm/core';
 import { z } from 'zod';
+import { nonBlankText } from './text';
 
 /**
  * The contract's ledger fields (PRODUCT.md "What is imported"), each written once: the values it accepts,
@@ -15,12 +16,13 @@ export function isIsoDate(value: string): boolean {
   return !!day && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(value);
 }
 export const ISO_DATE_MESSAGE = 'must be a date YYYY-MM-DD';
-const isoDate = z.string().refine(isIsoDate, ISO_DATE_MESSAGE);
+/** The pattern and format go into the API's OpenAPI document: a client generated from it sends calendar dates. */
+const isoDate = z.string().refine(isIsoDate, ISO_DATE_MESSAGE).meta({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 
 /** The four kinds of value a field holds; each has one value schema and one column type. */
 const text = (maxLength: number) => ({
   kind: 'text' as const,
-  value: z.string().trim().min(1).max(maxLength),
+  value: nonBlankText(maxLength),
   column: () => p.string().length(maxLength).nullable(),
 });
 const date = () => ({ kind: 'date' as const, value: isoDate, column: () => p.date().nullable() });

@@ -14,7 +14,7 @@ import {
 } from './contract-fields';
 import { NotFoundError, ValidationError } from './errors';
 import { isUuid, newId } from './ids';
-import { findPage, type Page, type PageRequest } from './pagination';
+import { emptyPage, findPage, type Page, type PageRequest } from './pagination';
 import type { User } from './user';
 import { canSee, visibilityOf, visibilityProperties, visibleToFilter, type Visibility } from './visibility';
 
@@ -80,7 +80,7 @@ export async function contractsVisibleTo(em: EntityManager, query: ContractQuery
   const visible = await visibleToFilter(em, query.user);
   if (visible) conditions.push(visible as FilterQuery<ContractRow>);
   if (query.connectionId !== undefined) {
-    if (!isUuid(query.connectionId)) return { items: [], nextCursor: null };
+    if (!isUuid(query.connectionId)) return emptyPage(query);
     conditions.push({ connection: query.connectionId });
   }
   const q = query.q?.trim();

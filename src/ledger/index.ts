@@ -5,7 +5,8 @@
  */
 export * from './errors';
 export type { Page, PageRequest } from './pagination';
-export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination';
+export { NOT_BLANK, nonBlankText } from './text';
+export { CURSOR_PATTERN, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination';
 export { CONNECTION_STATUSES, type ConnectionStatus } from './status';
 export { USER_ROLES, type User, type UserRole } from './user';
 export {

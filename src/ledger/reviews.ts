@@ -9,7 +9,7 @@ import { ConflictError, LedgerError, NotFoundError, QuotaExhaustedError, Validat
 import { groupIdsOf } from './groups';
 import { isUuid, newId } from './ids';
 import { blankToNull, importFile } from './imports';
-import { findPage, type Page, type PageRequest } from './pagination';
+import { emptyPage, findPage, type Page, type PageRequest } from './pagination';
 import { incrementRunCounts, SyncRunEntity } from './runs';
 import { sqlArray } from './sql';
 import { UserEntity, type User } from './user';
@@ -197,11 +197,11 @@ export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise
       { $or: [{ reviewerUserIds: { $contains: [query.user.id] } }, ...(groupIds.length ? [{ reviewerGroupIds: { $overlap: groupIds } }] : [])] },
       { fields: ['id'] },
     );
-    if (!connections.length) return { items: [], nextCursor: null };
+    if (!connections.length) return emptyPage(query);
     conditions.push({ connection: { $in: connections.map((c) => c.id) } });
   }
   if (query.connectionId !== undefined) {
-    if (!isUuid(query.connectionId)) return { items: [], nextCursor: null };
+    if (!isUuid(query.connectionId)) return emptyPage(query);
     conditions.push({ connection: query.connectionId });
   }
   if (query.status) conditions.push({ status: query.status });
