@@ -76,6 +76,7 @@ export {
   reviewOf,
   reviewsAwaitingQuota,
   reviewsFor,
+  releaseReviewFiles,
   undeliveredDecisions,
   type DecisionOptions,
   type PendingReason,
