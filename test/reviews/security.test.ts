@@ -40,12 +40,12 @@ afterAll(async () => {
 const take = () => unused.shift()!;
 const workflowOf = (review: { documentId: string }) => service.env.client.workflow.getHandle(reviewWorkflowId(connection.managementId, review.documentId));
 
-/** Waits until the review's workflow has read the ledger (its local activity's marker) after the last signal it got. */
+/** Waits until the review's workflow has read the ledger (an activity completed) after the last signal it got. */
 async function readTheLedgerAfterSignal(review: { documentId: string }) {
   await eventually(async () => {
     const events = (await workflowOf(review).fetchHistory()).events ?? [];
     const signalled = events.findLastIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
-    return signalled >= 0 && events.slice(signalled).some((e) => e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED);
+    return signalled >= 0 && events.slice(signalled).some((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED);
   }, 30_000, 'the review workflow to read the ledger after the signal');
 }
 
