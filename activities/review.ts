@@ -75,9 +75,11 @@ export function createReviewActivities({ orm, outbox, storage, reviewReminderAft
         if (!recorded && review.status === 'pending') {
           throw new Error(`Review ${review.id} has no decision in the ledger; it waits for a reviewer's (POST /v1/reviews/${review.id}/approve or /discard).`);
         }
-        const { status } = await applyDecision(em, { reviewId: review.id });
-        if (status !== 'pending') await releaseReviewFiles(em, { reviewId: review.id, remove: storage.remove });
-        return { status };
+        const done = await applyDecision(em, { reviewId: review.id });
+        // An approved file is its contract's; only one without a contract (discarded meanwhile) may be unused.
+        const unused = done.status === 'discarded' || (done.status === 'approved' && done.files.some((f) => !f.contractId));
+        if (unused) await releaseReviewFiles(em, { reviewId: review.id, remove: storage.remove });
+        return { status: done.status };
       });
     },
 
