@@ -11,6 +11,7 @@ import { groupRoutes } from './groups';
 import { adminHealthRoutes, healthRoutes } from './health';
 import { quotaRoutes } from './quota';
 import { reviewRoutes } from './reviews';
+import { signInLimiter } from './sign-in-limit';
 import { newRouter } from './router';
 import { userRoutes } from './users';
 import { silentLogger } from '../src/logging';
@@ -47,7 +48,9 @@ export function createApp(deps: ApiDeps) {
   app.route('/', healthRoutes(deps));
 
   const v1 = newRouter();
-  v1.use('*', requireUser(deps.orm));
+  // One count per API process (api/sign-in-limit.ts), for every authenticated route.
+  const signInLimit = { limiter: signInLimiter(deps.config.AUTH_FAILURES_PER_MINUTE), trustedProxies: new Set(deps.config.TRUSTED_PROXIES) };
+  v1.use('*', requireUser(deps.orm, signInLimit));
   v1.openapi(meRoute, (c) => {
     const { id, name, email, role } = c.get('user');
     return c.json({ id, name, email, role }, 200);

@@ -64,6 +64,12 @@ export const errorResponses = {
   400: { description: 'Malformed path, query or body: it breaks the schema, or holds a NUL character (U+0000) anywhere, keys included', content: errorContent },
   401: { description: 'No or unknown API token', content: errorContent },
   403: { description: 'The token lacks the right', content: errorContent },
+  429: {
+    description:
+      'Too many failed authentications from your address (`too_many_failed_sign_ins`, AUTH_FAILURES_PER_MINUTE a minute): every request from it is refused, before its token is checked, until `Retry-After` seconds have passed',
+    headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } } },
+    content: errorContent,
+  },
   503: { description: 'Postgres or Temporal does not answer (`postgres_unavailable`, `temporal_unavailable`); nothing was changed', content: errorContent },
 } as const;
 

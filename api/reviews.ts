@@ -5,6 +5,7 @@ import {
   REVIEW_STATUSES,
   contractFieldsSchema,
   getConnection,
+  getContract,
   getReview,
   mayDecide,
   reviewsFor,
@@ -116,7 +117,7 @@ const getRoute = createRoute({
 const fileRoute = createRoute({
   method: 'get',
   path: '/{id}/files/{fileId}',
-  summary: 'A PDF of the review’s document',
+  summary: 'A PDF of the review’s document; once approved only for who may see its contract, once discarded gone (404)',
   security,
   request: { params: FileParams },
   responses: {
@@ -158,6 +159,20 @@ export function reviewRoutes(deps: ApiDeps) {
     return { review, connection };
   }
 
+  /**
+   * After a decision a review's file is no longer the review's to show: an approved one is a contract, read
+   * under the contract's visibility (404 to whoever may not see it, as for the contract itself); a discarded
+   * one has been deleted from the storage.
+   */
+  async function assertFileStillReadable(user: User, review: Review, file: Review['files'][number]): Promise<void> {
+    if (review.status === 'pending') return;
+    if (review.status === 'discarded' || !file.contractId) {
+      throw new ApiError(404, 'not_found', `Review ${review.id} was discarded; its files are not kept.`);
+    }
+    // Not visible → the ledger's NotFoundError (404), so that the contract's existence does not leak.
+    await getContract(orm.em.fork(), { contractId: file.contractId, user });
+  }
+
   async function decided(c: Context<ApiEnv>, action: DecisionAction, reviewId: string, options: z.infer<typeof ApproveBody>) {
     const user = c.get('user');
     const { connection } = await loadForReviewer(user, reviewId);
@@ -179,9 +194,11 @@ export function reviewRoutes(deps: ApiDeps) {
     })
     .openapi(fileRoute, async (c) => {
       const { id, fileId } = c.req.valid('param');
-      const { review } = await loadForReviewer(c.get('user'), id);
+      const user = c.get('user');
+      const { review } = await loadForReviewer(user, id);
       const file = review.files.find((f) => f.fileId === fileId);
       if (!file) throw new ApiError(404, 'not_found', `Review ${review.id} has no file ${fileId}.`);
+      await assertFileStillReadable(user, review, file);
       const name = file.name ?? `${review.documentId}-${file.fileId}.pdf`;
       return pdfResponse(c, deps.storage, { sha256: file.sha256, size: file.size, name, of: { kind: 'review file', id: `${review.id}/${fileId}` } });
     })

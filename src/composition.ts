@@ -110,6 +110,7 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
         reviewReminderAfterMs: config.REVIEW_REMINDER_AFTER,
         metrics,
         logger,
+        reviewDecisionRecheckMs: config.REVIEW_DECISION_RECHECK,
         ...(overrides.importConcurrency !== undefined && { importConcurrency: overrides.importConcurrency }),
       });
       return activities;

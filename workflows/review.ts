@@ -1,26 +1,54 @@
-import { condition, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ConnectionActivities } from '../activities/connection';
 import type { ReviewActivities } from '../activities/review';
 import { failureCategory } from '../src/failures/categories';
 import type { ReviewStatus } from '../src/ledger/reviews';
-import { decisionSignal, quotaRaisedSignal, REVIEW_STATUS, reviewClosedSignal, type Decision, type ReviewWorkflowInput } from '../src/temporal/messages';
+import {
+  decisionSignal,
+  quotaRaisedSignal,
+  REVIEW_STATUS,
+  reviewClosedSignal,
+  sameDecision,
+  type Decision,
+  type ReviewWorkflowInput,
+} from '../src/temporal/messages';
 
 /**
  * One workflow per CloudSign document of a review-mode connection (ID `review/<managementId>/<documentId>`),
  * started by the connection's workflow as an abandoned child: it outlives the parent's continue-as-new and
  * restarts. Its document's files are in storage and its pending review in the ledger already; it waits for
- * a reviewer's decision, makes it take effect once, and ends. Search attributes `ManagementId` and
- * `ReviewStatus` (`pending` → `approved` | `discarded`, or `closed` by a disconnect) make what waits easy to list
- * in the Web UI. A review the ledger closed (its connection was disconnected) ends its workflow: at its start,
- * and when `reviewClosed` hints at it.
+ * the decision a reviewer recorded in the ledger, makes it take effect once, and ends. Search attributes
+ * `ManagementId` and `ReviewStatus` (`pending` → `approved` | `discarded`) make what waits easy to list.
+ *
+ * The ledger is the only authority on a decision. The API records a reviewer's decision there (after its
+ * check that the user is a reviewer) and then signals; the signal only wakes the workflow, which reads the
+ * decision from the ledger. So anyone who can reach Temporal but is no reviewer cannot decide a document
+ * (a forged signal is logged and changes nothing), and a lost signal costs at most one re-read interval.
  */
 
-/** The ledger's closed reviews end their workflows; workflow runs recorded before it replay without it. */
-const REVIEW_CLOSED_PATCH = 'review-closed';
+/** Workflows started before the ledger became the only source of decisions replay on the code they ran. */
+const LEDGER_DECISION_PATCH = 'review-decision-from-ledger';
 
 /** A decision the ledger refuses for now (spent quota) is tried again this long after, doubling up to a day. */
 const FIRST_RECHECK_MS = 3_600_000;
 const LAST_RECHECK_MS = 24 * 3_600_000;
+
+/**
+ * Each re-read of the ledger adds about eleven events (timer, two workflow tasks, an activity); past this
+ * many a review continues as new (about weekly at the default hour), so that one waiting for years keeps a
+ * short history. Not a local activity, which would halve that: those need the workflow in the worker's
+ * cache, and a worker may run without one.
+ */
+const HISTORY_EVENTS_PER_RUN = 2_000;
 
 // No maximum of attempts: a database outage must delay a reviewer's decision, never lose it.
 const ledger = proxyActivities<ReviewActivities & Pick<ConnectionActivities, 'hasQuota'>>({
@@ -29,36 +57,68 @@ const ledger = proxyActivities<ReviewActivities & Pick<ConnectionActivities, 'ha
 });
 
 export async function reviewWorkflow(input: ReviewWorkflowInput): Promise<ReviewStatus> {
-  let decision: Decision | undefined;
-  let wakeUp = false;
-  // The first decision delivered stands: the ledger let only one be recorded, and a repeat is a redelivery.
+  if (!patched(LEDGER_DECISION_PATCH)) return signalledDecisionWorkflow(input);
+  let woken = false;
+  let signalled: Decision | undefined;
   setHandler(decisionSignal, (d) => {
-    decision ??= d;
-    wakeUp = true;
+    signalled = d;
+    woken = true;
   });
-  setHandler(quotaRaisedSignal, () => void (wakeUp = true));
-
-  let closeHinted = false;
-  setHandler(reviewClosedSignal, () => void (closeHinted = true));
-  const closed = async () => {
-    if (!(await ledger.reviewClosed({ reviewId: input.reviewId }))) return false;
-    upsertSearchAttributes([{ key: REVIEW_STATUS, value: 'closed' }]);
-    return true;
+  setHandler(quotaRaisedSignal, () => void (woken = true));
+  // A disconnect closed the review in the ledger; the signal only wakes the workflow to read it.
+  setHandler(reviewClosedSignal, () => void (woken = true));
+  const wakeUp = async (timeoutMs: number) => {
+    woken = false;
+    return condition(() => woken, timeoutMs);
   };
 
-  // It may have been closed before this workflow started (its parent starts them after the page that found them).
-  if (patched(REVIEW_CLOSED_PATCH) && (await closed())) return 'closed';
-  // A reviewer may have decided before this workflow started (its parent starts a bounded number per workflow run).
-  decision ??= (await ledger.recordedDecision({ reviewId: input.reviewId })) ?? undefined;
-  while (decision === undefined) {
-    await condition(() => decision !== undefined || closeHinted);
-    closeHinted = false;
-    if (decision === undefined && patched(REVIEW_CLOSED_PATCH) && (await closed())) return 'closed';
+  const decision = await recordedDecision(input, wakeUp, () => {
+    const last = signalled;
+    signalled = undefined;
+    return last;
+  });
+  if (decision === 'closed') {
+    upsertSearchAttributes([{ key: REVIEW_STATUS, value: 'closed' }]);
+    return 'closed';
   }
+  return applyUntilDone(input, decision, wakeUp);
+}
 
+/**
+ * Reads the ledger until it holds a decision, or has closed the review (`closed`): at the start (a reviewer may have decided before this
+ * workflow started), on every signal, and when a timer fires, so that a decision whose signal was lost
+ * (the API recorded it, then could not reach Temporal) is found by the review itself. The timer starts at
+ * the worker's REVIEW_DECISION_RECHECK / 4 and doubles up to it: a lost signal is found within that bound.
+ */
+async function recordedDecision(
+  input: ReviewWorkflowInput,
+  wakeUp: (timeoutMs: number) => Promise<boolean>,
+  takeSignalled: () => Decision | undefined,
+): Promise<Decision | 'closed'> {
+  let waitMs = input.recheckMs;
+  for (;;) {
+    const { decision, closed, recheckMaxMs } = await ledger.decisionCheck({ reviewId: input.reviewId });
+    if (closed) return 'closed';
+    const signalled = takeSignalled();
+    if (signalled && !(decision && sameDecision(signalled, decision))) {
+      // Not an instruction: only the API, after checking the reviewer, records decisions.
+      log.warn('a decision signal that does not match the ledger was ignored', { reviewId: input.reviewId, signalled, recorded: decision });
+    }
+    if (decision) return decision;
+    waitMs = waitMs === undefined ? Math.ceil(recheckMaxMs / 4) : Math.min(recheckMaxMs, waitMs);
+    if (workflowInfo().historyLength >= HISTORY_EVENTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof reviewWorkflow>({ ...input, recheckMs: waitMs });
+    }
+    const hinted = await wakeUp(waitMs);
+    if (!hinted) waitMs = Math.min(2 * waitMs, recheckMaxMs);
+  }
+}
+
+/** Makes the decision take effect; spent quota waits (for `quotaRaised`, or a timer) and tries again. */
+async function applyUntilDone(input: ReviewWorkflowInput, decision: Decision, wakeUp: (timeoutMs: number) => Promise<boolean>): Promise<ReviewStatus> {
   for (let recheckMs = FIRST_RECHECK_MS; ; recheckMs = Math.min(2 * recheckMs, LAST_RECHECK_MS)) {
     try {
-      const { status } = await ledger.applyReviewDecision({ reviewId: input.reviewId, decision: decision! });
+      const { status } = await ledger.applyReviewDecision({ reviewId: input.reviewId, decision });
       upsertSearchAttributes([{ key: REVIEW_STATUS, value: status }]);
       return status;
     } catch (error) {
@@ -69,8 +129,29 @@ export async function reviewWorkflow(input: ReviewWorkflowInput): Promise<Review
       if (category === 'refused') return 'pending';
       // Spent quota: the ledger recorded it as the review's pending reason. Raising the quota signals
       // `quotaRaised`; the timer covers a raise made while no signal could be sent.
-      wakeUp = false;
-      await condition(() => wakeUp, recheckMs);
+      await wakeUp(recheckMs);
     }
   }
+}
+
+/**
+ * The workflow as it ran before LEDGER_DECISION_PATCH, kept command for command for the reviews it still
+ * runs. It took a signal's decision as given; `applyReviewDecision` now applies the ledger's whatever the
+ * signal says, and fails (retried) while the ledger holds none, so these reviews are safe too.
+ */
+async function signalledDecisionWorkflow(input: ReviewWorkflowInput): Promise<ReviewStatus> {
+  let decision: Decision | undefined;
+  let wakeUp = false;
+  setHandler(decisionSignal, (d) => {
+    decision ??= d;
+    wakeUp = true;
+  });
+  setHandler(quotaRaisedSignal, () => void (wakeUp = true));
+
+  decision ??= (await ledger.recordedDecision({ reviewId: input.reviewId })) ?? undefined;
+  await condition(() => decision !== undefined);
+  return applyUntilDone(input, decision!, async (timeoutMs) => {
+    wakeUp = false;
+    return condition(() => wakeUp, timeoutMs);
+  });
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -84,6 +85,8 @@ export const configSchema = z.object({
   SYNC_INTERVAL: duration.default(parseDuration('24h')),
   /** How long a document waits for a review before its reviewers are reminded (then at most weekly). */
   REVIEW_REMINDER_AFTER: duration.default(parseDuration('7d')),
+  /** The longest a review workflow waits before it reads its decision from the ledger again: a lost signal's bound. */
+  REVIEW_DECISION_RECHECK: duration.default(parseDuration('1h')),
   SMTP_URL: optionalText.pipe(url(['smtp:', 'smtps:'], 'smtp://127.0.0.1:1025').optional()),
   MAIL_FROM: z.string().trim().min(3).default('cloudsign-sync <cloudsign-sync@localhost>'),
   SECRETS_KEY: optionalText.pipe(
@@ -101,6 +104,14 @@ export const configSchema = z.object({
   METRICS_ADDRESS: z.string().trim().min(1).default('127.0.0.1'),
   /** The /metrics listener's port (API and worker each serve their own); unset: no listener. */
   METRICS_PORT: optionalText.pipe(wholeNumber('a port number between 0 and 65535', 0, 65535).optional()),
+  /** Failed authentications a source address may make within a minute before the API answers it 429; 0 = no limit. */
+  AUTH_FAILURES_PER_MINUTE: wholeNumber('a whole number of failures, 0 for no limit', 0, 1_000_000).default(10),
+  /** Addresses of reverse proxies whose `X-Forwarded-For` names the client; none by default (the peer is the source). */
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine((address) => isIP(address) !== 0, 'must be IP addresses separated by commas, such as 10.0.0.2,10.0.0.3')))
+    .default([]),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -43,6 +43,8 @@ export const ContractEntity = defineEntity({
     { name: 'contracts_conclusion_date_index', properties: ['conclusionDate'] },
     { name: 'contracts_owner_ids_index', properties: ['ownerIds'], type: 'gin' },
     { name: 'contracts_visibility_group_ids_index', properties: ['visibilityGroupIds'], type: 'gin' },
+    // Whether any contract uses a stored PDF (releaseReviewFiles in reviews.ts).
+    { name: 'contracts_file_sha256_index', properties: ['fileSha256'] },
   ],
 });
 

@@ -85,6 +85,7 @@ export {
   reviewOf,
   reviewsAwaitingQuota,
   reviewsFor,
+  releaseReviewFiles,
   undeliveredDecisions,
   type DecisionOptions,
   type PendingReason,

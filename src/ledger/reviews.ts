@@ -313,6 +313,41 @@ export async function applyDecision(em: EntityManager, input: { reviewId: string
   return getReview(em, review.id);
 }
 
+/**
+ * The stored PDFs of a decided review that nothing uses any more — no contract (an approved file is its
+ * contract's), no pending review (of another connection, or another document with the same bytes) —
+ * handed to `remove` (the file storage's delete): a discarded document's files, or an approved one's
+ * whose document was discarded elsewhere meanwhile. Each is checked and removed holding a lock on its
+ * hash, so that of two decisions on the same bytes the later sees the earlier's and the last one
+ * deletes. Safe to run again (a retried activity). Returns the hashes removed.
+ */
+export async function releaseReviewFiles(
+  em: EntityManager,
+  input: { reviewId: string; remove: (sha256: string) => Promise<void> },
+): Promise<string[]> {
+  const review = await getReview(em, input.reviewId);
+  if (review.status === 'pending') return [];
+  const removed: string[] = [];
+  // Sorted: two discards sharing several files take their locks in the same order.
+  for (const sha256 of [...new Set(review.files.map((f) => f.sha256))].sort()) {
+    const released = await em.transactional(async (tx) => {
+      await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`stored-file:${sha256}`]);
+      // Read after the lock: a decision on the same bytes committed before it is seen. A review leaves
+      // `pending` in the transaction that saves its contracts, so its files are always held by one or the other.
+      const [used] = await tx.execute<{ used: boolean }[]>(
+        `select exists (select 1 from contracts where file_sha256 = ?)
+             or exists (select 1 from reviews where status = 'pending' and files @> jsonb_build_array(jsonb_build_object('sha256', ?::text))) as used`,
+        [sha256, sha256],
+      );
+      if (used?.used) return false;
+      await input.remove(sha256);
+      return true;
+    });
+    if (released) removed.push(sha256);
+  }
+  return removed;
+}
+
 /** Approved reviews waiting for quota, for the API to wake their workflows when the quota is raised. */
 export async function reviewsAwaitingQuota(em: EntityManager): Promise<{ managementId: string; documentId: string }[]> {
   const rows = await em.execute<{ management_id: string; document_id: string }[]>(

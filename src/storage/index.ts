@@ -16,6 +16,8 @@ export interface FileStorage {
   put(source: Readable): Promise<StoredFile>;
   open(sha256: string): Readable;
   exists(sha256: string): Promise<boolean>;
+  /** Deletes a stored file; one that is not there is no error (a retried delete). */
+  remove(sha256: string): Promise<void>;
   path(sha256: string): string;
 }
 
@@ -78,6 +80,7 @@ export function createFileStorage({ dir }: { dir: string }): FileStorage {
     },
     open: (sha256) => createReadStream(pathOf(sha256)),
     exists,
+    remove: (sha256) => rm(pathOf(sha256), { force: true }),
     path: pathOf,
   };
 }

@@ -154,9 +154,24 @@ export function decisionOf(recorded: { action: DecisionAction; decidedBy: string
   };
 }
 
+/** The same decision, whatever the order of IDs: how a review workflow tells a signal that matches the ledger. */
+export function sameDecision(a: Decision, b: Decision): boolean {
+  const key = (d: Decision) =>
+    JSON.stringify([
+      d.action,
+      d.decidedBy,
+      d.visibility?.scope ?? null,
+      d.visibility?.scope === 'groups' ? [...d.visibility.groupIds].sort() : null,
+      d.owners ? [...d.owners].sort() : null,
+    ]);
+  return key(a) === key(b);
+}
+
 export interface ReviewWorkflowInput {
   reviewId: string;
   connectionId: string;
   managementId: string;
   documentId: string;
+  /** Carried over continue-as-new: the review's current wait between two reads of the ledger. */
+  recheckMs?: number;
 }

@@ -10,7 +10,8 @@ import { workflowBundle } from '../support/temporal';
  * Direct mode: `RECORD_HISTORIES=1 npx vitest run test/connections/long-run.test.ts`; review mode (the
  * connection starting review children, its upkeep, review workflows that approved and discarded):
  * `RECORD_HISTORIES=1 npx vitest run test/reviews/decisions.test.ts`. Record new ones when the workflow changes on purpose, with a
- * versioning patch for the running ones.
+ * versioning patch for the running ones, and keep the old ones: `review-*-signalled.json` are review workflows from before
+ * the ledger became the only source of decisions (patch `review-decision-from-ledger`).
  */
 const dir = new URL('../fixtures/histories/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));

@@ -31,7 +31,9 @@ let unused: any[];
 beforeAll(async () => {
   // Reviews that finish after their parent's run closed leak a time-skipping lock (see support.ts): on a
   // server of this file's own, the leak cannot stop later files' simulated days.
-  service = await startService({ simulator: { documents: 12 }, restartableWorker: true, ownTemporalServer: true });
+  // Review workflows re-read the ledger hourly by default (test/reviews/security.test.ts); without a workflow
+  // cache (restartableWorker) each wake replays its whole history, and a simulated week of them outlasts the test.
+  service = await startService({ simulator: { documents: 12 }, restartableWorker: true, ownTemporalServer: true, reviewDecisionRecheckMs: 30 * DAY });
   who = await people(service);
 });
 afterAll(async () => {

@@ -15,13 +15,15 @@ import { openTestDatabase, resetDatabase } from './database';
 import { connectTestEnvironment, uniqueTaskQueue, workflowBundle } from './temporal';
 import { startTimeSkippingServer } from './time-skipping-server';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 interface ServiceOptions {
   simulator?: Partial<SimulatorOptions>;
   syncIntervalMs?: number;
   /** REVIEW_REMINDER_AFTER of the worker (default 7 days). */
   reviewReminderAfterMs?: number;
+  /** REVIEW_DECISION_RECHECK of the worker (default 1 hour). */
+  reviewDecisionRecheckMs?: number;
   /**
    * A worker that keeps no workflow cache, and so asks for no sticky task queue: the time-skipping server
    * never moves a task off the sticky queue of a stopped worker, so a test that restarts the worker
@@ -65,6 +67,7 @@ export async function startService(options: ServiceOptions = {}) {
       TEMPORAL_TASK_QUEUE: taskQueue,
       SYNC_INTERVAL: options.syncIntervalMs ?? 24 * 3_600_000,
       ...(options.reviewReminderAfterMs !== undefined && { REVIEW_REMINDER_AFTER: options.reviewReminderAfterMs }),
+      ...(options.reviewDecisionRecheckMs !== undefined && { REVIEW_DECISION_RECHECK: options.reviewDecisionRecheckMs }),
     },
     // Fast retries: the tests inject faults and must not wait minutes for CloudSign's backoff.
     { temporal: { connection: env.connection, client: env.client }, cloudsignRetry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 } },

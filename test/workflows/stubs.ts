@@ -38,7 +38,7 @@ export function stubActivities(script: Script) {
   const record = (name: string, input: object = {}) => void calls.push({ name, input: input as Record<string, unknown> });
   const filesPerPage = script.filesPerPage ?? 2;
   const holds = new Map((script.hold ?? []).map((page) => [page, gate()]));
-  const activities: Pick<Activities, Exclude<keyof Activities, 'recordedDecision' | 'reviewClosed' | 'applyReviewDecision'>> = {
+  const activities: Pick<Activities, Exclude<keyof Activities, 'recordedDecision' | 'decisionCheck' | 'applyReviewDecision'>> = {
     async beginRun(input) {
       record('beginRun', input);
       return { runId: `run-${input.runKey}`, window: { from: input.from, to: '2026-01-01T00:00:00.000Z', scope: 'user' }, filesTotal: script.pages * filesPerPage };
