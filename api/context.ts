@@ -5,7 +5,7 @@ import type { User } from '../src/ledger/user';
  * What the HTTP API needs from the rest of the system: the parts the composition root builds
  * (`src/composition.ts`), of which tests may give their own.
  */
-export type ApiDeps = Pick<Services, 'orm' | 'temporal' | 'cloudsign' | 'secretsKey' | 'syncIntervalMs' | 'storage'> & {
+export type ApiDeps = Pick<Services, 'orm' | 'temporal' | 'cloudsign' | 'secretsKey' | 'syncIntervalMs' | 'reconcileIntervalMs' | 'storage'> & {
   /** How long a dependency check may take before /health calls it down. */
   healthTimeoutMs?: number;
 };

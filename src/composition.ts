@@ -38,6 +38,8 @@ export interface Services {
   secretsKey: string;
   /** Handed to each new connection's workflow. */
   syncIntervalMs: number;
+  /** Handed to each new connection's workflow: RECONCILE_INTERVAL. */
+  reconcileIntervalMs: number;
   /** The worker's activities; they need `SMTP_URL` too, which the API alone does not. */
   activities(): Activities;
   /** The sender of the mail outbox, started by whoever runs the activities (worker/index.ts). */
@@ -86,6 +88,7 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
     temporal: { ...temporal, taskQueue: config.TEMPORAL_TASK_QUEUE },
     secretsKey: SECRETS_KEY,
     syncIntervalMs: config.SYNC_INTERVAL,
+    reconcileIntervalMs: config.RECONCILE_INTERVAL,
     outbox: outboxSender,
     activities() {
       activities ??= createActivities({

@@ -80,6 +80,8 @@ export const configSchema = z.object({
       .optional(),
   ),
   SYNC_INTERVAL: duration.default(parseDuration('24h')),
+  /** Time between a connection's reconciliations (a list-only sweep of everything, importing what is missing). */
+  RECONCILE_INTERVAL: duration.default(parseDuration('7d')),
   /** How long a document waits for a review before its reviewers are reminded (then at most weekly). */
   REVIEW_REMINDER_AFTER: duration.default(parseDuration('7d')),
   SMTP_URL: optionalText.pipe(url(['smtp:', 'smtps:'], 'smtp://127.0.0.1:1025').optional()),

@@ -1,5 +1,6 @@
 import { defineEntity, p, UniqueConstraintViolationException, type EntityData, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Completeness } from './completeness';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { assertGroupsExist } from './groups';
 import { isUuid, newId } from './ids';
@@ -49,6 +50,8 @@ export const ConnectionEntity = defineEntity({
     lastError: p.json<{ code: string; message: string; at: string }>().nullable(),
     filesDone: p.integer().default(0),
     filesTotal: p.integer().default(0),
+    /** The figures of its last reconciliation (completeness.ts); null until one ran. */
+    completeness: p.json<Completeness>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     /** When its workflow was started: null until Temporal took the start, so that a failed one is repaired. */
     workflowStartedAt: p.datetime().nullable(),
@@ -85,6 +88,8 @@ export interface Connection {
    * may hold several files), documents discarded in its reviews, files still failing.
    */
   totals: { imported: number; pendingReview: number; discarded: number; failed: number };
+  /** What its last reconciliation found; null until one ran. */
+  completeness: Completeness | null;
   createdAt: Date;
   disconnectedAt: Date | null;
 }
@@ -311,7 +316,7 @@ async function toConnections(em: EntityManager, entities: ConnectionRow[]): Prom
        (select count(*) from import_records r where r.connection_id = c.id) as imported,
        (select count(*) from reviews v where v.connection_id = c.id and v.status = 'pending') as pending_review,
        (select count(*) from discarded_documents d where d.connection_id = c.id) as discarded,
-       (select count(*) from file_errors f where f.connection_id = c.id and f.resolved_at is null) as failed
+       (select count(*) from file_errors f where f.connection_id = c.id and f.resolved_at is null and f.dismissed_at is null) as failed
      from unnest(?::uuid[]) as c(id)`,
     [sqlArray(entities.map((e) => e.id))],
   );
@@ -329,6 +334,7 @@ async function toConnections(em: EntityManager, entities: ConnectionRow[]): Prom
     lastError: entity.lastError ? { ...entity.lastError, at: new Date(entity.lastError.at) } : null,
     progress: { filesDone: entity.filesDone, filesTotal: entity.filesTotal },
     totals: totals.get(entity.id) ?? { imported: 0, pendingReview: 0, discarded: 0, failed: 0 },
+    completeness: entity.completeness ?? null,
     createdAt: entity.createdAt,
     disconnectedAt: entity.disconnectedAt ?? null,
   }));

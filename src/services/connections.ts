@@ -8,12 +8,13 @@ import {
   disconnectConnection,
   getConnection,
   recordWorkflowStarted,
+  requestFileRetry,
   updateConnection,
   type Connection,
   type ConnectionSettings,
 } from '../ledger';
 import { signalConnection, signalDisconnect, startConnectionWorkflow, type TemporalGateway } from '../temporal/gateway';
-import { pauseSignal, resumeSignal, settingsChangedSignal, syncNowSignal } from '../temporal/messages';
+import { pauseSignal, reconcileNowSignal, resumeSignal, settingsChangedSignal, syncNowSignal } from '../temporal/messages';
 import { UnavailableError } from './errors';
 import { unavailableDependency } from '../failures';
 
@@ -29,6 +30,7 @@ export interface ConnectionServiceDeps {
   temporal: TemporalGateway;
   secretsKey: string;
   syncIntervalMs: number;
+  reconcileIntervalMs?: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function connect(deps: ConnectionServiceDeps, input: ConnectionSett
   return created;
 }
 
-type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs'>;
+type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs' | 'reconcileIntervalMs'>;
 
 /**
  * Starts a connection's workflow and records that it runs; one that runs already counts as started. A
@@ -57,7 +59,7 @@ type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncInterv
  */
 async function startWorkflow(deps: WorkflowDeps, connection: Connection): Promise<void> {
   try {
-    await startConnectionWorkflow(deps.temporal, connection, deps.syncIntervalMs);
+    await startConnectionWorkflow(deps.temporal, connection, deps.syncIntervalMs, deps.reconcileIntervalMs);
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
@@ -140,6 +142,7 @@ const CONTROLS = {
   sync: { signal: syncNowSignal, refused: 'sync' },
   pause: { signal: pauseSignal, refused: 'be paused' },
   resume: { signal: resumeSignal, refused: 'be resumed' },
+  reconcile: { signal: reconcileNowSignal, refused: 'be reconciled' },
 } as const;
 export type Control = keyof typeof CONTROLS;
 
@@ -158,4 +161,18 @@ export async function disconnect(deps: Pick<ConnectionServiceDeps, 'orm' | 'temp
   const connection = await disconnectConnection(deps.orm.em.fork(), connectionId);
   await told(() => signalDisconnect(deps.temporal, connection.managementId), 'The connection is disconnected in the ledger');
   return connection;
+}
+
+/**
+ * Failed files tried again at once (all of the connection's, or those of `ids`): they are due at the sync
+ * this starts. Returns how many files will be retried; none to retry starts nothing.
+ */
+export async function retryFileErrors(deps: WorkflowDeps, input: { connectionId: string; ids?: string[] }): Promise<{ connection: Connection; retrying: number }> {
+  const connection = await getConnection(deps.orm.em.fork(), input.connectionId);
+  if (connection.status === 'disconnected') {
+    throw new ConflictError('connection_disconnected', `Connection ${connection.managementId} is disconnected; its files are not retried any more.`);
+  }
+  const retrying = await requestFileRetry(deps.orm.em.fork(), input);
+  if (retrying) await told(() => signalOrStart(deps, connection, syncNowSignal), `${retrying} file(s) are due for another attempt`);
+  return { connection, retrying };
 }

@@ -39,11 +39,12 @@ export async function startConnectionWorkflow(
   temporal: TemporalGateway,
   connection: { id: string; managementId: string; status: ConnectionStatus },
   syncIntervalMs: number,
+  reconcileIntervalMs?: number,
 ): Promise<void> {
   await withinDeadline(temporal, () => temporal.client.workflow.start<(input: ConnectionWorkflowInput) => Promise<void>>('connectionWorkflow', {
     taskQueue: temporal.taskQueue,
     workflowId: connectionWorkflowId(connection.managementId),
-    args: [{ connectionId: connection.id, managementId: connection.managementId, syncIntervalMs }],
+    args: [{ connectionId: connection.id, managementId: connection.managementId, syncIntervalMs, ...(reconcileIntervalMs && { reconcileIntervalMs }) }],
     typedSearchAttributes: new TypedSearchAttributes([
       { key: MANAGEMENT_ID, value: connection.managementId },
       { key: CONNECTION_STATUS, value: connection.status },
