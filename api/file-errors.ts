@@ -95,7 +95,8 @@ export function fileErrorRoutes(deps: ApiDeps) {
       return c.json({ items: page.items.map(toJson), nextCursor: page.nextCursor }, 200);
     })
     .openapi(retryRoute, async (c) => {
-      const body = c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : c.req.valid('json');
+      // The body is optional: without one (or without `ids`) every failing file is retried.
+      const body = c.req.valid('json') ?? {};
       const { connection, retrying } = await retryFileErrors(deps, { connectionId: c.req.valid('param').id, ...(body.ids && { ids: body.ids }) });
       return c.json({ id: connection.id, managementId: connection.managementId, retrying }, 202);
     })
