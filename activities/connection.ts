@@ -1,4 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CloudSignClient } from '../src/cloudsign';
 import type { MikroORM } from '../src/db';
 import { classified, type IncidentKind } from '../src/failures';
@@ -15,19 +16,22 @@ import {
   recordIncident,
   queueMail,
   recordLastSync,
+  recordRunError,
+  newFailuresOfRun,
   resolveIncidents,
   revealClientId,
   setConnectionStatus,
   startRun,
   type ConnectionStatus,
 } from '../src/ledger';
-import { incidentMail, type OutboxSender } from '../src/mail';
+import { fileFailuresMail, incidentMail, type OutboxSender } from '../src/mail';
 import { silentLogger, type Logger } from '../src/logging';
 import { noMetrics, type Metrics } from '../src/metrics';
 import type { FileStorage } from '../src/storage';
 import type { PageResult, SyncKind, SyncWindow } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 import { activityLogger } from './log';
+import { createRepairActivities } from './repair';
 
 export interface ConnectionActivityDeps {
   orm: MikroORM;
@@ -56,8 +60,8 @@ async function longRunning<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** How a sync run ends: all of its window done, or cut short by a disconnect. */
-type RunEnd = 'succeeded' | 'stopped';
+/** How a sync run ends: all of its window done, ended while an error held it, or cut short by a disconnect. */
+type RunEnd = 'succeeded' | 'failed' | 'stopped';
 
 /** The sync itself: a run opened with its window counted, its pages imported, the run closed. */
 export function createSyncActivities({
@@ -65,10 +69,11 @@ export function createSyncActivities({
   cloudsign,
   storage,
   secretsKey,
+  outbox,
   importConcurrency = 4,
   metrics = noMetrics,
   logger = silentLogger,
-}: Omit<ConnectionActivityDeps, 'outbox'>) {
+}: Omit<ConnectionActivityDeps, 'outbox'> & Partial<Pick<ConnectionActivityDeps, 'outbox'>>) {
   const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
 
   return {
@@ -136,20 +141,35 @@ export function createSyncActivities({
 
     /**
      * Closes the run with how it ended (the ledger makes `succeeded` `partial` when files failed); a run
-     * that reached its end records when the connection last synced.
+     * that reached its end records when the connection last synced. The run's files that began failing in it
+     * get one digest e-mail, queued in the transaction that ends the run: once, however often retried.
      */
     async finishRun(input: { connectionId: string; runId: string; outcome?: RunEnd }) {
       return classified(async () => {
-        const em = orm.em.fork();
-        // Workflow runs recorded before the outcome travelled finish their sync as `succeeded`.
-        const run = await finishRun(em, { runId: input.runId, outcome: input.outcome ?? 'succeeded' });
+        const { run, queued } = await orm.em.fork().transactional(async (em) => {
+          // Workflow runs recorded before the outcome travelled finish their sync as `succeeded`.
+          const run = await finishRun(em, { runId: input.runId, outcome: input.outcome ?? 'succeeded' });
+          // A stopped or failed run did not reach the end of its window: the connection did not sync.
+          if (run.outcome === 'succeeded' || run.outcome === 'partial') await recordLastSync(em, { connectionId: input.connectionId, syncedAt: new Date() });
+          return { run, queued: run.ended && (await queueFailureDigest(em, input)) };
+        });
         activityLogger(logger, { connectionId: input.connectionId, runId: input.runId }).info('sync run finished', { outcome: run.outcome, counts: run.counts });
-        // A stopped run did not reach the end of its window: the connection did not sync.
-        if (input.outcome === 'stopped') return;
-        await recordLastSync(em, { connectionId: input.connectionId, syncedAt: new Date() });
+        if (queued) {
+          metrics.mailQueued();
+          outbox?.kick();
+        }
       });
     },
   };
+}
+
+/** Queues the digest of the files that began failing in a run, if any; true when one was queued. */
+async function queueFailureDigest(em: EntityManager, input: { connectionId: string; runId: string }): Promise<boolean> {
+  const failures = await newFailuresOfRun(em, { runId: input.runId });
+  if (!failures.length) return false;
+  const connection = await getConnection(em, input.connectionId);
+  const mail = fileFailuresMail({ managementId: connection.managementId, connectionName: connection.name, failures });
+  return (await queueMail(em, { to: await incidentRecipients(em, { connectionId: input.connectionId }), ...mail })) !== null;
 }
 
 /** Keeps the connection's status and incidents in the ledger, and mails a person once per incident. */
@@ -170,10 +190,12 @@ export function createConnectionStatusActivities({
      * mail are recorded together or not at all, so a retried activity queues no second e-mail; the outbox
      * sends it, and SMTP being down delays the mail and nothing else.
      */
-    async reportIncident(input: { connectionId: string; kind: IncidentKind; message: string; status?: 'error' | 'quota_exhausted' }) {
+    async reportIncident(input: { connectionId: string; kind: IncidentKind; message: string; status?: 'error' | 'quota_exhausted'; runId?: string }) {
       return classified(async () => {
         const { connectionId, kind, message } = input;
         const incident = await orm.em.fork().transactional(async (em) => {
+          // The run it holds up shows why, until it goes on or ends (`failed` if it ends so).
+          if (input.runId) await recordRunError(em, { runId: input.runId, error: { code: kind, message } });
           if (input.status) await recordConnectionError(em, { connectionId, code: kind, message, status: input.status });
           if (!(await recordIncident(em, { connectionId, kind, message }))) return undefined;
           const connection = await getConnection(em, connectionId);
@@ -187,10 +209,11 @@ export function createConnectionStatusActivities({
     },
 
     /** The trouble is over: the next incident mails again, and the last error is cleared. */
-    async resolveIncidents(input: { connectionId: string }) {
+    async resolveIncidents(input: { connectionId: string; runId?: string }) {
       return classified(async () => {
         const em = orm.em.fork();
-        await resolveIncidents(em, input);
+        await resolveIncidents(em, { connectionId: input.connectionId });
+        if (input.runId) await recordRunError(em, { runId: input.runId, error: null });
         await clearConnectionError(em, input.connectionId);
       });
     },
@@ -211,7 +234,7 @@ export function createConnectionStatusActivities({
 
 /** Every activity of a connection's workflow. */
 export function createConnectionActivities(deps: ConnectionActivityDeps) {
-  return { ...createSyncActivities(deps), ...createConnectionStatusActivities(deps) };
+  return { ...createSyncActivities(deps), ...createConnectionStatusActivities(deps), ...createRepairActivities(deps) };
 }
 
 export type ConnectionActivities = ReturnType<typeof createConnectionActivities>;

@@ -5,6 +5,7 @@ import type { ApiDeps } from './context';
 import { renderDocsPage } from './docs';
 import { connectionRoutes, previewRoutes } from './connections';
 import { contractRoutes } from './contracts';
+import { fileErrorRoutes } from './file-errors';
 import { ErrorSchema, errorResponse, errorResponses, errorHandler } from './errors';
 import { allowedMethods, limitBody, refuseNul } from './guards';
 import { groupRoutes } from './groups';
@@ -64,6 +65,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/connection-previews', previewRoutes(deps));
   v1.route('/connections', connectionRoutes(deps));
   v1.route('/audit', auditRoutes(deps));
+  v1.route('/connections', fileErrorRoutes(deps));
   app.route('/v1', v1);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: OPENAPI_INFO });

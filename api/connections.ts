@@ -95,6 +95,18 @@ const ConnectionSchema = z
       description:
         'What to fix before it bites: `incident_mail_undeliverable` (no admin or owner has a deliverable e-mail address), `review_mail_undeliverable` (no reviewer has one).',
     }),
+    completeness: z
+      .object({
+        checkedAt: z.string(),
+        cloudsignFiles: z.number().int().openapi({ description: 'Files the CloudSign user can see' }),
+        ledgerFiles: z.number().int().openapi({ description: 'Of those, in the ledger' }),
+        inReview: z.number().int(),
+        discarded: z.number().int(),
+        failed: z.number().int().openapi({ description: 'Failing (GET /v1/connections/:id/file-errors), dismissed ones included' }),
+        missing: z.number().int().openapi({ description: 'In none of the other states; 0 after a reconciliation repaired them' }),
+      })
+      .nullable()
+      .openapi({ description: 'What the last reconciliation found (POST /v1/connections/:id/reconcile); null until one ran' }),
     createdAt: z.string(),
   })
   .openapi('Connection');
@@ -201,6 +213,7 @@ const controlRoute = <P extends Control>(control: P, summary: string) =>
 const syncRoute = controlRoute('sync', 'Syncs now instead of at the next scheduled time');
 const pauseRoute = controlRoute('pause', 'Pauses syncing (a running import stops after its current page)');
 const resumeRoute = controlRoute('resume', 'Resumes a paused connection, or retries one in error');
+const reconcileRoute = controlRoute('reconcile', 'Reconciles now: lists everything the CloudSign user sees and imports what the ledger misses');
 
 const disconnectRoute = createRoute({
   method: 'delete',
@@ -236,6 +249,7 @@ const toConnectionJson = (c: Connection): z.infer<typeof ConnectionSchema> => ({
   totals: c.totals,
   lastError: c.lastError && { code: c.lastError.code, message: c.lastError.message, at: new Date(c.lastError.at).toISOString() },
   warnings: c.warnings,
+  completeness: c.completeness,
   createdAt: c.createdAt.toISOString(),
 });
 
@@ -261,7 +275,7 @@ export function previewRoutes(deps: ApiDeps) {
 export function connectionRoutes(deps: ApiDeps) {
   const { orm } = deps;
   const control = (what: Control) => async (connectionId: string, actor: User) => accepted(await controlConnection(deps, connectionId, what, actor), what);
-  const [sync, pause, resume] = [control('sync'), control('pause'), control('resume')];
+  const [sync, pause, resume, reconcile] = [control('sync'), control('pause'), control('resume'), control('reconcile')];
   return newRouter()
     .openapi(createConnectionRoute, async (c) => c.json(toConnectionJson(await connect(deps, { ...c.req.valid('json'), actor: c.get('user') })), 201))
     .openapi(listConnectionsRoute, async (c) => {
@@ -276,6 +290,7 @@ export function connectionRoutes(deps: ApiDeps) {
     .openapi(syncRoute, async (c) => c.json(await sync(c.req.valid('param').id, c.get('user')), 202))
     .openapi(pauseRoute, async (c) => c.json(await pause(c.req.valid('param').id, c.get('user')), 202))
     .openapi(resumeRoute, async (c) => c.json(await resume(c.req.valid('param').id, c.get('user')), 202))
+    .openapi(reconcileRoute, async (c) => c.json(await reconcile(c.req.valid('param').id, c.get('user')), 202))
     .openapi(disconnectRoute, async (c) => c.json(accepted(await disconnect(deps, c.req.valid('param').id, c.get('user')), 'disconnect'), 202))
     .openapi(listRunsRoute, async (c) => {
       const em = orm.em.fork();

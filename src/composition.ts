@@ -46,6 +46,8 @@ export interface Services {
   metrics: Metrics;
   /** The one logger (LOG_FORMAT, LOG_LEVEL). */
   logger: Logger;
+  /** Handed to each new connection's workflow: RECONCILE_INTERVAL. */
+  reconcileIntervalMs: number;
   /** The worker's activities; they need `SMTP_URL` too, which the API alone does not. */
   activities(): Activities;
   /** The sender of the mail outbox, started by whoever runs the activities (worker/index.ts). */
@@ -99,6 +101,7 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
     syncIntervalMs: config.SYNC_INTERVAL,
     metrics,
     logger,
+    reconcileIntervalMs: config.RECONCILE_INTERVAL,
     outbox: outboxSender,
     activities() {
       activities ??= createActivities({

@@ -83,6 +83,8 @@ export const configSchema = z.object({
   /** The bootstrap admin's e-mail address (incident mail goes to admins); applied at start when it changed. */
   BOOTSTRAP_ADMIN_EMAIL: optionalText.pipe(z.email('must be an e-mail address such as it-admin@company.co.jp').max(320).optional()),
   SYNC_INTERVAL: duration.default(parseDuration('24h')),
+  /** Time between a connection's reconciliations (a list-only sweep of everything, importing what is missing). */
+  RECONCILE_INTERVAL: duration.default(parseDuration('7d')),
   /** How long a document waits for a review before its reviewers are reminded (then at most weekly). */
   REVIEW_REMINDER_AFTER: duration.default(parseDuration('7d')),
   /** The longest a review workflow waits before it reads its decision from the ledger again: a lost signal's bound. */

@@ -143,7 +143,15 @@ async function eachStored(
     } catch (error) {
       // A file CloudSign cannot serve (gone, not a PDF): recorded as a failed file, and the rest goes on.
       if (!isDocumentProblem(error)) throw error;
-      await recordFileError(page.orm.em.fork(), { connectionId, runId, documentId: document.id, fileId: file.id, message: (error as Error).message });
+      await recordFileError(page.orm.em.fork(), {
+        connectionId,
+        runId,
+        documentId: document.id,
+        fileId: file.id,
+        title: document.title ?? null,
+        message: (error as Error).message,
+        at: page.createdAt,
+      });
       (page.metrics ?? noMetrics).fileFailed();
       all = false;
     }

@@ -1,6 +1,7 @@
 import { defineEntity, p, UniqueConstraintViolationException, type EntityData, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { changesBetween, changesFromNothing, recordAudit, SYSTEM_ACTOR, type AuditActor, type AuditChanges } from './audit';
+import type { Completeness } from './completeness';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { assertGroupsExist } from './groups';
 import { isUuid, newId } from './ids';
@@ -60,6 +61,8 @@ export const ConnectionEntity = defineEntity({
     lastError: p.json<{ code: string; message: string; at: string }>().nullable(),
     filesDone: p.integer().default(0),
     filesTotal: p.integer().default(0),
+    /** The figures of its last reconciliation (completeness.ts); null until one ran. */
+    completeness: p.json<Completeness>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     /** When its workflow was started: null until Temporal took the start, so that a failed one is repaired. */
     workflowStartedAt: p.datetime().nullable(),
@@ -98,6 +101,8 @@ export interface Connection {
   totals: { imported: number; pendingReview: number; discarded: number; failed: number };
   /** Empty for a disconnected connection: it sends no mail. */
   warnings: ConnectionWarning[];
+  /** What its last reconciliation found; null until one ran. */
+  completeness: Completeness | null;
   createdAt: Date;
   disconnectedAt: Date | null;
 }
@@ -260,7 +265,7 @@ export async function updateConnection(
  * An admin's control of a connection's workflow (sync now, pause, resume): the workflow does it, the trail
  * records who asked.
  */
-export async function recordConnectionControl(em: EntityManager, input: { connectionId: string; control: 'sync' | 'pause' | 'resume'; actor: AuditActor }): Promise<void> {
+export async function recordConnectionControl(em: EntityManager, input: { connectionId: string; control: 'sync' | 'pause' | 'resume' | 'reconcile'; actor: AuditActor }): Promise<void> {
   const entity = await loadConnection(em, input.connectionId);
   recordAudit(em, { actor: input.actor, subject: { kind: 'connection', id: entity.id }, action: `${input.control}_requested`, changes: {} });
   await em.flush();
@@ -468,7 +473,7 @@ async function toConnections(em: EntityManager, entities: ConnectionRow[]): Prom
        (select count(*) from import_records r where r.connection_id = c.id) as imported,
        (select count(*) from reviews v where v.connection_id = c.id and v.status = 'pending') as pending_review,
        (select count(*) from discarded_documents d where d.connection_id = c.id) as discarded,
-       (select count(*) from file_errors f where f.connection_id = c.id and f.resolved_at is null) as failed
+       (select count(*) from file_errors f where f.connection_id = c.id and f.resolved_at is null and f.dismissed_at is null) as failed
      from unnest(?::uuid[]) as c(id)`,
     [sqlArray(entities.map((e) => e.id))],
   );
@@ -488,6 +493,7 @@ async function toConnections(em: EntityManager, entities: ConnectionRow[]): Prom
     progress: { filesDone: entity.filesDone, filesTotal: entity.filesTotal },
     totals: totals.get(entity.id) ?? { imported: 0, pendingReview: 0, discarded: 0, failed: 0 },
     warnings: warnings.get(entity.id) ?? [],
+    completeness: entity.completeness ?? null,
     createdAt: entity.createdAt,
     disconnectedAt: entity.disconnectedAt ?? null,
   }));

@@ -69,8 +69,19 @@ export { getContract, contractsVisibleTo, type Contract, type ContractQuery } fr
 export { editContract, applyExtraction, type RefusedField } from './provenance';
 export { IMPORT_OUTCOMES, importFile, type ImportFileInput, type ImportOutcome, type ImportResult } from './imports';
 export { DEFAULT_QUOTA_LIMIT, getQuota, setQuotaLimit, type Quota } from './quota';
-export { RUN_KINDS, RUN_OUTCOMES, startRun, finishRun, listRuns, type RunCounts, type RunKind, type RunOutcome, type SyncRun } from './runs';
-export { recordFileError, listFileErrors, type FileError } from './file-errors';
+export { RUN_KINDS, RUN_OUTCOMES, startRun, finishRun, recordRunError, recordRunListed, listRuns, type RunError, type RunCounts, type RunKind, type RunOutcome, type SyncRun } from './runs';
+export {
+  recordFileError,
+  listFileErrors,
+  dueFileErrors,
+  requestFileRetry,
+  dismissFileErrors,
+  newFailuresOfRun,
+  retryWaitMs,
+  type DueDocument,
+  type FileError,
+} from './file-errors';
+export { fileStates, completenessOf, recordCompleteness, type Completeness, type FileState } from './completeness';
 export { recordIncident, resolveIncidents, incidentRecipients } from './incidents';
 export { settleKnownFiles, type FileKey } from './known-files';
 export {

@@ -5,14 +5,16 @@ import { NotFoundError } from './errors';
 import { isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
 
-export const RUN_KINDS = ['full', 'incremental', 'manual'] as const;
+/** `reconcile`: a list-only sweep of everything the CloudSign user sees, importing what the ledger misses. */
+export const RUN_KINDS = ['full', 'incremental', 'manual', 'reconcile'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
 /**
- * How a run ended (API.md "Runs"): `partial` is a run that finished with failed files (a later sync that
- * lists them again retries them); `stopped` one that was ended before its window was done.
+ * How a run ended (API.md "Runs"): `partial` is a run that finished with failed files (each is retried by ID
+ * at later syncs, GET /v1/connections/:id/file-errors); `failed` one that was ended while an error held it
+ * (its `error` says which); `stopped` one that was ended, without an error, before its window was done.
  */
-export const RUN_OUTCOMES = ['running', 'succeeded', 'partial', 'stopped'] as const;
+export const RUN_OUTCOMES = ['running', 'succeeded', 'partial', 'failed', 'stopped'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 export interface RunCounts {
@@ -103,19 +105,47 @@ export async function startRun(
   return toRun(await em.findOneOrFail(SyncRunEntity, { runKey: input.runKey }, { disableIdentityMap: true }));
 }
 
+export interface RunError {
+  code: string;
+  message: string;
+}
+
 /**
- * Ends a run. One that `succeeded` with failed files is recorded as `partial`, so that its outcome never
- * hides a file that is not in the ledger. A run that has ended already keeps its outcome, so a retried call
- * changes nothing.
+ * Ends a run. One that `succeeded` with failed files is recorded as `partial`, with an error that counts them
+ * and says where to look, so that its outcome never hides a file that is not in the ledger; a run that
+ * succeeded has no error. A `failed` or `stopped` run keeps the error it was waiting on (recordRunError),
+ * unless one is given. A run that has ended already keeps its outcome, so a retried call changes nothing;
+ * `ended` says whether this call ended it.
  */
 export async function finishRun(
   em: EntityManager,
-  input: { runId: string; outcome: 'succeeded' | 'stopped'; error?: { code: string; message: string } },
-): Promise<SyncRun> {
+  input: { runId: string; outcome: 'succeeded' | 'failed' | 'stopped'; error?: RunError },
+): Promise<SyncRun & { ended: boolean }> {
+  if (!isUuid(input.runId)) throw new NotFoundError('run', input.runId);
   // Decided in the statement itself: a file error recorded concurrently cannot slip between check and write.
-  const outcome = input.outcome === 'succeeded' ? raw(`case when failed > 0 then 'partial' else 'succeeded' end`) : input.outcome;
-  await em.nativeUpdate(SyncRunEntity, { id: input.runId, outcome: 'running' }, { outcome: outcome as RunOutcome, finishedAt: new Date(), error: input.error ?? null });
-  return getRun(em, input.runId);
+  const [outcome, error, values] =
+    input.outcome === 'succeeded'
+      ? [`case when failed > 0 then 'partial' else 'succeeded' end`, `case when failed > 0 then jsonb_build_object('code', 'files_failed', 'message', failed::text || ?::text) end`, [PARTIAL_MESSAGE]]
+      : ['?', input.error ? '?::jsonb' : 'error', input.error ? [input.outcome, JSON.stringify(input.error)] : [input.outcome]];
+  const ended = await em.execute<{ id: string }[]>(
+    `update sync_runs set outcome = ${outcome}, error = ${error}, finished_at = ? where id = ? and outcome = 'running' returning id`,
+    [...values, new Date(), input.runId],
+  );
+  return { ...(await getRun(em, input.runId)), ended: ended.length > 0 };
+}
+
+const PARTIAL_MESSAGE =
+  ' file(s) of this run could not be imported; they are retried at the next syncs. See GET /v1/connections/:id/file-errors for each reason.';
+
+/** How many files a run looked at, once it knows (a reconciliation, after its listing); a retry writes the same. */
+export async function recordRunListed(em: EntityManager, input: { runId: string; listed: number }): Promise<void> {
+  if (isUuid(input.runId)) await em.nativeUpdate(SyncRunEntity, { id: input.runId }, { listed: input.listed });
+}
+
+/** What a running run waits on (an incident), shown in its `error` until it goes on (`null`) or ends. */
+export async function recordRunError(em: EntityManager, input: { runId: string; error: RunError | null }): Promise<void> {
+  if (!isUuid(input.runId)) return;
+  await em.nativeUpdate(SyncRunEntity, { id: input.runId, outcome: 'running' }, { error: input.error });
 }
 
 async function getRun(em: EntityManager, runId: string): Promise<SyncRun> {

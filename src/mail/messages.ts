@@ -142,3 +142,41 @@ export function reviewReminderMail(input: { managementId: string; connectionName
     ].join('\n'),
   };
 }
+
+/** A file of a run's digest of new failures. */
+export interface FailedFileLine {
+  documentId: string;
+  fileId: string;
+  title: string | null;
+  message: string;
+}
+
+/** Documents listed in the digest; the rest are counted, and the API lists them all. */
+const DIGEST_LINES = 50;
+
+/**
+ * The one e-mail of a run whose files began failing: a digest naming the management ID and the documents,
+ * never one mail per file. Each is retried by ID at the next syncs by itself.
+ */
+export function fileFailuresMail(input: { managementId: string; connectionName: string; failures: readonly FailedFileLine[] }): MailContent {
+  const n = input.failures.length;
+  const documents = new Set(input.failures.map((f) => f.documentId)).size;
+  const lines = input.failures.slice(0, DIGEST_LINES).map((f) => `- ${f.title ?? '(無題 / untitled)'} — document ${f.documentId}, file ${f.fileId}: ${f.message}`);
+  if (n > DIGEST_LINES) lines.push(`- … ${n - DIGEST_LINES} more / ほか${n - DIGEST_LINES}件`);
+  return {
+    subject: `[cloudsign-sync] ${input.managementId}: ${n}件のファイルを取り込めませんでした / ${n} file(s) could not be imported`,
+    text: [
+      `管理ID: ${input.managementId}（${input.connectionName}）`,
+      `${documents}件の書類の${n}件のファイルを取り込めませんでした。次回以降の同期で間隔を空けて自動的に再試行します。`,
+      '一覧: GET /v1/connections/:id/file-errors、今すぐ再試行: POST /v1/connections/:id/file-errors/retry、不要なものは破棄（dismiss）できます。',
+      '',
+      '----',
+      `Management ID: ${input.managementId} (${input.connectionName})`,
+      `${n} file(s) of ${documents} document(s) could not be imported. Each is retried by itself at the next syncs, with growing waits.`,
+      'List them: GET /v1/connections/:id/file-errors; retry now: POST /v1/connections/:id/file-errors/retry; or dismiss those you do not need.',
+      '',
+      '----',
+      ...lines,
+    ].join('\n'),
+  };
+}

@@ -12,6 +12,7 @@ import {
   recordWorkflowStarted,
   reviewsClosedByDisconnect,
   syncPositionOf,
+  requestFileRetry,
   updateConnection,
   type AuditActor,
   type Connection,
@@ -28,6 +29,7 @@ import {
 import {
   pauseSignal,
   resumeSignal,
+  reconcileNowSignal,
   reviewClosedSignal,
   reviewWorkflowId,
   settingsChangedSignal,
@@ -51,6 +53,7 @@ export interface ConnectionServiceDeps {
   syncIntervalMs: number;
   /** Where a workflow that could not be started is reported; silent if absent. */
   logger?: Logger;
+  reconcileIntervalMs?: number;
 }
 
 /**
@@ -93,7 +96,7 @@ async function startReviewsAgain(deps: WorkflowDeps, connection: Connection, rev
   }
 }
 
-type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs' | 'logger'>;
+type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncIntervalMs' | 'reconcileIntervalMs' | 'logger'>;
 
 /**
  * Starts a connection's workflow and records that it runs; one that runs already counts as started. A
@@ -103,7 +106,7 @@ type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncInterv
 async function startWorkflow(deps: WorkflowDeps, connection: Connection): Promise<void> {
   try {
     const position = await syncPositionOf(deps.orm.em.fork(), connection.id);
-    await startConnectionWorkflow(deps.temporal, connection, deps.syncIntervalMs, position ? restoredState(position) : undefined);
+    await startConnectionWorkflow(deps.temporal, connection, { syncIntervalMs: deps.syncIntervalMs, reconcileIntervalMs: deps.reconcileIntervalMs, state: position ? restoredState(position) : undefined });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
@@ -195,6 +198,7 @@ const CONTROLS = {
   sync: { signal: syncNowSignal, refused: 'sync' },
   pause: { signal: pauseSignal, refused: 'be paused' },
   resume: { signal: resumeSignal, refused: 'be resumed' },
+  reconcile: { signal: reconcileNowSignal, refused: 'be reconciled' },
 } as const;
 export type Control = keyof typeof CONTROLS;
 
@@ -223,4 +227,18 @@ export async function disconnect(deps: Pick<ConnectionServiceDeps, 'orm' | 'temp
     await signalEach(deps.temporal, documents.map((documentId) => reviewWorkflowId(connection.managementId, documentId)), reviewClosedSignal);
   }, 'The connection is disconnected in the ledger');
   return connection;
+}
+
+/**
+ * Failed files tried again at once (all of the connection's, or those of `ids`): they are due at the sync
+ * this starts. Returns how many files will be retried; none to retry starts nothing.
+ */
+export async function retryFileErrors(deps: WorkflowDeps, input: { connectionId: string; ids?: string[] }): Promise<{ connection: Connection; retrying: number }> {
+  const connection = await getConnection(deps.orm.em.fork(), input.connectionId);
+  if (connection.status === 'disconnected') {
+    throw new ConflictError('connection_disconnected', `Connection ${connection.managementId} is disconnected; its files are not retried any more.`);
+  }
+  const retrying = await requestFileRetry(deps.orm.em.fork(), input);
+  if (retrying) await told(() => signalOrStart(deps, connection, syncNowSignal), `${retrying} file(s) are due for another attempt`);
+  return { connection, retrying };
 }

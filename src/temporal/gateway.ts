@@ -44,13 +44,13 @@ const withinDeadline = <T>(temporal: TemporalGateway, call: () => Promise<T>) =>
 export async function startConnectionWorkflow(
   temporal: TemporalGateway,
   connection: { id: string; managementId: string; status: ConnectionStatus },
-  syncIntervalMs: number,
-  state?: ConnectionState,
+  start: { syncIntervalMs: number; reconcileIntervalMs?: number | undefined; state?: ConnectionState | undefined },
 ): Promise<void> {
+  const { syncIntervalMs, reconcileIntervalMs, state } = start;
   await withinDeadline(temporal, () => temporal.client.workflow.start<(input: ConnectionWorkflowInput) => Promise<void>>('connectionWorkflow', {
     taskQueue: temporal.taskQueue,
     workflowId: connectionWorkflowId(connection.managementId),
-    args: [{ connectionId: connection.id, managementId: connection.managementId, syncIntervalMs, ...(state && { state }) }],
+    args: [{ connectionId: connection.id, managementId: connection.managementId, syncIntervalMs, ...(reconcileIntervalMs && { reconcileIntervalMs }), ...(state && { state }) }],
     typedSearchAttributes: new TypedSearchAttributes([
       { key: MANAGEMENT_ID, value: connection.managementId },
       { key: CONNECTION_STATUS, value: connection.status },

@@ -34,6 +34,8 @@ export function managementIdOfWorkflowId(workflowId: string): string | undefined
 
 export const MANAGEMENT_ID = defineSearchAttributeKey('ManagementId', SearchAttributeType.KEYWORD);
 export const CONNECTION_STATUS = defineSearchAttributeKey('ConnectionStatus', SearchAttributeType.KEYWORD);
+/** Files its last reconciliation found missing after its repair, on each connection workflow: `MissingFiles > 0` lists what needs a look. */
+export const MISSING_FILES = defineSearchAttributeKey('MissingFiles', SearchAttributeType.INT);
 /** `pending` | `approved` | `discarded` | `closed`, on each review workflow: `ReviewStatus = 'pending'` lists what waits. */
 export const REVIEW_STATUS = defineSearchAttributeKey('ReviewStatus', SearchAttributeType.KEYWORD);
 
@@ -42,11 +44,12 @@ export const SEARCH_ATTRIBUTES = [
   { name: MANAGEMENT_ID.name, cliType: 'Keyword' },
   { name: CONNECTION_STATUS.name, cliType: 'Keyword' },
   { name: REVIEW_STATUS.name, cliType: 'Keyword' },
+  { name: MISSING_FILES.name, cliType: 'Int' },
 ] as const;
 
 // ── The connection workflow ──
 
-export type SyncKind = 'full' | 'incremental' | 'manual';
+export type SyncKind = 'full' | 'incremental' | 'manual' | 'reconcile';
 
 /** A sync's slice of CloudSign: concluded documents whose `last_processed_at` falls in [from, to]. */
 export interface SyncWindow {
@@ -68,6 +71,17 @@ export interface PageResult {
   filesDone: number;
   hasMore: boolean;
   /** Review mode: the pending reviews of this page, whose workflows the connection's workflow starts. */
+  reviews?: ReviewToStart[];
+}
+
+/** What a reconciliation found (its figures are on the connection: `completeness`). */
+export interface ReconcileResult {
+  /** Files CloudSign shows that were in none of the ledger's states before the repair. */
+  missingBefore: number;
+  /** … and after it: those the repair could not import are failing files then, so this is 0 unless a file vanished. */
+  missing: number;
+  cloudsignFiles: number;
+  /** Review mode: the pending reviews the repair created. */
   reviews?: ReviewToStart[];
 }
 
@@ -95,16 +109,24 @@ export interface ConnectionState {
   incidentOpen: boolean;
   /** Review mode: pending reviews whose workflows wait for the next workflow run to start them. */
   reviewsToStart?: ReviewToStart[];
+  /** Workflow time of the last reconciliation (or of the first sync that knew of them): the next is due an interval later. */
+  lastReconciledAt?: number;
+  /** POST /v1/connections/:id/reconcile asked for one. */
+  reconcileRequested?: boolean;
 }
 
 export interface ConnectionWorkflowInput {
   connectionId: string;
   managementId: string;
   syncIntervalMs: number;
+  /** RECONCILE_INTERVAL when the workflow was started; 7 days for workflows started before it existed. */
+  reconcileIntervalMs?: number;
   state?: ConnectionState;
 }
 
 export const syncNowSignal = defineSignal('syncNow');
+/** Reconcile now (POST /v1/connections/:id/reconcile) instead of at the next interval. */
+export const reconcileNowSignal = defineSignal('reconcileNow');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const disconnectSignal = defineSignal('disconnect');

@@ -119,6 +119,13 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/connections/{id}/sync': { call: (f) => ({ path: `/v1/connections/${f.connection.id}/sync` }), expect: ADMIN },
   'POST /v1/connections/{id}/pause': { call: (f) => ({ path: `/v1/connections/${f.connection.id}/pause` }), expect: ADMIN },
   'POST /v1/connections/{id}/resume': { call: (f) => ({ path: `/v1/connections/${f.connection.id}/resume` }), expect: ADMIN },
+  'POST /v1/connections/{id}/reconcile': { call: (f) => ({ path: `/v1/connections/${f.connection.id}/reconcile` }), expect: ADMIN },
+  'GET /v1/connections/{id}/file-errors': { call: (f) => ({ path: `/v1/connections/${f.connection.id}/file-errors` }), expect: ADMIN },
+  'POST /v1/connections/{id}/file-errors/retry': { call: (f) => ({ path: `/v1/connections/${f.connection.id}/file-errors/retry`, body: {} }), expect: ADMIN },
+  'POST /v1/connections/{id}/file-errors/dismiss': {
+    call: (f) => ({ path: `/v1/connections/${f.connection.id}/file-errors/dismiss`, body: { ids: ['00000000-0000-4000-8000-000000000000'] } }),
+    expect: ADMIN,
+  },
   'DELETE /v1/connections/{id}': { call: (f) => ({ path: `/v1/connections/${f.connection.toDisconnect}` }), expect: ADMIN },
   'GET /v1/connections/{id}/runs': { call: (f) => ({ path: `/v1/connections/${f.connection.id}/runs` }), expect: ADMIN },
 

@@ -54,6 +54,6 @@ it('creates the search attributes a server lacks, once, from the one list in cod
 
 it('says in one sentence how to create them when the server refuses (here: a namespace it does not have)', async () => {
   await expect(ensureSearchAttributes(connection, 'no-such-namespace')).rejects.toThrow(
-    /namespace "no-such-namespace" has the search attributes ManagementId, ConnectionStatus, ReviewStatus \(5 NOT_FOUND.*temporal operator search-attribute create --namespace no-such-namespace --name ManagementId --type Keyword/,
+    /namespace "no-such-namespace" has the search attributes ManagementId, ConnectionStatus, ReviewStatus, MissingFiles \(5 NOT_FOUND.*temporal operator search-attribute create --namespace no-such-namespace --name ManagementId --type Keyword/,
   );
 });

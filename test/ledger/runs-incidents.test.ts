@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
+  dismissFileErrors,
+  dueFileErrors,
   finishRun,
+  importFile,
   incidentRecipients,
+  listFileErrors,
+  recordRunError,
+  requestFileRetry,
   listRuns,
   recordFileError,
   recordIncident,
   resolveIncidents,
   startRun,
 } from '../../src/ledger';
-import { aConnection, aRun, aUser, theRun, useLedger } from './fixtures';
+import { aConnection, anImport, aRun, aUser, theRun, useLedger } from './fixtures';
 
 const ledger = useLedger();
 const window = { from: '2024-05-01T00:00:00.000000Z', to: '2024-05-02T00:00:00.000000Z' };
@@ -88,5 +94,73 @@ describe('incidents', () => {
     await aUser(ledger.em());
     const connection = await aConnection(ledger.em(), { owners: [owner.id] });
     expect((await incidentRecipients(ledger.em(), { connectionId: connection.id })).sort()).toEqual([admin.email, owner.email].sort());
+  });
+});
+
+describe('run errors', () => {
+  it('shows the error a running run waits on, clears it when the run goes on, and keeps it when the run ends failed', async () => {
+    const connection = await aConnection(ledger.em());
+    const run = await aRun(ledger.em(), connection.id);
+    const refusal = { code: 'invalid_client', message: 'CloudSign does not recognise this client ID.' };
+    await recordRunError(ledger.em(), { runId: run.id, error: refusal });
+    expect(await theRun(ledger.em(), run)).toMatchObject({ outcome: 'running', error: refusal });
+    await recordRunError(ledger.em(), { runId: run.id, error: null });
+    expect((await theRun(ledger.em(), run)).error).toBeNull();
+    await recordRunError(ledger.em(), { runId: run.id, error: refusal });
+    expect(await finishRun(ledger.em(), { runId: run.id, outcome: 'failed' })).toMatchObject({ outcome: 'failed', error: refusal, ended: true });
+    // An ended run's error is history: a late report changes nothing.
+    await recordRunError(ledger.em(), { runId: run.id, error: null });
+    expect((await theRun(ledger.em(), run)).error).toEqual(refusal);
+  });
+
+  it('ends a run with failed files as partial with an error that counts them, and a clean one with none', async () => {
+    const connection = await aConnection(ledger.em());
+    const run = await aRun(ledger.em(), connection.id);
+    await recordRunError(ledger.em(), { runId: run.id, error: { code: 'stalled', message: 'CloudSign was down.' } });
+    await recordFileError(ledger.em(), { connectionId: connection.id, runId: run.id, documentId: 'doc-1', fileId: 'f', message: 'not a PDF' });
+    const partial = await finishRun(ledger.em(), { runId: run.id, outcome: 'succeeded' });
+    expect(partial).toMatchObject({ outcome: 'partial', error: { code: 'files_failed' } });
+    expect(partial.error!.message).toMatch(/^1 file\(s\) .*file-errors/);
+    const clean = await aRun(ledger.em(), connection.id);
+    await recordRunError(ledger.em(), { runId: clean.id, error: { code: 'stalled', message: 'CloudSign was down.' } });
+    expect(await finishRun(ledger.em(), { runId: clean.id, outcome: 'succeeded' })).toMatchObject({ outcome: 'succeeded', error: null });
+  });
+});
+
+describe('failed files retried by ID', () => {
+  const HOUR = 3_600_000;
+
+  it('makes a failed file due after a wait that grows with each failure, once per claim, never while dismissed', async () => {
+    const connection = await aConnection(ledger.em());
+    const t0 = new Date('2026-03-01T00:00:00Z');
+    const at = (hours: number) => new Date(t0.getTime() + hours * HOUR);
+    const fail = (when: Date) => recordFileError(ledger.em(), { connectionId: connection.id, documentId: 'doc-1', fileId: 'f1', title: 'NDA', message: 'not a PDF', at: when });
+    const due = (when: Date) => dueFileErrors(ledger.em(), { connectionId: connection.id, now: when, limit: 50 });
+
+    await fail(t0);
+    expect(await due(at(11))).toEqual([]);
+    expect(await due(at(13))).toEqual([{ documentId: 'doc-1', fileIds: ['f1'] }]);
+    // Claimed: the same sync does not pick it again.
+    expect(await due(at(13))).toEqual([]);
+    await fail(at(13));
+    expect(await due(at(13 + 23))).toEqual([]);
+    expect(await due(at(13 + 25))).toHaveLength(1);
+
+    const [item] = (await listFileErrors(ledger.em(), { connectionId: connection.id })).items;
+    expect(item).toMatchObject({ attempts: 2, title: 'NDA' });
+    expect(await dismissFileErrors(ledger.em(), { connectionId: connection.id, ids: [item!.id] })).toBe(1);
+    expect(await due(at(24 * 365))).toEqual([]);
+    expect(await requestFileRetry(ledger.em(), { connectionId: connection.id })).toBe(1);
+    expect(await due(at(40))).toEqual([{ documentId: 'doc-1', fileIds: ['f1'] }]);
+  });
+
+  it('resolves, instead of retrying, a failed file that is in the ledger meanwhile', async () => {
+    const connection = await aConnection(ledger.em());
+    const other = await aConnection(ledger.em());
+    const file = anImport(other.id);
+    await recordFileError(ledger.em(), { connectionId: connection.id, documentId: file.documentId, fileId: file.fileId, message: 'gone', at: new Date(0) });
+    await importFile(ledger.em(), file);
+    expect(await dueFileErrors(ledger.em(), { connectionId: connection.id, now: new Date(), limit: 50 })).toEqual([]);
+    expect((await listFileErrors(ledger.em(), { connectionId: connection.id })).items).toEqual([]);
   });
 });

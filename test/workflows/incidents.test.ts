@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CloudSignInvalidClientError } from '../../src/cloudsign';
 import { QuotaExhaustedError } from '../../src/ledger/errors';
-import { progressQuery, quotaRaisedSignal, settingsChangedSignal } from '../../src/temporal/messages';
+import { disconnectSignal, progressQuery, quotaRaisedSignal, settingsChangedSignal } from '../../src/temporal/messages';
 import { startTimeSkippingServer } from '../support/time-skipping-server';
 import { eventually, stubActivities, withConnection } from './stubs';
 
@@ -52,5 +52,28 @@ it('shows quota_exhausted when the quota is spent, and goes on when it is raised
     await handle.signal(quotaRaisedSignal);
     await eventually(() => stubs.of('finishRun').length === 1, 'the run finished after the raise');
     expect(stubs.of('importPage')).toHaveLength(2);
+  });
+});
+
+it('shows the refusal on the run it holds up, and ends that run as failed when the connection is disconnected meanwhile', async () => {
+  const stubs = stubActivities({ pages: 2, failPage: (page) => (page === 2 ? new CloudSignInvalidClientError(401) : undefined) });
+  await withConnection(env, stubs, async (handle) => {
+    await eventually(() => stubs.of('reportIncident').length === 1, 'the incident is reported');
+    const [begun] = stubs.of('beginRun');
+    const runId = `run-${begun!.runKey as string}`;
+    expect(stubs.of('reportIncident')[0]).toMatchObject({ kind: 'invalid_client', runId });
+    await handle.signal(disconnectSignal);
+    await eventually(() => stubs.of('finishRun').length === 1, 'the run is closed');
+    expect(stubs.of('finishRun')[0]).toMatchObject({ runId, outcome: 'failed' });
+  });
+});
+
+it('retries the failed files due at the end of each sync, by ID, within its run', async () => {
+  const stubs = stubActivities({ pages: 1 });
+  await withConnection(env, stubs, async () => {
+    await eventually(() => stubs.of('finishRun').length === 1, 'the full import finished');
+    const names = stubs.calls.map((c) => c.name).filter((n) => ['importPage', 'retryFailedFiles', 'finishRun'].includes(n));
+    expect(names).toEqual(['importPage', 'retryFailedFiles', 'finishRun']);
+    expect(stubs.of('retryFailedFiles')[0]).toMatchObject({ runId: stubs.of('finishRun')[0]!.runId });
   });
 });

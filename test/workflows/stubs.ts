@@ -55,6 +55,18 @@ export function stubActivities(script: Script) {
         return { filesDone: filesPerPage, hasMore: input.page < script.pages };
       });
     },
+    async retryFailedFiles(input) {
+      record('retryFailedFiles', input);
+      return { filesDone: 0, hasMore: false };
+    },
+    async beginReconcile(input) {
+      record('beginReconcile', input);
+      return { runId: `run-${input.runKey}`, window: { from: null, to: '2026-01-01T00:00:00.000Z', scope: 'user' } };
+    },
+    async reconcile(input) {
+      record('reconcile', input);
+      return { missingBefore: 0, missing: 0, cloudsignFiles: script.pages * filesPerPage };
+    },
     async finishRun(input) {
       record('finishRun', input);
     },

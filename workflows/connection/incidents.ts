@@ -26,7 +26,7 @@ export async function untilDone<T>(connection: Connection, step: () => Promise<T
     try {
       const result = await step();
       if (connection.state.incidentOpen) {
-        await ledger.resolveIncidents({ connectionId });
+        await ledger.resolveIncidents({ connectionId, ...runOf(connection) });
         connection.state.incidentOpen = false;
       }
       return result;
@@ -60,5 +60,10 @@ async function reportAndWait(connection: Connection, error: unknown): Promise<vo
 /** Opens an incident (one e-mail per incident), showing `status` while it lasts. */
 async function report(connection: Connection, kind: IncidentKind, message: string, status?: 'error' | 'quota_exhausted') {
   if (status) showStatus(connection, status);
-  await ledger.reportIncident({ connectionId: connection.input.connectionId, kind, message, ...(status ? { status } : {}) });
+  await ledger.reportIncident({ connectionId: connection.input.connectionId, kind, message, ...(status ? { status } : {}), ...runOf(connection) });
+}
+
+/** The run an incident holds up, whose `error` shows it meanwhile. */
+function runOf({ state }: Connection): { runId?: string } {
+  return state.running ? { runId: state.running.runId } : {};
 }

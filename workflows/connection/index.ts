@@ -1,6 +1,7 @@
 import { continueAsNew, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { MANAGEMENT_ID, type ConnectionWorkflowInput, type SyncKind } from '../../src/temporal/messages';
 import { ledger } from './proxies';
+import { reconcileDue, runReconcile } from './reconcile';
 import { reviewStarts } from './reviews';
 import { waitForNextSync } from './schedule';
 import { listen, setStatus, type Connection } from './state';
@@ -20,6 +21,8 @@ import { runSync, type SyncOutcome } from './sync';
 const STOPPED_RUN_PATCH = 'stopped-run-outcome';
 /** A workflow ending after a disconnect goes on when the connection is back; runs recorded before replay without it. */
 const CONNECTED_AGAIN_PATCH = 'connected-again';
+/** Reconciliations (reconcile.ts); workflow runs recorded before replay without them. */
+const RECONCILE_PATCH = 'reconcile';
 
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const connection = listen(input);
@@ -51,9 +54,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 /** Goes on with the sync under way, or the full import, or waits for the next sync and runs it. */
 async function nextSync(connection: Connection, reviews: ReturnType<typeof reviewStarts>): Promise<SyncOutcome> {
   const { state } = connection;
+  if (state.running?.kind === 'reconcile') return runReconcile(connection, reviews);
   if (state.running) return runSync(connection, state.running.kind, reviews);
   if (state.lastSyncWindowEnd === null) return runSync(connection, 'full', reviews);
   await waitForNextSync(connection);
+  if (patched(RECONCILE_PATCH) && reconcileDue(connection)) return runReconcile(connection, reviews);
   const kind: SyncKind = state.syncRequested ? 'manual' : 'incremental';
   state.syncRequested = false;
   return runSync(connection, kind, reviews);
@@ -71,6 +76,8 @@ async function connectedAgain({ input }: Connection): Promise<boolean> {
 /** Closes the ledger's run a disconnect interrupted, so that it does not show as running forever. */
 async function stopRun({ input, state }: Connection): Promise<void> {
   if (!state.running || !patched(STOPPED_RUN_PATCH)) return;
-  await ledger.finishRun({ connectionId: input.connectionId, runId: state.running.runId, outcome: 'stopped' });
+  // Ended while an error held it up: `failed`, with that error (recorded on the run when it was reported).
+  const outcome = state.incidentOpen ? 'failed' : 'stopped';
+  await ledger.finishRun({ connectionId: input.connectionId, runId: state.running.runId, outcome });
   state.running = null;
 }

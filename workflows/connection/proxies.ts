@@ -15,7 +15,7 @@ export const ledger = proxyActivities<ConnectionActivities & ReviewActivities>({
 });
 
 /** Talking to CloudSign and storage to begin a run and import its pages: long, and heartbeating. */
-export const importing = proxyActivities<Pick<ConnectionActivities, 'beginRun' | 'importPage'>>({
+export const importing = proxyActivities<Pick<ConnectionActivities, 'beginRun' | 'importPage' | 'retryFailedFiles' | 'beginReconcile' | 'reconcile'>>({
   startToCloseTimeout: '30 minutes',
   // The activities heartbeat every few seconds whatever they are doing (see activities/connection.ts),
   // so a worker that died is noticed within this time and its page is retried elsewhere.

@@ -24,13 +24,13 @@ export async function waitForNextSync(connection: Connection): Promise<void> {
       if (remaining <= 0) return;
       const reminderIn = reminderAt === null ? Infinity : Math.max(reminderAt - Date.now(), MIN_REMINDER_WAIT_MS);
       const woke = await condition(
-        () => state.syncRequested || connection.disconnectRequested || state.paused !== paused,
+        () => state.syncRequested || !!state.reconcileRequested || connection.disconnectRequested || state.paused !== paused,
         Math.min(remaining, reminderIn),
       );
       if (woke) break;
       if (reminderIn >= remaining) return;
       reminderAt = await reviewUpkeep(connection);
     }
-    if (state.syncRequested || connection.disconnectRequested) return;
+    if (state.syncRequested || state.reconcileRequested || connection.disconnectRequested) return;
   }
 }

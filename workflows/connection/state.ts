@@ -6,6 +6,7 @@ import {
   pauseSignal,
   progressQuery,
   quotaRaisedSignal,
+  reconcileNowSignal,
   resumeSignal,
   settingsChangedSignal,
   syncNowSignal,
@@ -34,6 +35,7 @@ export function listen(input: ConnectionWorkflowInput): Connection {
   const connection: Connection = { input, state: input.state ?? { ...FRESH }, status: 'idle', disconnectRequested: false, wakeUp: false };
   const { state } = connection;
   setHandler(syncNowSignal, () => void (state.syncRequested = true));
+  setHandler(reconcileNowSignal, () => void (state.reconcileRequested = true));
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
     state.paused = false;

@@ -1,4 +1,4 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { ConnectionStatus } from '../../src/ledger/status';
 import type { PageResult, RunningSync, SyncKind } from '../../src/temporal/messages';
 import { importing, ledger } from './proxies';
@@ -15,6 +15,10 @@ import type { Connection } from './state';
 const OVERLAP_MS = 2 * 24 * 3_600_000;
 /** Pages per workflow run before continue-as-new; each page is a handful of history events. */
 const PAGES_PER_WORKFLOW_RUN = 200;
+/** Failed files retried by ID at the end of each sync; workflow runs recorded before replay without it. */
+const RETRY_BY_ID_PATCH = 'retry-failed-files-by-id';
+/** Batches of retries per sync (50 documents each); what is left is due at the next sync. */
+const RETRY_BATCHES_PER_SYNC = 20;
 
 /** `done`: the run finished; `continued`: it goes on after continue-as-new; `stopped`: a disconnect. */
 export type SyncOutcome = 'done' | 'continued' | 'stopped';
@@ -36,6 +40,7 @@ export async function runSync(connection: Connection, kind: SyncKind, reviews: R
     running.page++;
     if (!allQueuedStarted) return 'continued';
   }
+  if (patched(RETRY_BY_ID_PATCH) && !(await retryFailedFiles(connection, running, busy, reviews))) return 'stopped';
   await ledger.finishRun({ connectionId: connection.input.connectionId, runId: running.runId, outcome: 'succeeded' });
   state.lastSyncWindowEnd = running.window.to;
   state.running = null;
@@ -58,4 +63,21 @@ function importPage(connection: Connection, running: RunningSync, busy: Connecti
     () => importing.importPage({ connectionId: connection.input.connectionId, runId, window, page, filesDoneBefore: filesDone, filesTotal }),
     busy,
   );
+}
+
+/**
+ * The connection's failed files that are due, retried by document ID whatever this sync's window lists,
+ * as part of this run. False when a disconnect cut it short.
+ */
+async function retryFailedFiles(connection: Connection, running: RunningSync, busy: ConnectionStatus, reviews: ReviewStarts): Promise<boolean> {
+  const { connectionId } = connection.input;
+  for (let batch = 0; batch < RETRY_BATCHES_PER_SYNC; batch++) {
+    const retried = await untilDone(connection, () => importing.retryFailedFiles({ connectionId, runId: running.runId }), busy);
+    if (!retried) return false;
+    running.filesDone += retried.filesDone;
+    if (retried.reviews?.length) (connection.state.reviewsToStart ??= []).push(...retried.reviews);
+    reviews.startQueued();
+    if (!retried.hasMore) break;
+  }
+  return true;
 }

@@ -1,0 +1,102 @@
+import { heartbeat } from '@temporalio/activity';
+import { classified } from '../src/failures';
+import { importDocumentsById } from '../src/import/by-id';
+import { reconcileConnection } from '../src/import/reconcile';
+import { listingScopeOf } from '../src/import/window';
+import { dueFileErrors, getConnection, recordRunListed, revealClientId, startRun } from '../src/ledger';
+import type { PageResult, ReconcileResult, SyncWindow } from '../src/temporal/messages';
+import type { ConnectionActivityDeps } from './connection';
+import { temporalNow } from './clock';
+
+/** Documents retried by ID per call: a call is as long as a listing page's import. */
+const RETRY_BATCH = 50;
+
+/** Keeps an activity alive while it works (see longRunning in ./connection.ts), its failures classified. */
+async function alive<T>(work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => heartbeat(), 5_000);
+  try {
+    return await classified(work);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * What repairs a connection's ledger beyond a sync's window: its failed files retried by ID, and the
+ * reconciliation that compares everything CloudSign shows with the ledger.
+ */
+export function createRepairActivities({ orm, cloudsign, storage, secretsKey, importConcurrency = 4 }: Omit<ConnectionActivityDeps, 'outbox'>) {
+  const services = { orm, cloudsign, storage };
+  const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
+
+  return {
+    /**
+     * Retries, by document ID, up to RETRY_BATCH documents whose failed files are due, as part of `runId`;
+     * `hasMore` when more may be due. Whatever window the sync lists: a file that failed in a document
+     * concluded long ago is imported once the fault is gone.
+     */
+    async retryFailedFiles(input: { connectionId: string; runId: string }): Promise<PageResult> {
+      return alive(async () => {
+        const now = temporalNow();
+        const due = await dueFileErrors(orm.em.fork(), { connectionId: input.connectionId, now, limit: RETRY_BATCH });
+        if (!due.length) return { filesDone: 0, hasMore: false };
+        const { saveMode } = await getConnection(orm.em.fork(), input.connectionId);
+        const counts = await importDocumentsById(services, {
+          connectionId: input.connectionId,
+          runId: input.runId,
+          clientId: await clientIdOf(input.connectionId),
+          documents: due,
+          concurrency: importConcurrency,
+          onProgress: (done) => heartbeat({ retried: done }),
+          saveMode,
+          now,
+        });
+        return { filesDone: counts.files, hasMore: due.length === RETRY_BATCH, ...(saveMode === 'review' && { reviews: counts.reviews }) };
+      });
+    },
+
+    /** Opens a reconciliation's run (once per run key): its window is everything up to now. */
+    async beginReconcile(input: { connectionId: string; runKey: string }): Promise<{ runId: string; window: SyncWindow }> {
+      return alive(async () => {
+        const scope = listingScopeOf(await cloudsign.getMe(await clientIdOf(input.connectionId)));
+        const run = await startRun(orm.em.fork(), {
+          connectionId: input.connectionId,
+          runKey: input.runKey,
+          kind: 'reconcile',
+          window: { from: null, to: new Date().toISOString() },
+        });
+        return { runId: run.id, window: { ...run.window, scope } };
+      });
+    },
+
+    /**
+     * Lists everything of the run's window, compares it with the ledger, imports what is missing and records
+     * the connection's completeness. Retried as a whole it imports nothing twice (the import path's records).
+     */
+    async reconcile(input: { connectionId: string; runId: string; window: SyncWindow }): Promise<ReconcileResult> {
+      return alive(async () => {
+        const { saveMode } = await getConnection(orm.em.fork(), input.connectionId);
+        let pages = 0;
+        const result = await reconcileConnection(services, {
+          connectionId: input.connectionId,
+          runId: input.runId,
+          clientId: await clientIdOf(input.connectionId),
+          scope: input.window.scope ?? 'user',
+          to: input.window.to,
+          concurrency: importConcurrency,
+          onPage: () => heartbeat({ listed: ++pages }),
+          onProgress: (done) => heartbeat({ imported: done }),
+          saveMode,
+          now: temporalNow(),
+        });
+        await recordRunListed(orm.em.fork(), { runId: input.runId, listed: result.completeness.cloudsignFiles });
+        return {
+          missingBefore: result.missingBefore,
+          missing: result.completeness.missing,
+          cloudsignFiles: result.completeness.cloudsignFiles,
+          ...(saveMode === 'review' && { reviews: result.imported.reviews }),
+        };
+      });
+    },
+  };
+}
