@@ -1,5 +1,5 @@
 /**
- * npm run bench:import -- [--files 2000] [--concurrency 4] [--seed 1]
+ * npm run bench:import -- [--files 2000] [--concurrency 4] [--seed 1] [--database cloudsign_sync_bench]
  *
  * How fast is the durable import, and what does Temporal cost? Against real parts — the Temporal dev
  * server (CLI, free loopback ports, a temporary SQLite file), Postgres (database `cloudsign_sync_bench`,
@@ -43,6 +43,8 @@ const { values } = parseArgs({
     files: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '4' }, // the activity's default importConcurrency
     seed: { type: 'string', default: '1' },
+    // Two people benchmarking on one Postgres need two databases: the bench drops its database at start.
+    database: { type: 'string', default: 'cloudsign_sync_bench' },
   },
 });
 const FILES = positiveInteger('--files', values.files);
@@ -407,7 +409,7 @@ async function main() {
   );
   console.log(`--files ${FILES} --concurrency ${CONCURRENCY} --seed ${SEED}; CloudSign request budget: unlimited (RequestBudget(0), simulator rate limit off)`);
 
-  const orm = await freshDatabase('cloudsign_sync_bench');
+  const orm = await freshDatabase(values.database);
   const { sim, truth } = await sizedSimulator(FILES);
   console.log(`simulator: ${truth.documents.length} concluded documents, ${truth.files} files (the truth)`);
 
