@@ -48,7 +48,7 @@ const WORKER_COUNTS = values.workers.split(',').map((n) => positiveInteger('--wo
 const SEED = Number.parseInt(values.seed, 10);
 
 const HARD_TIMEOUT_MS = 60 * 60_000;
-const PREVIEW_EVERY_MS = 20_000;
+const PREVIEW_EVERY_MS = 45_000;
 const CLIENT_ID = 'benchratelimit0123456789abcdefghijkl'; // 36 alphanumerics, like a real client ID
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const SECRETS_KEY = randomBytes(32).toString('hex');
@@ -148,7 +148,7 @@ function previewEvery(api: Api) {
   };
 }
 
-/** Which worker processes ran the import's pages (the activity's `identity` is `pid@host`). */
+/** How many worker processes ran the workflow's activities (an activity task's `identity` is `pid@host`). */
 async function pageWorkers(client: Awaited<ReturnType<typeof openServices>>['temporal']['client'], workflowId: string): Promise<number> {
   const identities = new Set<string>();
   for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
@@ -259,7 +259,7 @@ function report(r: Result): boolean {
       `requests ${r.requests}  busiest 60 s ${r.busiestSpan}/${LIMIT}  429s ${r.refused}  ` +
       `time ${f1(r.seconds)} s / ideal ${f1(r.idealSeconds)} s = ${(r.seconds / r.idealSeconds).toFixed(2)} (allowed ${f1(allowedSeconds)} s)  ` +
       `${r.exact === null ? `exact (${r.contracts} contracts = ${r.files} files)` : `NOT exact: ${r.exact}`}  ` +
-      `previews ${r.previews.length}, slowest ${f1(previewMax)} s  pages on ${r.pageWorkers} of ${r.workers} processes  ` +
+      `previews ${r.previews.length}, slowest ${f1(previewMax)} s  activities on ${r.pageWorkers} of ${r.workers} processes  ` +
       `load ${f1(r.load[0])} → ${f1(r.load[1])}  ${ok ? 'met' : 'NOT met'}`,
   );
   return ok;
