@@ -1,5 +1,5 @@
 /**
- * npm run bench:import -- [--files 2000] [--concurrency 4] [--seed 1]
+ * npm run bench:import -- [--files 2000] [--concurrency 4] [--seed 1] [--database cloudsign_sync_bench]
  *
  * How fast is the durable import, and what does Temporal cost? Against real parts — the Temporal dev
  * server (CLI, free loopback ports, a temporary SQLite file), Postgres (database `cloudsign_sync_bench`,
@@ -34,15 +34,16 @@ import type { MikroORM } from '../src/db';
 import { importDocuments } from '../src/import/importer';
 import { listWindowPage } from '../src/import/window';
 import { createConnection, finishRun, startRun } from '../src/ledger';
-import type { FileStorage } from '../src/storage';
 import { connectionWorkflowId, type SyncWindow } from '../src/temporal/messages';
-import { benchConfig, freshDatabase, onExit, registeredStops, runBench, startDurableService, tempDir, tidy } from './support';
+import { benchConfig, exactness, freshDatabase, onExit, registeredStops, runBench, startDurableService, tempDir, tidy, truthOf, type Truth } from './support';
 
 const { values } = parseArgs({
   options: {
     files: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '4' }, // the activity's default importConcurrency
     seed: { type: 'string', default: '1' },
+    // Two people benchmarking on one Postgres need two databases: the bench drops its database at start.
+    database: { type: 'string', default: 'cloudsign_sync_bench' },
   },
 });
 const FILES = positiveInteger('--files', values.files);
@@ -71,17 +72,6 @@ async function emptyDatabase(orm: MikroORM): Promise<void> {
   await orm.em.getConnection().execute(`truncate ${tables.join(', ')} restart identity cascade`);
 }
 
-interface Truth {
-  files: number;
-  documents: { id: string; files: { id: string; sha256: string }[] }[];
-}
-
-async function truthOf(sim: RunningSimulator): Promise<Truth> {
-  const res = await fetch(`${sim.url}/_sim/truth?client_id=${CLIENT_ID}`);
-  if (!res.ok) throw new Error(`/_sim/truth answered ${res.status}`);
-  return (await res.json()) as Truth;
-}
-
 /**
  * A simulator whose demo user sees ≈ `files` concluded files. A document has 1–5 files (about 2 on
  * average), so a first guess is corrected by the files per document it shows, until within 1 % (a larger
@@ -91,7 +81,7 @@ async function sizedSimulator(files: number): Promise<{ sim: RunningSimulator; t
   let documents = Math.max(1, Math.round(files / 2));
   for (let attempt = 1; ; attempt++) {
     const sim = await startSimulator({ documents, clientId: CLIENT_ID, seed: SEED, rateLimitPerMinute: 0, port: 0 });
-    const truth = await truthOf(sim);
+    const truth = await truthOf(sim, CLIENT_ID);
     if (Math.abs(truth.files - files) <= files * 0.01 || attempt === 4) {
       onExit('the simulator', () => sim.close());
       return { sim, truth };
@@ -151,32 +141,6 @@ interface Phase {
   /** Share of the time this process's event loop was busy: near 1, the main thread is the bottleneck. */
   eventLoop: number;
   load: [number, number];
-}
-
-/**
- * Exactness against the ground truth: every file of the truth is one contract with the same SHA-256, no
- * contract is extra, and every PDF is in storage.
- */
-async function exactness(orm: MikroORM, storage: FileStorage, truth: Truth): Promise<{ contracts: number; problem: string | null }> {
-  const rows = await orm.em.getConnection().execute<{ document_id: string; file_id: string; file_sha256: string }[]>(
-    'select document_id, file_id, file_sha256 from contracts',
-  );
-  const ledger = new Map(rows.map((r) => [`${r.document_id}/${r.file_id}`, r.file_sha256]));
-  const problems: string[] = [];
-  if (rows.length !== truth.files) problems.push(`${rows.length} contracts for ${truth.files} files`);
-  if (ledger.size !== rows.length) problems.push(`${rows.length - ledger.size} duplicated files`);
-  let wrong = 0;
-  let missing = 0;
-  for (const document of truth.documents) {
-    for (const file of document.files) {
-      const sha256 = ledger.get(`${document.id}/${file.id}`);
-      if (sha256 === undefined) missing++;
-      else if (sha256 !== file.sha256 || !(await storage.exists(sha256))) wrong++;
-    }
-  }
-  if (missing) problems.push(`${missing} files missing`);
-  if (wrong) problems.push(`${wrong} files with wrong bytes or no PDF in storage`);
-  return { contracts: rows.length, problem: problems.length ? problems.join(', ') : null };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -407,7 +371,7 @@ async function main() {
   );
   console.log(`--files ${FILES} --concurrency ${CONCURRENCY} --seed ${SEED}; CloudSign request budget: unlimited (RequestBudget(0), simulator rate limit off)`);
 
-  const orm = await freshDatabase('cloudsign_sync_bench');
+  const orm = await freshDatabase(values.database);
   const { sim, truth } = await sizedSimulator(FILES);
   console.log(`simulator: ${truth.documents.length} concluded documents, ${truth.files} files (the truth)`);
 

@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import pg from 'pg';
 import { createApp } from '../api/app';
+import type { RunningSimulator } from '../src/cloudsign-simulator';
 import { openServices, type Overrides } from '../src/composition';
 import { loadConfig, type Config } from '../src/config';
 import { migrate, openDatabase, type MikroORM } from '../src/db';
 import { ensureBootstrapAdmin } from '../src/ledger';
 import { startMailCatcher } from '../src/mail/catcher';
+import type { FileStorage } from '../src/storage';
 import { startDevServer } from '../src/temporal/dev-server';
 import { runWorker } from '../worker';
 
@@ -67,6 +69,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** The URL of database `name` on the configured Postgres, which must be on loopback (a benchmark drops it). */
+export function databaseUrlOf(name: string): string {
+  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloudsign_sync');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`DATABASE_URL must point to a loopback address, not ${url.hostname}`);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /**
  * A database `name` on the configured (loopback) Postgres, dropped, created and migrated; left behind for
  * inspection. Never the development database.
@@ -74,9 +84,7 @@ export async function freePort(): Promise<number> {
 export async function freshDatabase(benchName: string): Promise<MikroORM> {
   // BENCH_DATABASE names another database, so that two people benchmarking on one Postgres do not drop each other's.
   const name = process.env.BENCH_DATABASE ?? benchName;
-  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloudsign_sync');
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`DATABASE_URL must point to a loopback address, not ${url.hostname}`);
-  url.pathname = `/${name}`;
+  const url = new URL(databaseUrlOf(name));
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
@@ -90,6 +98,44 @@ export async function freshDatabase(benchName: string): Promise<MikroORM> {
   onExit('the ORM', () => orm.close());
   await migrate(orm);
   return orm;
+}
+
+/** The simulator's ground truth (`/_sim/truth`): what an exact import brings, file by file. */
+export interface Truth {
+  files: number;
+  documents: { id: string; files: { id: string; sha256: string }[] }[];
+}
+
+export async function truthOf(sim: RunningSimulator, clientId: string): Promise<Truth> {
+  const res = await fetch(`${sim.url}/_sim/truth?client_id=${clientId}`);
+  if (!res.ok) throw new Error(`/_sim/truth answered ${res.status}`);
+  return (await res.json()) as Truth;
+}
+
+/**
+ * Exactness against the ground truth: every file of the truth is one contract with the same SHA-256, no
+ * contract is extra, and every PDF is in storage.
+ */
+export async function exactness(orm: MikroORM, storage: FileStorage, truth: Truth): Promise<{ contracts: number; problem: string | null }> {
+  const rows = await orm.em.getConnection().execute<{ document_id: string; file_id: string; file_sha256: string }[]>(
+    'select document_id, file_id, file_sha256 from contracts',
+  );
+  const ledger = new Map(rows.map((r) => [`${r.document_id}/${r.file_id}`, r.file_sha256]));
+  const problems: string[] = [];
+  if (rows.length !== truth.files) problems.push(`${rows.length} contracts for ${truth.files} files`);
+  if (ledger.size !== rows.length) problems.push(`${rows.length - ledger.size} duplicated files`);
+  let wrong = 0;
+  let missing = 0;
+  for (const document of truth.documents) {
+    for (const file of document.files) {
+      const sha256 = ledger.get(`${document.id}/${file.id}`);
+      if (sha256 === undefined) missing++;
+      else if (sha256 !== file.sha256 || !(await storage.exists(sha256))) wrong++;
+    }
+  }
+  if (missing) problems.push(`${missing} files missing`);
+  if (wrong) problems.push(`${wrong} files with wrong bytes or no PDF in storage`);
+  return { contracts: rows.length, problem: problems.length ? problems.join(', ') : null };
 }
 
 /** Percentile of sorted numbers. */

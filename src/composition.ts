@@ -1,6 +1,6 @@
 import type { Client, Connection } from '@temporalio/client';
 import { createActivities, type Activities } from '../activities';
-import { createCloudSignClient, SharedRequestBudget, type CloudSignClient, type RetryPolicy } from './cloudsign';
+import { createCloudSignClient, SharedRequestBudget, type BudgetLane, type CloudSignClient, type RetryPolicy } from './cloudsign';
 import { ConfigError, type Config } from './config';
 import { openDatabase, type MikroORM } from './db';
 import { createLogger, type Logger } from './logging';
@@ -34,7 +34,10 @@ export interface Overrides {
 export interface Services {
   config: Config;
   orm: MikroORM;
-  /** One client for everything in this process; its request budget per client ID is shared with every other process. */
+  /**
+   * The API's client (previews, checks at connect): the interactive lane of the request budget per client ID
+   * that every process shares; the activities have a client on the bulk lane.
+   */
   cloudsign: CloudSignClient;
   storage: FileStorage;
   temporal: TemporalGateway;
@@ -74,13 +77,14 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
   const orm = overrides.orm ?? (await openDatabase(config.DATABASE_URL));
   const metrics = createMetrics();
   const logger = overrides.logger ?? createLogger({ format: config.LOG_FORMAT ?? 'json', level: config.LOG_LEVEL });
-  const cloudsign = createCloudSignClient({
-    metrics,
-    baseUrl: CLOUDSIGN_BASE_URL,
-    // Shared through Postgres by the API and every worker process: together they stay under CloudSign's limit.
-    budget: new SharedRequestBudget((sql, params) => orm.em.getConnection().execute(sql, params), config.CLOUDSIGN_REQUESTS_PER_MINUTE),
-    ...(overrides.cloudsignRetry && { retry: overrides.cloudsignRetry }),
-  });
+  // Shared through Postgres by the API and every worker process: together they stay under CloudSign's limit.
+  const budget = new SharedRequestBudget((sql, params) => orm.em.getConnection().execute(sql, params), config.CLOUDSIGN_REQUESTS_PER_MINUTE);
+  // One client per lane of the budget, so that the API's previews and checks never wait behind an import
+  // (each keeps its own token: one more token request per client ID in a process that runs both).
+  const clientOf = (lane: BudgetLane) =>
+    createCloudSignClient({ metrics, baseUrl: CLOUDSIGN_BASE_URL, budget: budget.lane(lane), ...(overrides.cloudsignRetry && { retry: overrides.cloudsignRetry }) });
+  const cloudsign = clientOf('interactive');
+  const syncCloudsign = clientOf('bulk');
   const storage = createFileStorage({ dir: config.FILE_STORAGE_DIR });
   const temporal = overrides.temporal ?? lazyTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
 
@@ -106,7 +110,7 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
     activities() {
       activities ??= createActivities({
         orm,
-        cloudsign,
+        cloudsign: syncCloudsign,
         storage,
         outbox: outboxSender(),
         secretsKey: SECRETS_KEY,

@@ -175,12 +175,16 @@ function settingRoutes(app: Hono, state: SimulatorState): void {
   });
 }
 
-/** Tokens, the request log, a reset. */
+/** Tokens, the request log, what the rate limit counted, a reset. */
 function logRoutes(app: Hono, state: SimulatorState): void {
   app.post('/tokens/expire', (c) => {
     state.tokens.expireAll(Date.now());
     return c.json({ expired: true });
   });
+
+  app.get('/rate-limit', (c) =>
+    c.json({ limitPerMinute: state.limiter.limitPerMinute, window: state.limiter.window, users: state.limiter.slidingCounts() }),
+  );
 
   app.get('/requests', (c) => {
     const since = Number(c.req.query('since') ?? 0) || 0;

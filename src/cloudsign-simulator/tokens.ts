@@ -61,9 +61,21 @@ export type RateLimitWindow = 'fixed' | 'sliding';
  *   limit in any 60-second span, counted on arrival; the request that crosses it blocks the user for a minute.
  *   A client whose budget holds under this one holds under CloudSign's, however CloudSign really counts.
  */
+/** What the limiter counted for one CloudSign user since the start (or a reset), in the sliding count. */
+export interface RateLimitCount {
+  userId: string;
+  /** Requests let through. */
+  allowed: number;
+  /** Requests refused with 429. */
+  refused: number;
+  /** The most requests let through within any 60-second span, counted on arrival. */
+  busiestSpan: number;
+}
+
 export class RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
   private readonly arrivals = new Map<string, { times: number[]; blockedUntil: number }>();
+  private readonly counts = new Map<string, RateLimitCount>();
 
   constructor(
     public limitPerMinute: number,
@@ -86,16 +98,29 @@ export class RateLimiter {
     return window.count <= this.limitPerMinute;
   }
 
+  /** Per user, what the sliding count saw (empty in the fixed count): how close a client came to the limit. */
+  slidingCounts(): RateLimitCount[] {
+    return [...this.counts.values()].map((count) => ({ ...count }));
+  }
+
   private allowSliding(userId: string, now: number): boolean {
     const log = this.arrivals.get(userId) ?? { times: [], blockedUntil: 0 };
     this.arrivals.set(userId, log);
-    if (now < log.blockedUntil) return false;
+    const count = this.counts.get(userId) ?? { userId, allowed: 0, refused: 0, busiestSpan: 0 };
+    this.counts.set(userId, count);
+    if (now < log.blockedUntil) {
+      count.refused++;
+      return false;
+    }
     while (log.times.length > 0 && log.times[0]! <= now - 60_000) log.times.shift();
     if (log.times.length >= this.limitPerMinute) {
       log.blockedUntil = now + 60_000;
+      count.refused++;
       return false;
     }
     log.times.push(now);
+    count.allowed++;
+    count.busiestSpan = Math.max(count.busiestSpan, log.times.length);
     return true;
   }
 }

@@ -5,7 +5,7 @@
  * service's one failure taxonomy by src/failures.
  */
 export { RequestBudget, type Budget, type BudgetOptions } from './budget';
-export { RequestSlotEntity, SharedRequestBudget, type SqlRunner } from './shared-budget';
+export { RequestSlotEntity, SharedRequestBudget, reservedSlotsOf, type BudgetLane, type SqlRunner } from './shared-budget';
 export { systemClock, type Clock } from './clock';
 export {
   CLOUDSIGN_PRODUCTION_URL,

@@ -16,6 +16,12 @@ import { systemClock, type Clock } from './clock';
  *
  * Within a process, requests for one client ID line up first (as in RequestBudget), so that each process has
  * one request at a time asking the database: processes share the budget evenly, whatever their concurrency.
+ *
+ * Two lanes share a client ID's slots, so that a person never waits behind an import: `bulk` (the workers'
+ * syncs) may take only the lower slots, one every hold ÷ slots seconds, and leaves the top
+ * {@link reservedSlotsOf} to `interactive` (the API's previews and the checks at connect), which may take any
+ * slot at once. Each lane has its own line in a process, so a
+ * preview in a process that also runs a worker (`npm run dev`) does not queue behind that worker's requests.
  */
 
 /** One row per request a client ID may have in flight within the window; the key is clientIdKey(), never the ID. */
@@ -29,22 +35,42 @@ export const RequestSlotEntity = defineEntity({
   },
 });
 
+/** Who asks: the API's requests, for a person waiting on an answer, or the workers' syncs. */
+export type BudgetLane = 'interactive' | 'bulk';
+
+/**
+ * Slots of a limit that bulk requests leave free for interactive ones: 4 % (a preview or a connect check is
+ * a handful of requests: a token, the user, a page or a few of the list), at least one, never all of them.
+ * At 800 a minute that is 32; an import then runs at 768 a minute, 4 % below the limit.
+ */
+export function reservedSlotsOf(requestsPerMinute: number): number {
+  return Math.max(0, Math.min(requestsPerMinute - 1, Math.ceil(requestsPerMinute / 25)));
+}
+
 /** Runs one SQL statement with `?` placeholders (MikroORM's `em.getConnection().execute`). */
 export type SqlRunner = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 
 /** How long a waiting process sleeps at most before it asks again (a slot may free earlier than foreseen). */
 const MAX_POLL_MS = 1_000;
 
+/**
+ * Takes the longest-free slot of the lane, if the lane's last request was at least `spacing` seconds ago
+ * (params: hold, key, slots, key, slots, hold − spacing). Two processes may pass the spacing check at once:
+ * the pace is a smoothing, the slots are the limit.
+ */
 const TAKE_SLOT = `
   update cloudsign_request_slots set free_at = clock_timestamp() + make_interval(secs => ?)
   where (client_key, slot) = (
     select client_key, slot from cloudsign_request_slots
     where client_key = ? and slot < ? and free_at <= clock_timestamp()
+      and (select max(free_at) from cloudsign_request_slots where client_key = ? and slot < ?) <= clock_timestamp() + make_interval(secs => ?)
     order by free_at limit 1 for update skip locked)
   returning slot`;
 
+/** How long until a slot frees and the pace allows the next request (params: hold − spacing, key, slots). */
 const NEXT_FREE_IN_MS = `
-  select greatest(0, extract(epoch from min(free_at) - clock_timestamp()) * 1000)::float8 as wait_ms
+  select greatest(0, extract(epoch from min(free_at) - clock_timestamp()) * 1000,
+                     extract(epoch from max(free_at) - clock_timestamp() - make_interval(secs => ?)) * 1000)::float8 as wait_ms
   from cloudsign_request_slots where client_key = ? and slot < ?`;
 
 const CREATE_SLOTS = `
@@ -69,21 +95,32 @@ export class SharedRequestBudget implements Budget {
     this.clock = options.clock ?? systemClock;
   }
 
-  acquire(key: string): Promise<void> {
+  /** Resolves when a request of `lane` for `key` may be sent; bulk by default (see the class comment). */
+  acquire(key: string, lane: BudgetLane = 'bulk'): Promise<void> {
     if (this.requestsPerMinute === 0) return Promise.resolve();
-    return this.line.join(key, () => this.take(key));
+    return this.line.join(`${lane}:${key}`, () => this.take(key, lane));
   }
 
-  private async take(key: string): Promise<void> {
+  /** This budget as its lane's callers see it: the CloudSign client of the API or of the workers. */
+  lane(lane: BudgetLane): Budget {
+    return { acquire: (key) => this.acquire(key, lane) };
+  }
+
+  private async take(key: string, lane: BudgetLane): Promise<void> {
+    const interactive = lane === 'interactive';
+    const slots = interactive ? this.requestsPerMinute : this.requestsPerMinute - reservedSlotsOf(this.requestsPerMinute);
+    // Bulk requests are paced evenly over the hold, so that slots free evenly too: a burst would leave whole
+    // seconds in which no slot frees, and an interactive request beyond the reserve would wait for the next.
+    const spaced = this.holdSeconds - (interactive ? 0 : this.holdSeconds / slots);
     if (!this.prepared.has(key)) {
       // Slots are created once per client ID and limit; a lower limit later simply leaves the upper ones unused.
       await this.sql(CREATE_SLOTS, [key, this.requestsPerMinute]);
       this.prepared.add(key);
     }
     for (;;) {
-      const taken = await this.sql(TAKE_SLOT, [this.holdSeconds, key, this.requestsPerMinute]);
+      const taken = await this.sql(TAKE_SLOT, [this.holdSeconds, key, slots, key, slots, spaced]);
       if (taken.length) return;
-      const [next] = await this.sql(NEXT_FREE_IN_MS, [key, this.requestsPerMinute]);
+      const [next] = await this.sql(NEXT_FREE_IN_MS, [spaced, key, slots]);
       const waitMs = Number(next?.wait_ms ?? 0);
       // A little jitter, so that processes waiting for the same slot do not ask in lockstep.
       await this.clock.sleep(Math.min(waitMs, MAX_POLL_MS) + Math.random() * 20);

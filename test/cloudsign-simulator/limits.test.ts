@@ -51,6 +51,26 @@ describe('rate limit', () => {
     expect(await statuses(sim, second, 1)).toEqual([200]);
   });
 
+  it('reports per user, in the sliding count, the requests let through, those refused and the busiest 60-second span', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+    const sim = simulator({ rateLimitPerMinute: 4, rateLimitWindow: 'sliding' });
+    const token = await sim.token();
+    await statuses(sim, token, 3);
+    vi.setSystemTime(new Date('2026-01-01T00:00:50Z'));
+    await statuses(sim, token, 2); // the fourth is let through, the fifth crosses the limit
+    vi.setSystemTime(new Date('2026-01-01T00:03:00Z'));
+    await statuses(sim, token, 2);
+    const report = await sim.control('GET', '/_sim/rate-limit');
+    expect(report.body).toEqual({
+      limitPerMinute: 4,
+      window: 'sliding',
+      users: [{ userId: expect.any(String), allowed: 6, refused: 1, busiestSpan: 4 }],
+    });
+    await sim.control('POST', '/_sim/reset');
+    expect((await sim.control('GET', '/_sim/rate-limit')).body.users).toEqual([]);
+  });
+
   it('defaults to the documented 800 a minute; 0 turns it off; faults can change it at run time', async () => {
     const sim = simulator();
     const token = await sim.token();

@@ -20,7 +20,7 @@ const AUTO_UPDATE: Record<number, boolean | null> = { 0: null, 1: true, 2: false
 const orNull = (value: unknown) => (value === undefined || value === '' ? null : value);
 
 /** What the ledger must hold after importing everything `clientId` sees (its own or its team's): one contract per file. */
-export async function expectedContracts(service: Service, clientId: string, scope: 'user' | 'team' = 'user'): Promise<ExpectedContract[]> {
+export async function expectedContracts(service: Pick<Service, 'sim'>, clientId: string, scope: 'user' | 'team' = 'user'): Promise<ExpectedContract[]> {
   const truth = (await service.sim('GET', `/truth?client_id=${encodeURIComponent(clientId)}&scope=${scope}`)) as { documents: TruthDocument[] };
   return truth.documents.flatMap((document) =>
     document.files.map((file) => {
@@ -48,7 +48,7 @@ export async function expectedContracts(service: Service, clientId: string, scop
 }
 
 /** Every contract in the ledger, straight from the database, keyed `documentId/fileId`. */
-export async function ledgerContracts(service: Service): Promise<Map<string, ExpectedContract & { connectionId: string }>> {
+export async function ledgerContracts(service: Pick<Service, 'orm'>): Promise<Map<string, ExpectedContract & { connectionId: string }>> {
   const rows = await service.orm.em.getConnection().execute<Record<string, unknown>[]>(
     `select document_id, file_id, file_sha256, file_size, connection_id, title, conclusion_date, start_date, end_date, amount,
             auto_renewal, cancellation_notice_date, file_name, approval_number, counterparty from contracts`,

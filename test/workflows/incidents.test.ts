@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CloudSignInvalidClientError } from '../../src/cloudsign';
 import { QuotaExhaustedError } from '../../src/ledger/errors';
-import { disconnectSignal, progressQuery, quotaRaisedSignal, settingsChangedSignal } from '../../src/temporal/messages';
+import { disconnectSignal, pauseSignal, progressQuery, quotaRaisedSignal, resumeSignal, settingsChangedSignal } from '../../src/temporal/messages';
 import { startTimeSkippingServer } from '../support/time-skipping-server';
 import { eventually, stubActivities, withConnection } from './stubs';
 
@@ -37,6 +37,25 @@ it('shows error on a refusal only a person can fix, and tries again when the set
     await eventually(() => stubs.of('finishRun').length === 1, 'the run finished after the settings changed');
     expect(stubs.of('resolveIncidents')).toHaveLength(1);
     expect(stubs.of('setConnectionStatus').map((s) => s.status)).toContain('importing');
+  });
+});
+
+it('shows paused at once when paused during an incident, and tries again when resumed', async () => {
+  const stubs = stubActivities({
+    pages: 2,
+    failPage: (page, attempt) => (page === 2 && attempt === 1 ? new CloudSignInvalidClientError(401) : undefined),
+  });
+  await withConnection(env, stubs, async (handle) => {
+    await eventually(() => stubs.of('reportIncident').length === 1, 'the incident is reported');
+    await handle.signal(pauseSignal);
+    await eventually(() => stubs.of('setConnectionStatus').some((s) => s.status === 'paused'), 'the ledger shows paused');
+    expect(await handle.query(progressQuery)).toMatchObject({ status: 'paused', paused: true });
+    expect(stubs.of('importPage').filter((p) => p.page === 2)).toHaveLength(1);
+
+    await handle.signal(resumeSignal);
+    await eventually(() => stubs.of('finishRun').length === 1, 'the run finished after the resume');
+    expect(stubs.of('resolveIncidents')).toHaveLength(1);
+    expect(stubs.of('reportIncident')).toHaveLength(1);
   });
 });
 

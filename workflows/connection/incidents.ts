@@ -1,4 +1,4 @@
-import { ActivityFailure, condition } from '@temporalio/workflow';
+import { ActivityFailure, condition, patched } from '@temporalio/workflow';
 import { incidentKindOf, type IncidentKind } from '../../src/failures/categories';
 import type { ConnectionStatus } from '../../src/ledger/status';
 import { ledger } from './proxies';
@@ -12,6 +12,8 @@ import { setStatus, showStatus, untilRunnable, type Connection } from './state';
  */
 
 const RETRY_AFTER_STALL_MS = 30 * 60_000;
+/** A pause during an incident ends its wait, so the connection shows `paused` at once; before, only resume did. */
+const PAUSE_DURING_INCIDENT_PATCH = 'pause-during-incident';
 const QUOTA_RECHECK_MS = 3_600_000;
 
 /**
@@ -43,7 +45,9 @@ async function reportAndWait(connection: Connection, error: unknown): Promise<vo
   const message = failure?.message ?? (error as Error).message;
   connection.wakeUp = false;
   connection.state.incidentOpen = true;
-  const woken = () => connection.wakeUp || connection.disconnectRequested;
+  const pauseEndsWait = patched(PAUSE_DURING_INCIDENT_PATCH);
+  // Paused, the step waits in untilRunnable for resume, then tries again.
+  const woken = () => connection.wakeUp || connection.disconnectRequested || (pauseEndsWait && connection.state.paused);
   if (kind === 'quota_exhausted') {
     await report(connection, kind, message, 'quota_exhausted');
     // The API signals a raise; the periodic check covers a raise made while no signal could be sent.
