@@ -1,5 +1,16 @@
 import type { MikroORM } from '../db';
-import { ConflictError, decideReview, type Connection, type DecisionOptions, type Review, type DecisionAction } from '../ledger';
+import {
+  ConflictError,
+  decideReview,
+  selectReviewsToDecide,
+  type Connection,
+  type DecisionAction,
+  type DecisionOptions,
+  type Review,
+  type ReviewSelection,
+  type SkippedReviews,
+  type User,
+} from '../ledger';
 import { deliverDecision, type TemporalGateway } from '../temporal/gateway';
 import { UnavailableError } from './errors';
 import { decisionOf } from '../temporal/messages';
@@ -43,4 +54,63 @@ async function deliver(temporal: TemporalGateway, connection: Connection, review
       'The decision is recorded, but it could not be delivered to its workflow now. Send the same request again: it is delivered then, and takes effect once.',
     );
   }
+}
+
+/** Decisions of one bulk request in flight at once: below the ORM's pool of 10, so that other requests still get a connection. */
+const BULK_DECISIONS_AT_ONCE = 6;
+
+export interface BulkOutcome {
+  decided: number;
+  skipped: SkippedReviews;
+  /** Matched by the filter beyond what one request decides: send the same request again. */
+  remaining: number;
+  /** Decided and recorded, but their workflows could not be told now: the connection's upkeep delivers them later. */
+  undelivered: number;
+}
+
+/**
+ * Many decisions at once (API.md `POST /v1/reviews/bulk`): each selected review is recorded by
+ * `decideReview` — the same ledger function and audit event as a single decision, so a review decided
+ * meanwhile by someone else is skipped, never decided twice — then delivered to its workflow. A delivery
+ * that fails is not an error here: the decision is in the ledger, and the connection's workflow redelivers
+ * undelivered decisions (`undeliveredDecisions`). Whether the user reviews anything is the caller's check.
+ */
+export async function decideMany(
+  deps: { orm: MikroORM; temporal: TemporalGateway },
+  input: { user: Pick<User, 'id' | 'role'>; selection: ReviewSelection; action: DecisionAction } & DecisionOptions,
+): Promise<BulkOutcome> {
+  const { user, selection, ...decision } = input;
+  const { toDecide, skipped, remaining } = await selectReviewsToDecide(deps.orm.em.fork(), { user, selection });
+  let decided = 0;
+  const undelivered: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < toDecide.length) {
+      const { reviewId, managementId } = toDecide[next++]!;
+      let review: Review;
+      try {
+        ({ review } = await decideReview(deps.orm.em.fork(), { ...decision, reviewId, decidedBy: user.id }));
+      } catch (error) {
+        // Decided by someone else since it was selected: theirs stands.
+        if (error instanceof ConflictError) {
+          skipped.alreadyDecided++;
+          continue;
+        }
+        next = toDecide.length; // a refusal of the request itself (unknown owners…): stop deciding.
+        throw error;
+      }
+      decided++;
+      if (review.status !== 'pending') continue;
+      try {
+        await deliverDecision(deps.temporal, { managementId, documentId: review.documentId }, decisionOf(review.decision!));
+      } catch {
+        undelivered.push(reviewId);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BULK_DECISIONS_AT_ONCE, toDecide.length) }, worker));
+  if (undelivered.length) {
+    console.warn(`bulk decision: ${undelivered.length} recorded decisions could not be delivered now (first: review ${undelivered[0]}); their connections' upkeep delivers them.`);
+  }
+  return { decided, skipped, remaining, undelivered: undelivered.length };
 }
