@@ -19,7 +19,9 @@ const UserSchema = z
     disabledAt: z.string().nullable().openapi({ format: 'date-time', description: 'Since when the user is disabled (their token refused); null while they may sign in.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
   })
-  .openapi('User');
+  .openapi('User', {
+    example: { id: '0193a5c2-1111-7b8a-9c1d-2e3f4a5b6c7d', name: '山田 花子', email: 'hanako.yamada@example.jp', role: 'member', disabledAt: null, createdAt: '2026-09-15T00:00:00.000Z' },
+  });
 
 const NewTokenSchema = z
   .object({ apiToken: z.string().openapi({ description: 'The new API token. Shown this once; the old one is refused from now on.' }) })
@@ -35,7 +37,7 @@ const CreateUserBody = z
     email: z.email().max(320),
     role: RoleSchema,
   })
-  .openapi('CreateUser');
+  .openapi('CreateUser', { example: { name: '山田 花子', email: 'hanako.yamada@example.jp', role: 'member' } });
 
 
 const createUserRoute = createRoute({
