@@ -56,8 +56,10 @@ async function deliver(temporal: TemporalGateway, connection: Connection, review
   }
 }
 
-/** Decisions of one bulk request in flight at once: below the ORM's pool of 10, so that other requests still get a connection. */
-const BULK_DECISIONS_AT_ONCE = 6;
+/** Decisions of one bulk request recorded at once: below the ORM's pool of 10, so that other requests still get a connection. */
+const BULK_DECISIONS_AT_ONCE = 8;
+/** Their signals in flight at once: they need no database connection, and Temporal answers each in its own time. */
+const BULK_SIGNALS_AT_ONCE = 32;
 
 export interface BulkOutcome {
   decided: number;
@@ -83,6 +85,16 @@ export async function decideMany(
   const { toDecide, skipped, remaining } = await selectReviewsToDecide(deps.orm.em.fork(), { user, selection });
   let decided = 0;
   const undelivered: string[] = [];
+  const signals = new Set<Promise<void>>();
+  const signal = async (reviewId: string, managementId: string, review: Review) => {
+    while (signals.size >= BULK_SIGNALS_AT_ONCE) await Promise.race(signals);
+    const sent = deliverDecision(deps.temporal, { managementId, documentId: review.documentId }, decisionOf(review.decision!)).then(
+      () => undefined,
+      () => void undelivered.push(reviewId),
+    );
+    signals.add(sent);
+    void sent.finally(() => signals.delete(sent));
+  };
   let next = 0;
   const worker = async () => {
     while (next < toDecide.length) {
@@ -100,15 +112,16 @@ export async function decideMany(
         throw error;
       }
       decided++;
-      if (review.status !== 'pending') continue;
-      try {
-        await deliverDecision(deps.temporal, { managementId, documentId: review.documentId }, decisionOf(review.decision!));
-      } catch {
-        undelivered.push(reviewId);
-      }
+      // Recorded: the signal may go on while the next one is recorded.
+      if (review.status === 'pending') await signal(reviewId, managementId, review);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(BULK_DECISIONS_AT_ONCE, toDecide.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(BULK_DECISIONS_AT_ONCE, toDecide.length) }, worker));
+  } finally {
+    // Every decision recorded is signalled (or left to redelivery) before the request answers, even a refused one.
+    await Promise.all(signals);
+  }
   if (undelivered.length) {
     console.warn(`bulk decision: ${undelivered.length} recorded decisions could not be delivered now (first: review ${undelivered[0]}); their connections' upkeep delivers them.`);
   }

@@ -63,10 +63,19 @@ it('decides reviews named by ID and accounts for every ID: unknown ones are skip
   await eventually(async () => (await contractsOf(service, onDemand[0]!)).length === 1, 60_000, 'the approved contract');
 });
 
-it('decides by conclusion date only the documents concluded in the range, skipping those decided already', async () => {
-  const { status, body } = await bulk({ filter: { connectionId: connection.id, concludedFrom: '2026-01-01' }, action: 'discard' }, who.groupMember.token);
-  expect(status).toBe(202);
-  expect(body).toEqual({ decided: ON_DEMAND - 1, skipped: { ...nothingSkipped, alreadyDecided: 1 }, remaining: 0, undelivered: 0 });
+it('decides by title words and conclusion date only the documents that match, skipping those decided already', async () => {
+  const byDocument = new Map((await listReviews(service, 'status=pending')).map((r) => [r.documentId, r]));
+  const { title } = byDocument.get(onDemand[1]!)!;
+  // Words of the title, out of order and in other case: every word must appear, wherever.
+  const words = title.split(/[（）]/).filter(Boolean).reverse().join('  ');
+  const titled = onDemand.slice(1).filter((d) => words.split(/\s+/).every((w: string) => byDocument.get(d)!.title.includes(w)));
+  const first = await bulk({ filter: { connectionId: connection.id, concludedFrom: '2026-01-01', q: words }, action: 'discard' }, who.groupMember.token);
+  expect(first.status).toBe(202);
+  expect(first.body).toEqual({ decided: titled.length, skipped: nothingSkipped, remaining: 0, undelivered: 0 });
+
+  const rest = await bulk({ filter: { connectionId: connection.id, concludedFrom: '2026-01-01' }, action: 'discard' }, who.groupMember.token);
+  expect(rest.status).toBe(202);
+  expect(rest.body).toEqual({ decided: ON_DEMAND - 1 - titled.length, skipped: { ...nothingSkipped, alreadyDecided: 1 + titled.length }, remaining: 0, undelivered: 0 });
   const decided = await service.orm.em
     .getConnection()
     .execute<{ document_id: string; decision: string }[]>(`select document_id, decision from reviews where decision is not null order by document_id`);
@@ -100,8 +109,12 @@ it(`discards ${SEEDED} pending reviews by filter, each once through the single-d
   expect(await auditEvents('applied')).toBe(SEEDED + ON_DEMAND);
   const sample = await service.orm.em.getConnection().execute<{ document_id: string }[]>(`select document_id from reviews where status = 'discarded' order by random() limit 50`);
   for (const { document_id } of sample) {
-    const description = await service.env.client.workflow.getHandle(reviewWorkflowId(connection.managementId, document_id)).describe();
-    expect(`${description.status.name} ${description.searchAttributes.ReviewStatus}`).toBe('COMPLETED discarded');
+    // The ledger says discarded when the activity has applied it; the workflow completes right after.
+    const handle = service.env.client.workflow.getHandle(reviewWorkflowId(connection.managementId, document_id));
+    await eventually(async () => {
+      const description = await handle.describe();
+      return `${description.status.name} ${description.searchAttributes.ReviewStatus}` === 'COMPLETED discarded';
+    }, 30_000, `the review workflow of ${document_id} completing as discarded`);
   }
 
   const again = await bulk({ filter: { connectionId: connection.id }, action: 'discard' }, who.groupMember.token);
