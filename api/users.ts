@@ -29,7 +29,17 @@ const NewTokenSchema = z
 
 const CreatedUserSchema = UserSchema.extend({
   apiToken: z.string().openapi({ description: 'The user\'s API token. Shown this once: only its hash is kept.' }),
-}).openapi('CreatedUser');
+}).openapi('CreatedUser', {
+  example: {
+    id: '0193a5c2-1111-7b8a-9c1d-2e3f4a5b6c7d',
+    name: '山田 花子',
+    email: 'hanako.yamada@example.jp',
+    role: 'member',
+    disabledAt: null,
+    createdAt: '2026-09-15T00:00:00.000Z',
+    apiToken: '<the new API token, shown once>',
+  },
+});
 
 const CreateUserBody = z
   .object({
