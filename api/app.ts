@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { auditRoutes } from './audit';
 import { requireUser } from './auth';
 import type { ApiDeps } from './context';
-import { renderDocsPage } from './docs';
+import { serveDocs } from './docs';
 import { connectionRoutes, previewRoutes } from './connections';
 import { contractRoutes } from './contracts';
 import { fileErrorRoutes } from './file-errors';
@@ -69,7 +69,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', v1);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: OPENAPI_INFO });
-  app.get('/docs', (c) => c.html(renderDocsPage(app.getOpenAPI31Document({ openapi: '3.1.0', info: OPENAPI_INFO }))));
+  serveDocs(app);
   return app;
 }
 

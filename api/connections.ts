@@ -62,6 +62,14 @@ const CreateConnection = ConnectionSettings.extend({ reviewers: Reviewers.option
         },
       },
     ],
+    example: {
+      name: '本社 法務部',
+      clientId: '<the CloudSign client ID>',
+      visibility: { scope: 'groups', groupIds: ['0193a5c2-2222-7b8a-9c1d-2e3f4a5b6c7d'] },
+      owners: ['0193a5c2-1111-7b8a-9c1d-2e3f4a5b6c7d'],
+      saveMode: 'review',
+      reviewers: { groupIds: ['0193a5c2-2222-7b8a-9c1d-2e3f4a5b6c7d'], userIds: [] },
+    },
   });
 
 /** Any subset of the settings; a new clientId rotates the credential. */
@@ -109,7 +117,25 @@ const ConnectionSchema = z
       .openapi({ description: 'What the last reconciliation found (POST /v1/connections/:id/reconcile); null until one ran' }),
     createdAt: z.string(),
   })
-  .openapi('Connection');
+  .openapi('Connection', {
+    example: {
+      id: '0193a5c2-7d4e-7b8a-9c1d-2e3f4a5b6c7d',
+      managementId: 'CS-0001',
+      name: '本社 法務部',
+      clientIdLast4: 'k3x9',
+      visibility: { scope: 'groups', groupIds: ['0193a5c2-2222-7b8a-9c1d-2e3f4a5b6c7d'] },
+      owners: ['0193a5c2-1111-7b8a-9c1d-2e3f4a5b6c7d'],
+      saveMode: 'review',
+      reviewers: { groupIds: ['0193a5c2-2222-7b8a-9c1d-2e3f4a5b6c7d'], userIds: [] },
+      status: 'idle',
+      lastSyncAt: '2026-11-30T18:00:04.000Z',
+      nextSyncAt: '2026-12-01T18:00:00.000Z',
+      progress: { filesDone: 5120, filesTotal: 5120 },
+      totals: { imported: 3021, pendingReview: 14, discarded: 2085, failed: 0 },
+      lastError: null,
+      createdAt: '2026-10-01T02:15:00.000Z',
+    },
+  });
 
 const RunSchema = z
   .object({

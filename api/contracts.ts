@@ -67,7 +67,27 @@ const ContractSchema = z
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
   })
-  .openapi('Contract');
+  .openapi('Contract', {
+    example: {
+      id: '0193a5c2-3333-7b8a-9c1d-2e3f4a5b6c7d',
+      title: { value: '業務委託契約書（株式会社サンプル）', source: 'cloudsign' },
+      conclusionDate: { value: '2025-04-01', source: 'cloudsign' },
+      startDate: { value: '2025-04-01', source: 'cloudsign' },
+      endDate: { value: '2026-03-31', source: 'cloudsign' },
+      amount: { value: 1200000, source: 'cloudsign' },
+      autoRenewal: { value: true, source: 'cloudsign' },
+      cancellationNoticeDate: { value: '2026-02-28', source: 'extraction' },
+      fileName: { value: '業務委託契約書.pdf', source: 'cloudsign' },
+      approvalNumber: { value: 'R-2025-0412', source: 'cloudsign' },
+      counterparty: { value: '株式会社サンプル', source: 'user' },
+      visibility: { scope: 'company' },
+      owners: ['0193a5c2-1111-7b8a-9c1d-2e3f4a5b6c7d'],
+      source: { connectionId: '0193a5c2-7d4e-7b8a-9c1d-2e3f4a5b6c7d', managementId: 'CS-0001', documentId: 'wf3d9xk2m7q8p1z6r4t5y0u2i3o9a8s7', fileId: 'f7h2k9m3n8p4q1r6s5t0v2w3x9y8z7a6' },
+      file: { name: '業務委託契約書.pdf', size: 183422, sha256: '9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a1c3e5b7d9f0a2c4e6b8d1f' },
+      createdAt: '2026-10-01T02:31:12.000Z',
+      updatedAt: '2026-10-03T07:45:00.000Z',
+    },
+  });
 
 const ContractListQuery = ListQuery.extend({
   connectionId: z.string().min(1).max(100).optional().openapi({ description: 'Only contracts imported by this connection.' }),

@@ -16,7 +16,7 @@ export const ErrorSchema = z
       details: z.unknown().optional(),
     }),
   })
-  .openapi('Error');
+  .openapi('Error', { example: { error: { code: 'review_decided', message: 'This review was already discarded on 2026-11-30T09:12:00.000Z; it cannot be decided again.' } } });
 
 /** The content of every error response, for a route's declaration. */
 export const errorContent = { 'application/json': { schema: ErrorSchema } };

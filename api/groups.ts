@@ -20,7 +20,7 @@ const GroupSchema = z
     memberIds: z.array(z.string()),
     createdAt: z.string().openapi({ format: 'date-time' }),
   })
-  .openapi('Group');
+  .openapi('Group', { example: { id: '0193a5c2-2222-7b8a-9c1d-2e3f4a5b6c7d', name: '法務部', memberIds: ['0193a5c2-1111-7b8a-9c1d-2e3f4a5b6c7d'], createdAt: '2026-09-15T00:00:00.000Z' } });
 
 const CreateGroupBody = z.object({ name: nonBlankText(200), memberIds: MemberIds }).openapi('CreateGroup');
 const SetMembersBody = z.object({ memberIds: MemberIds }).openapi('GroupMembers');

@@ -14,11 +14,11 @@ const QuotaSchema = z
     used: z.number().int().openapi({ description: 'Contracts imported so far (each CloudSign file is one).' }),
     remaining: z.number().int(),
   })
-  .openapi('Quota');
+  .openapi('Quota', { example: { limit: 10000, used: 3021, remaining: 6979 } });
 
 const SetQuotaBody = z
   .object({ limit: z.number().int().min(0).max(2_147_483_647) })
-  .openapi('SetQuota', { description: 'A limit below what is used already is refused with 422.' });
+  .openapi('SetQuota', { description: 'A limit below what is used already is refused with 422.', example: { limit: 20000 } });
 
 const getQuotaRoute = createRoute({
   method: 'get',

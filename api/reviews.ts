@@ -2,19 +2,24 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
   DECISION_ACTIONS,
+  ISO_DATE_MESSAGE,
+  MAX_BULK_FILTERED,
+  MAX_BULK_IDS,
   REVIEW_STATUSES,
   contractFieldsSchema,
   getConnection,
   getContract,
   getReview,
+  isIsoDate,
   mayDecide,
+  reviewsAnything,
   reviewsFor,
   type Connection,
   type Review,
   type DecisionAction,
   type User,
 } from '../src/ledger';
-import { decide } from '../src/services/reviews';
+import { decide, decideMany } from '../src/services/reviews';
 import { pdfResponse } from './contracts';
 import type { ApiDeps, ApiEnv } from './context';
 import { ApiError, bodyErrorResponses, errorContent, errorResponses } from './errors';
@@ -70,7 +75,30 @@ const ReviewSchema = z
     createdAt: z.string().openapi({ format: 'date-time' }),
     completedAt: z.string().nullable().openapi({ format: 'date-time' }),
   })
-  .openapi('Review');
+  .openapi('Review', {
+    example: {
+      id: '0193a5c2-4444-7b8a-9c1d-2e3f4a5b6c7d',
+      status: 'pending',
+      pendingReason: { code: 'awaiting_decision', message: 'Waiting for a reviewer to approve (save) or discard it.' },
+      documentId: 'wf3d9xk2m7q8p1z6r4t5y0u2i3o9a8s7',
+      title: '秘密保持契約書（株式会社サンプル）',
+      files: [
+        {
+          id: 'f7h2k9m3n8p4q1r6s5t0v2w3x9y8z7a6',
+          name: '秘密保持契約書.pdf',
+          size: 98304,
+          fields: { title: '秘密保持契約書（株式会社サンプル）', conclusionDate: '2019-03-15', counterparty: '株式会社サンプル' },
+          contractId: null,
+        },
+      ],
+      connection: { id: '0193a5c2-7d4e-7b8a-9c1d-2e3f4a5b6c7d', managementId: 'CS-0001', name: '本社 法務部' },
+      reviewers: { groupIds: ['0193a5c2-2222-7b8a-9c1d-2e3f4a5b6c7d'], userIds: [] },
+      proposed: { visibility: { scope: 'company' }, owners: [] },
+      decision: null,
+      createdAt: '2026-10-01T02:31:12.000Z',
+      completedAt: null,
+    },
+  });
 
 const ReviewListQuery = ListQuery.extend({
   status: z.enum(REVIEW_STATUSES).optional().openapi({ description: 'Only reviews in this state.' }),
@@ -81,6 +109,52 @@ const ApproveBody = z
   .object({ visibility: VisibilitySchema.optional(), owners: OwnersSchema.optional() })
   .strict()
   .openapi('ApproveReview', { description: "Who may see the contracts and who owns them; the connection's settings where absent." });
+
+const DateString = z.string().refine(isIsoDate, ISO_DATE_MESSAGE).openapi({ format: 'date', example: '2019-03-31' });
+
+const ReviewFilterSchema = z
+  .object({
+    connectionId: z.string().min(1).max(100).optional().openapi({ description: 'Only reviews of this connection.' }),
+    concludedFrom: DateString.optional().openapi({ description: 'Conclusion date (of any of its files) on or after (YYYY-MM-DD).' }),
+    concludedTo: DateString.optional().openapi({ description: 'Conclusion date (of any of its files) on or before (YYYY-MM-DD).' }),
+    q: z.string().trim().min(1).max(200).optional().openapi({ description: 'Words that must all appear in the title or a file name.', example: '業務委託' }),
+  })
+  .strict()
+  .refine((f) => Object.keys(f).length > 0, 'Give at least one of connectionId, concludedFrom, concludedTo or q: a bulk decision never selects everything by accident.')
+  .openapi('ReviewFilter', { description: 'Pending reviews you may decide that match every given condition, oldest first.' });
+
+const BulkDecisionBody = z
+  .object({
+    ids: z.array(z.string().min(1).max(100)).min(1).max(MAX_BULK_IDS).optional().openapi({ description: `Reviews by ID, at most ${MAX_BULK_IDS}.` }),
+    filter: ReviewFilterSchema.optional(),
+    action: z.enum(DECISION_ACTIONS),
+    visibility: VisibilitySchema.optional(),
+    owners: OwnersSchema.optional(),
+  })
+  .strict()
+  .refine((b) => (b.ids === undefined) !== (b.filter === undefined), 'Give either ids or filter (not both): which reviews to decide.')
+  .openapi('BulkDecision', {
+    description: `Decides many reviews, each once, exactly as its single approve or discard would. By filter, at most ${MAX_BULK_FILTERED} per request (the rest is \`remaining\`).`,
+    example: { filter: { connectionId: '0193a5c2-7d4e-7b8a-9c1d-2e3f4a5b6c7d', concludedTo: '2019-03-31' }, action: 'discard' },
+  });
+
+const BulkOutcomeSchema = z
+  .object({
+    decided: z.number().int().openapi({ description: 'Reviews this request decided (recorded in the ledger; they take effect shortly).' }),
+    skipped: z
+      .object({
+        alreadyDecided: z.number().int(),
+        notAllowed: z.number().int().openapi({ description: 'Named by ID, of a connection you do not review.' }),
+        notFound: z.number().int().openapi({ description: 'Named by ID, no such review.' }),
+        connectionDisconnected: z.number().int(),
+      })
+      .openapi({ description: 'Reviews selected but not decided, by reason.' }),
+    remaining: z.number().int().openapi({ description: 'Matched by the filter beyond this request: send it again to decide them.' }),
+    undelivered: z.number().int().openapi({ description: 'Decided, but their workflows could not be told now; they are told later by themselves.' }),
+  })
+  .openapi('BulkDecisionOutcome', {
+    example: { decided: 2000, skipped: { alreadyDecided: 0, notAllowed: 0, notFound: 0, connectionDisconnected: 0 }, remaining: 0, undelivered: 0 },
+  });
 
 const FileParams = IdParam.extend({ fileId: z.string().min(1).max(100).openapi({ param: { name: 'fileId', in: 'path' } }) });
 
@@ -145,6 +219,21 @@ const discardRoute = createRoute({
   responses: decisionResponses,
 });
 
+const bulkRoute = createRoute({
+  method: 'post',
+  path: '/bulk',
+  summary: 'Approve or discard many reviews at once, by IDs or by filter; each is decided once, through the same path as a single decision',
+  security,
+  request: { body: { required: true, content: { 'application/json': { schema: BulkDecisionBody } } } },
+  responses: {
+    202: json(BulkOutcomeSchema, 'How many reviews were decided and why the others were skipped'),
+    ...errorResponses,
+    ...bodyErrorResponses,
+    404: { description: 'The filter names a connection that does not exist', content: errorContent },
+    422: { description: 'Unknown groups or users in visibility or owners, or options given with discard', content: errorContent },
+  },
+});
+
 export function reviewRoutes(deps: ApiDeps) {
   const { orm } = deps;
 
@@ -171,6 +260,19 @@ export function reviewRoutes(deps: ApiDeps) {
     }
     // Not visible → the ledger's NotFoundError (404), so that the contract's existence does not leak.
     await getContract(orm.em.fork(), { contractId: file.contractId, user });
+  }
+
+  /** A bulk decision is for reviewers: 403 for a user who reviews no connection, or not the one the filter names. */
+  async function assertMayDecideInBulk(user: User, connectionId: string | undefined): Promise<void> {
+    const em = orm.em.fork();
+    if (connectionId !== undefined) {
+      const connection = await getConnection(em, connectionId);
+      if (await mayDecide(em, user, connection.reviewers)) return;
+      throw new ApiError(403, 'forbidden', `Only the reviewers of connection ${connection.managementId} and admins may decide its reviews.`);
+    }
+    if (!(await reviewsAnything(em, user))) {
+      throw new ApiError(403, 'forbidden', 'You review no connection: only its reviewers (reviewer users, members of reviewer groups) and admins decide reviews.');
+    }
   }
 
   async function decided(c: Context<ApiEnv>, action: DecisionAction, reviewId: string, options: z.infer<typeof ApproveBody>) {
@@ -201,6 +303,13 @@ export function reviewRoutes(deps: ApiDeps) {
       await assertFileStillReadable(user, review, file);
       const name = file.name ?? `${review.documentId}-${file.fileId}.pdf`;
       return pdfResponse(c, deps.storage, { sha256: file.sha256, size: file.size, name, of: { kind: 'review file', id: `${review.id}/${fileId}` } });
+    })
+    .openapi(bulkRoute, async (c) => {
+      const user = c.get('user');
+      const { ids, filter, ...decision } = c.req.valid('json');
+      await assertMayDecideInBulk(user, filter?.connectionId);
+      const outcome = await decideMany(deps, { user, selection: ids ? { ids } : { filter: filter! }, ...decision });
+      return c.json(outcome, 202);
     })
     .openapi(approveRoute, async (c) => decided(c, 'approve', c.req.valid('param').id, c.req.valid('json') ?? {}))
     .openapi(discardRoute, async (c) => decided(c, 'discard', c.req.valid('param').id, {}));

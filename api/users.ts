@@ -22,7 +22,9 @@ const UserSchema = z
     disabledAt: z.string().nullable().openapi({ format: 'date-time', description: 'Since when the user is disabled (their token refused); null while they may sign in.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
   })
-  .openapi('User');
+  .openapi('User', {
+    example: { id: '0193a5c2-1111-7b8a-9c1d-2e3f4a5b6c7d', name: '山田 花子', email: 'hanako.yamada@example.jp', role: 'member', disabledAt: null, createdAt: '2026-09-15T00:00:00.000Z' },
+  });
 
 const NewTokenSchema = z
   .object({ apiToken: z.string().openapi({ description: 'The new API token. Shown this once; the old one is refused from now on.' }) })
@@ -30,7 +32,17 @@ const NewTokenSchema = z
 
 const CreatedUserSchema = UserSchema.extend({
   apiToken: z.string().openapi({ description: 'The user\'s API token. Shown this once: only its hash is kept.' }),
-}).openapi('CreatedUser');
+}).openapi('CreatedUser', {
+  example: {
+    id: '0193a5c2-1111-7b8a-9c1d-2e3f4a5b6c7d',
+    name: '山田 花子',
+    email: 'hanako.yamada@example.jp',
+    role: 'member',
+    disabledAt: null,
+    createdAt: '2026-09-15T00:00:00.000Z',
+    apiToken: '<the new API token, shown once>',
+  },
+});
 
 const UserFields = {
   name: nonBlankText(200),
@@ -38,7 +50,7 @@ const UserFields = {
   email: z.string().max(320).regex(z.regexes.email, 'must be an e-mail address (name@example.com)').openapi({ example: 'hanako@example.co.jp' }),
 };
 
-const CreateUserBody = z.object({ ...UserFields, role: RoleSchema }).openapi('CreateUser');
+const CreateUserBody = z.object({ ...UserFields, role: RoleSchema }).openapi('CreateUser', { example: { name: '山田 花子', email: 'hanako.yamada@example.jp', role: 'member' } });
 
 const UpdateUserBody = z
   .object(UserFields)

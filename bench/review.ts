@@ -9,10 +9,13 @@
  *
  *  1. sending to review: a review-mode connection is created with POST /v1/connections and timed until its
  *     full import is done: every document pending, its PDFs stored, one review workflow each;
- *  2. deciding through the API: every review, approve and discard alternately, `--concurrency` requests in
- *     flight, over HTTP as a reviewer (not an admin, so the reviewer check runs): decisions answered per
- *     second (202) and their latency;
- *  3. taking effect: until the ledger has no pending review left — decisions applied per second, end to end.
+ *  2. deciding through the API one by one: the first half of the reviews, approve and discard alternately,
+ *     `--concurrency` requests in flight, over HTTP as a reviewer (not an admin, so the reviewer check runs):
+ *     decisions answered per second (202) and their latency;
+ *  3. deciding in bulk: the other half discarded by `POST /v1/reviews/bulk` with a filter (the connection),
+ *     as the same reviewer, request after request until none remains: decisions answered per second, beside
+ *     the single ones;
+ *  4. taking effect: until the ledger has no pending review left — decisions applied per second, end to end.
  *
  * Then it checks the result: one contract per file of each approved document, none for a discarded one,
  * quota used once per contract, and the Web UI's view (`ReviewStatus` counts from Temporal's visibility).
@@ -116,17 +119,18 @@ async function main(): Promise<boolean> {
   }
   console.log(`list           ${f1((performance.now() - listedAt) / 1000).padStart(7)} s  for ${reviews.length} reviews in pages of 500`);
 
-  // 2. Deciding through the API.
+  // 2. Deciding through the API, one by one: the first half.
+  const single = reviews.slice(0, Math.ceil(reviews.length / 2));
   const latencies: number[] = [];
   const refused: number[] = [];
   let next = 0;
   const decidedAt = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < reviews.length) {
+      while (next < single.length) {
         const i = next++;
         const t = performance.now();
-        const { status } = await api('POST', `/v1/reviews/${reviews[i]!.id}/${i % 2 ? 'discard' : 'approve'}`, i % 2 ? undefined : {}, reviewer.apiToken);
+        const { status } = await api('POST', `/v1/reviews/${single[i]!.id}/${i % 2 ? 'discard' : 'approve'}`, i % 2 ? undefined : {}, reviewer.apiToken);
         latencies.push(performance.now() - t);
         if (status !== 202) refused.push(status);
       }
@@ -135,18 +139,36 @@ async function main(): Promise<boolean> {
   const decideSeconds = (performance.now() - decidedAt) / 1000;
   latencies.sort((a, b) => a - b);
   console.log(
-    `decide via API ${f1(decideSeconds).padStart(7)} s  ${f1(reviews.length / decideSeconds).padStart(7)} decisions/s  ` +
+    `decide one by one ${f1(decideSeconds).padStart(4)} s  ${f1(single.length / decideSeconds).padStart(7)} decisions/s  ` +
       `p50 ${f1(percentile(latencies, 0.5))} ms  p95 ${f1(percentile(latencies, 0.95))} ms  p99 ${f1(percentile(latencies, 0.99))} ms` +
       (refused.length ? `  (${refused.length} not 202: ${[...new Set(refused)].join(', ')})` : ''),
   );
 
-  // 3. Taking effect.
+  // 3. Deciding in bulk: the rest, by filter, as many requests as `remaining` asks for.
+  const bulkAt = performance.now();
+  let bulkDecided = 0;
+  let bulkRequests = 0;
+  let undelivered = 0;
+  for (let remaining = 1; remaining > 0; bulkRequests++) {
+    const { status, body } = await api('POST', '/v1/reviews/bulk', { filter: { connectionId: created.id }, action: 'discard' }, reviewer.apiToken);
+    if (status !== 202) throw new Error(`the bulk decision answered ${status}: ${JSON.stringify(body)}`);
+    bulkDecided += body.decided;
+    undelivered += body.undelivered;
+    remaining = body.remaining;
+  }
+  const bulkSeconds = (performance.now() - bulkAt) / 1000;
+  console.log(
+    `decide in bulk ${f1(bulkSeconds).padStart(7)} s  ${f1(bulkDecided / bulkSeconds).padStart(7)} decisions/s  ` +
+      `(${bulkDecided} discarded by filter in ${bulkRequests} request${bulkRequests === 1 ? '' : 's'}${undelivered ? `, ${undelivered} left to redelivery` : ''})`,
+  );
+
+  // 4. Taking effect.
   while ((await scalar(`select count(*) as n from reviews where status = 'pending'`)) > 0) await sleep(100);
   const appliedSeconds = (performance.now() - decidedAt) / 1000;
   console.log(`applied        ${f1(appliedSeconds).padStart(7)} s  ${f1(reviews.length / appliedSeconds).padStart(7)} decisions/s end to end (API call to ledger)`);
 
   // The result.
-  const approved = reviews.filter((_, i) => i % 2 === 0);
+  const approved = single.filter((_, i) => i % 2 === 0);
   const approvedFiles = approved.reduce((n, r) => n + r.files.length, 0);
   const contracts = await scalar('select count(*) as n from contracts');
   const discarded = await scalar('select count(*) as n from discarded_documents');
@@ -156,7 +178,12 @@ async function main(): Promise<boolean> {
     await visible('discarded', reviews.length - approved.length),
     await visible('pending', 0),
   ];
-  const exact = contracts === approvedFiles && discarded === reviews.length - approved.length && quota.used === approvedFiles && !refused.length;
+  const exact =
+    contracts === approvedFiles &&
+    discarded === reviews.length - approved.length &&
+    bulkDecided === reviews.length - single.length &&
+    quota.used === approvedFiles &&
+    !refused.length;
   console.log(
     `result         ${contracts} contracts for ${approvedFiles} files of ${approved.length} approved documents, ${discarded} discarded, quota used ${quota.used} — ${exact ? 'exact' : 'NOT EXACT'}`,
   );

@@ -107,6 +107,16 @@ export {
   type ReviewStatus,
 } from './reviews';
 export {
+  MAX_BULK_FILTERED,
+  MAX_BULK_IDS,
+  reviewsAnything,
+  selectReviewsToDecide,
+  type BulkSelection,
+  type ReviewFilter,
+  type ReviewSelection,
+  type SkippedReviews,
+} from './bulk-reviews';
+export {
   AUDIT_SUBJECT_KINDS,
   QUOTA_SUBJECT_ID,
   SYSTEM_ACTOR,

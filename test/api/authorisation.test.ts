@@ -32,9 +32,11 @@ interface Fixture {
   /** Seen by members of 法務部 (the reviewer), owners (nobody) and admins. */
   legalContract: string;
   /** One pending review per role that may decide, so that a decision by one does not make the next a 409. */
-  reviews: { forApprove: Record<'reviewer' | 'admin', string>; forDiscard: Record<'reviewer' | 'admin', string>; read: string };
+  reviews: { forApprove: Record<'reviewer' | 'admin', string>; forDiscard: Record<'reviewer' | 'admin', string>; forBulk: Record<'reviewer' | 'admin', string>; read: string };
   reviewFileId: string;
   cloudsignClientId: string;
+  /** A stylesheet the /docs page links to. */
+  docsAsset: string;
 }
 
 interface Call {
@@ -61,6 +63,7 @@ const MATRIX: Record<string, Row> = {
   'GET /health': { call: at('/health'), expect: PUBLIC },
   'GET /openapi.json': { call: at('/openapi.json'), expect: PUBLIC },
   'GET /docs': { call: at('/docs'), expect: PUBLIC },
+  'GET /docs/assets/{hash}/{name}': { call: (f) => ({ path: f.docsAsset }), expect: PUBLIC },
   'GET /v1/me': { call: at('/v1/me'), expect: SIGNED_IN },
   'GET /v1/health': { call: at('/v1/health'), expect: ADMIN },
 
@@ -102,6 +105,11 @@ const MATRIX: Record<string, Row> = {
   },
   'POST /v1/reviews/{id}/discard': {
     call: (f, role) => ({ path: `/v1/reviews/${f.reviews.forDiscard[role === 'admin' ? 'admin' : 'reviewer']}/discard` }),
+    expect: REVIEWERS,
+  },
+
+  'POST /v1/reviews/bulk': {
+    call: (f, role) => ({ path: '/v1/reviews/bulk', body: { ids: [f.reviews.forBulk[role === 'admin' ? 'admin' : 'reviewer']], action: 'discard' } }),
     expect: REVIEWERS,
   },
 
@@ -213,10 +221,12 @@ beforeAll(async () => {
     reviews: {
       forApprove: { reviewer: await review('approve-r'), admin: await review('approve-a') },
       forDiscard: { reviewer: await review('discard-r'), admin: await review('discard-a') },
+      forBulk: { reviewer: await review('bulk-r'), admin: await review('bulk-a') },
       read: await review('read'),
     },
     reviewFileId: 'read-file',
     cloudsignClientId: CLIENT_ID,
+    docsAsset: /href="(\/docs\/assets\/[^"]+\.css)"/.exec(await (await app.request('/docs')).text())![1]!,
   };
 });
 afterAll(async () => {

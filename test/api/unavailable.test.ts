@@ -6,7 +6,7 @@ import { connectionWorkflowId } from '../../src/temporal/messages';
 import { requireSettings } from '../../src/composition';
 import { loadConfig } from '../../src/config';
 import type { MikroORM } from '../../src/db';
-import { createConnection, createReview, createUser, ensureBootstrapAdmin, getReview, listConnections } from '../../src/ledger';
+import { createConnection, createReview, createUser, ensureBootstrapAdmin, getReview, listConnections, undeliveredDecisions } from '../../src/ledger';
 import { TEST_SECRETS_KEY, testServices } from '../support/app';
 import { openTestDatabase, resetDatabase } from '../support/database';
 
@@ -80,6 +80,31 @@ it('answers 503 temporal_unavailable to a decision Temporal cannot take now, and
     expect(error.code).toBe('temporal_unavailable');
     expect(error.message).toContain('Send the same request again');
     expect((await getReview(orm.em.fork(), review.id)).decision?.action).toBe('discard');
+  } finally {
+    await services.close();
+  }
+}, 60_000);
+
+it('records a bulk decision while Temporal is down and answers 202 counting the undelivered, which the connection\'s redelivery then finds', async () => {
+  const services = await testServices(orm, { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_TASK_QUEUE: 'unavailable-test' });
+  const app = createApp(services);
+  const { user: reviewer } = await createUser(orm.em.fork(), { name: 'Reviewer', email: 'reviewer@example.jp', role: 'member' });
+  const connection = await legalConnection({ saveMode: 'review', reviewers: { groupIds: [], userIds: [reviewer.id] } });
+  for (const documentId of ['doc-1', 'doc-2']) {
+    await createReview(orm.em.fork(), {
+      connectionId: connection.id,
+      documentId,
+      title: '業務委託契約書',
+      files: [{ fileId: `${documentId}-file`, name: '業務委託契約書.pdf', size: 100, sha256: 'a'.repeat(64), fields: { title: '業務委託契約書' } }],
+      createdAt: new Date(),
+    });
+  }
+  try {
+    const res = await post(app, '/v1/reviews/bulk', { filter: { connectionId: connection.id }, action: 'discard' });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ decided: 2, undelivered: 2, remaining: 0 });
+    const waiting = await undeliveredDecisions(orm.em.fork(), { connectionId: connection.id, decidedBefore: new Date(Date.now() + 1_000), limit: 10 });
+    expect(waiting.map((w) => `${w.documentId} ${w.action}`).sort()).toEqual(['doc-1 discard', 'doc-2 discard']);
   } finally {
     await services.close();
   }
