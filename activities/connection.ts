@@ -3,7 +3,7 @@ import type { CloudSignClient } from '../src/cloudsign';
 import type { MikroORM } from '../src/db';
 import { classified, type IncidentKind } from '../src/failures';
 import { importDocuments } from '../src/import/importer';
-import { countWindow, listingScopeOf, listWindowPage } from '../src/import/window';
+import { contractListingsOf, countWindow, listingScopeOf, listWindowPage } from '../src/import/window';
 import {
   clearConnectionError,
   finishRun,
@@ -65,9 +65,11 @@ export function createSyncActivities({ orm, cloudsign, storage, secretsKey, impo
         const clientId = await clientIdOf(input.connectionId);
         // The window ends now by this worker's clock, recorded once in history; the next window starts
         // there less an overlap, which also absorbs clock differences with CloudSign.
-        const scope = listingScopeOf(await cloudsign.getMe(clientId));
-        const window: SyncWindow = { from: input.from, to: new Date().toISOString(), scope };
-        const count = await countWindow(cloudsign, clientId, window, (documents) => heartbeat({ counted: documents }));
+        const user = await cloudsign.getMe(clientId);
+        const scope = listingScopeOf(user);
+        const bounds = { from: input.from, to: new Date().toISOString() };
+        const count = await countWindow(cloudsign, clientId, { ...bounds, listings: contractListingsOf(user) }, (documents) => heartbeat({ counted: documents }));
+        const window: SyncWindow = { ...bounds, scope, listings: count.listings };
         const run = await startRun(orm.em.fork(), {
           connectionId: input.connectionId,
           runKey: input.runKey,
@@ -76,7 +78,8 @@ export function createSyncActivities({ orm, cloudsign, storage, secretsKey, impo
           listed: count.files,
         });
         await recordConnectionProgress(orm.em.fork(), { connectionId: input.connectionId, filesDone: 0, filesTotal: count.files });
-        return { runId: run.id, window: { ...run.window, scope }, filesTotal: count.files };
+        const recorded: SyncWindow = { ...run.window, scope, listings: count.listings };
+        return { runId: run.id, window: recorded, filesTotal: count.files };
       });
     },
 
