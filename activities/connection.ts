@@ -35,6 +35,8 @@ export interface ConnectionActivityDeps {
   secretsKey: string;
   /** Documents of a page imported at once; CloudSign's request budget bounds the rate anyway. */
   importConcurrency?: number;
+  /** FILE_SIZE_LIMIT: bytes a PDF may have (0: none). */
+  fileSizeLimit?: number;
 }
 
 /**
@@ -55,7 +57,7 @@ async function longRunning<T>(work: () => Promise<T>): Promise<T> {
 type RunEnd = 'succeeded' | 'stopped';
 
 /** The sync itself: a run opened with its window counted, its pages imported, the run closed. */
-export function createSyncActivities({ orm, cloudsign, storage, secretsKey, importConcurrency = 4 }: Omit<ConnectionActivityDeps, 'outbox'>) {
+export function createSyncActivities({ orm, cloudsign, storage, secretsKey, importConcurrency = 4, fileSizeLimit = 0 }: Omit<ConnectionActivityDeps, 'outbox'>) {
   const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
 
   return {
@@ -104,7 +106,7 @@ export function createSyncActivities({ orm, cloudsign, storage, secretsKey, impo
         const { saveMode } = await getConnection(orm.em.fork(), input.connectionId);
         const { documents, hasMore } = await listWindowPage(cloudsign, clientId, input.window, input.page);
         const counts = await importDocuments(
-          { orm, cloudsign, storage },
+          { orm, cloudsign, storage, fileSizeLimit },
           {
             connectionId: input.connectionId,
             runId: input.runId,

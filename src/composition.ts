@@ -95,6 +95,7 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
         outbox: outboxSender(),
         secretsKey: SECRETS_KEY,
         reviewReminderAfterMs: config.REVIEW_REMINDER_AFTER,
+        fileSizeLimit: config.FILE_SIZE_LIMIT,
         ...(overrides.importConcurrency !== undefined && { importConcurrency: overrides.importConcurrency }),
       });
       return activities;

@@ -296,7 +296,7 @@ class HttpCloudSignClient implements CloudSignClient {
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(REVIVER_SEES_SOURCE ? text : quoteLongAmounts(text), keepAmountDigits);
     } catch {
       throw notJson(response, text, call);
     }
@@ -381,4 +381,23 @@ function formatTime(time: Date | string): string {
   const text = typeof time === 'string' ? normaliseTimestamp(time) : normaliseTimestamp(time.toISOString());
   if (text === undefined) throw new TypeError(`${String(time)} is not an RFC 3339 time with a zone`);
   return text;
+}
+
+/**
+ * JSON.parse's reviver that reads 書類情報 `amount` (int64) as the digits CloudSign sent: a JavaScript
+ * number rounds anything beyond 2^53. Node ≥ 21 gives a reviver the source text of each value.
+ */
+function keepAmountDigits(this: unknown, key: string, value: unknown, context?: { source?: string }): unknown {
+  return key === 'amount' && typeof value === 'number' && context?.source !== undefined ? context.source : value;
+}
+
+/** Whether this Node gives a reviver the source text (Node ≥ 21; Node 20 does not). */
+const REVIVER_SEES_SOURCE = (JSON.parse as (text: string, reviver: typeof keepAmountDigits) => unknown)('1', keepAmountDigitsOf) === '1';
+function keepAmountDigitsOf(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  return context?.source ?? value;
+}
+
+/** For a Node without source text: an `amount` of 16 digits or more becomes a string of its digits before parsing. */
+function quoteLongAmounts(text: string): string {
+  return text.replace(/("amount"\s*:\s*)(-?\d{16,})(?=\s*[,}])/g, '$1"$2"');
 }

@@ -19,6 +19,9 @@ export const FileErrorEntity = defineEntity({
     run: p.manyToOne(SyncRunEntity).mapToPk().joinColumn('run_id').nullable().deleteRule('set null'),
     documentId: p.string().length(100),
     fileId: p.string().length(100),
+    /** The document's title when it failed, so a person can tell which contract it is without CloudSign. */
+    title: p.text().nullable(),
+    /** What kind of problem (FILE_PROBLEMS in src/import/problems.ts: `forbidden`, `not_pdf`, `too_large`, …). */
     code: p.string().length(100).nullable(),
     message: p.text(),
     attempts: p.integer(),
@@ -38,6 +41,7 @@ export interface FileError {
   runId: string | null;
   documentId: string;
   fileId: string;
+  title: string | null;
   code: string | null;
   message: string;
   attempts: number;
@@ -52,7 +56,9 @@ export interface FileErrorReport {
   runId?: string;
   documentId: string;
   fileId: string;
+  title?: string | null;
   code?: string;
+  /** Why, in a sentence a person can act on. */
   message: string;
 }
 
@@ -85,15 +91,15 @@ async function upsertFileError(
 ): Promise<number> {
   const now = new Date();
   const [row] = await em.execute<{ attempts: number }[]>(
-    `insert into file_errors (id, connection_id, run_id, document_id, file_id, code, message, attempts, first_failed_at, last_failed_at)
-     values (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+    `insert into file_errors (id, connection_id, run_id, document_id, file_id, title, code, message, attempts, first_failed_at, last_failed_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
      on conflict (connection_id, document_id, file_id) do update set
        attempts = case when file_errors.resolved_at is null then file_errors.attempts + 1 else 1 end,
        first_failed_at = case when file_errors.resolved_at is null then file_errors.first_failed_at else excluded.first_failed_at end,
-       run_id = excluded.run_id, code = excluded.code, message = excluded.message,
+       run_id = excluded.run_id, title = excluded.title, code = excluded.code, message = excluded.message,
        last_failed_at = excluded.last_failed_at, resolved_at = null
      returning attempts`,
-    [newId(), input.connectionId, input.runId ?? null, input.documentId, input.fileId, input.code ?? null, input.message, now, now],
+    [newId(), input.connectionId, input.runId ?? null, input.documentId, input.fileId, input.title ?? null, input.code ?? null, input.message, now, now],
   );
   return row!.attempts;
 }
@@ -118,6 +124,7 @@ export async function listFileErrors(
       runId: e.run ?? null,
       documentId: e.documentId,
       fileId: e.fileId,
+      title: e.title ?? null,
       code: e.code ?? null,
       message: e.message,
       attempts: e.attempts,

@@ -48,7 +48,8 @@ export function contractsOf(documents: readonly TruthDocument[]): ExpectedContra
           conclusionDate: orNull(a?.contract_at),
           startDate: orNull(a?.validity_start_at),
           endDate: orNull(a?.validity_end_at),
-          amount: a?.amount === undefined || a.amount === null ? null : Number(a.amount),
+          // Digits, as the ledger holds them (the truth's JSON rounds an int64 past 2^53: see the limits test).
+          amount: a?.amount === undefined || a.amount === null ? null : String(a.amount),
           autoRenewal: a ? (AUTO_UPDATE[a.auto_update as number] ?? null) : null,
           cancellationNoticeDate: orNull(a?.validity_end_notice_at),
           fileName: file.name,
@@ -81,7 +82,7 @@ export async function ledgerContracts(service: Service): Promise<Map<string, Exp
           conclusionDate: day(r.conclusion_date),
           startDate: day(r.start_date),
           endDate: day(r.end_date),
-          amount: r.amount === null ? null : Number(r.amount),
+          amount: r.amount === null ? null : String(r.amount),
           autoRenewal: r.auto_renewal,
           cancellationNoticeDate: day(r.cancellation_notice_date),
           fileName: r.file_name,

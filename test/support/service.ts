@@ -15,11 +15,13 @@ import { openTestDatabase, resetDatabase } from './database';
 import { connectTestEnvironment, uniqueTaskQueue, workflowBundle } from './temporal';
 import { startTimeSkippingServer } from './time-skipping-server';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 interface ServiceOptions {
   simulator?: Partial<SimulatorOptions>;
   syncIntervalMs?: number;
+  /** FILE_SIZE_LIMIT in bytes (default 100 MB). */
+  fileSizeLimit?: number;
   /** REVIEW_REMINDER_AFTER of the worker (default 7 days). */
   reviewReminderAfterMs?: number;
   /**
@@ -65,6 +67,7 @@ export async function startService(options: ServiceOptions = {}) {
       TEMPORAL_TASK_QUEUE: taskQueue,
       SYNC_INTERVAL: options.syncIntervalMs ?? 24 * 3_600_000,
       ...(options.reviewReminderAfterMs !== undefined && { REVIEW_REMINDER_AFTER: options.reviewReminderAfterMs }),
+      ...(options.fileSizeLimit !== undefined && { FILE_SIZE_LIMIT: options.fileSizeLimit }),
     },
     // Fast retries: the tests inject faults and must not wait minutes for CloudSign's backoff.
     { temporal: { connection: env.connection, client: env.client }, cloudsignRetry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 } },
