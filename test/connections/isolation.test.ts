@@ -96,4 +96,13 @@ it('returns values at every vendor-spec limit exactly through the API: 500 chara
   expect(body.title.value).toBe(fromCloudSign.title);
   expect(body.counterparty.value).toBe(fromCloudSign.counterparty);
   expect(body.approvalNumber.value).toBe(fromCloudSign.local_id);
+
+  // A person's edit at the other end of int64 comes back as exactly; the OpenAPI document says it is digits.
+  const edited = await service.api('PATCH', `/v1/contracts/${id}`, { amount: '-9223372036854775808' });
+  expect(edited.status).toBe(200);
+  expect(edited.body.amount).toEqual({ value: '-9223372036854775808', source: 'user' });
+  expect((await service.api('PATCH', `/v1/contracts/${id}`, { amount: '9223372036854775808' })).status).toBe(400);
+  const openapi = await service.app.request('/openapi.json');
+  expect(openapi.status).toBe(200);
+  expect(((await openapi.json()) as any).components.schemas.Contract.properties.amount.properties.value).toMatchObject({ pattern: expect.any(String) });
 });
