@@ -4,7 +4,7 @@ import type { CloudSignClient } from '../src/cloudsign';
 import type { MikroORM } from '../src/db';
 import { classified, type IncidentKind } from '../src/failures';
 import { importDocuments } from '../src/import/importer';
-import { countWindow, listingScopeOf, listWindowPage } from '../src/import/window';
+import { contractListingsOf, countWindow, listingScopeOf, listWindowPage } from '../src/import/window';
 import {
   clearConnectionError,
   finishRun,
@@ -44,6 +44,8 @@ export interface ConnectionActivityDeps {
   importConcurrency?: number;
   metrics?: Pick<Metrics, 'fileImported' | 'fileFailed' | 'mailQueued'>;
   logger?: Logger;
+  /** FILE_SIZE_LIMIT: bytes a PDF may have (0: none). */
+  fileSizeLimit?: number;
 }
 
 /**
@@ -71,6 +73,7 @@ export function createSyncActivities({
   secretsKey,
   outbox,
   importConcurrency = 4,
+  fileSizeLimit = 0,
   metrics = noMetrics,
   logger = silentLogger,
 }: Omit<ConnectionActivityDeps, 'outbox'> & Partial<Pick<ConnectionActivityDeps, 'outbox'>>) {
@@ -83,9 +86,11 @@ export function createSyncActivities({
         const clientId = await clientIdOf(input.connectionId);
         // The window ends now by this worker's clock, recorded once in history; the next window starts
         // there less an overlap, which also absorbs clock differences with CloudSign.
-        const scope = listingScopeOf(await cloudsign.getMe(clientId));
-        const window: SyncWindow = { from: input.from, to: new Date().toISOString(), scope };
-        const count = await countWindow(cloudsign, clientId, window, (documents) => heartbeat({ counted: documents }));
+        const user = await cloudsign.getMe(clientId);
+        const scope = listingScopeOf(user);
+        const bounds = { from: input.from, to: new Date().toISOString() };
+        const count = await countWindow(cloudsign, clientId, { ...bounds, listings: contractListingsOf(user) }, (documents) => heartbeat({ counted: documents }));
+        const window: SyncWindow = { ...bounds, scope, listings: count.listings };
         const run = await startRun(orm.em.fork(), {
           connectionId: input.connectionId,
           runKey: input.runKey,
@@ -95,7 +100,8 @@ export function createSyncActivities({
         });
         await recordConnectionProgress(orm.em.fork(), { connectionId: input.connectionId, filesDone: 0, filesTotal: count.files });
         activityLogger(logger, { connectionId: input.connectionId, runId: run.id }).info('sync run begun', { kind: input.kind, from: window.from, to: window.to, filesTotal: count.files });
-        return { runId: run.id, window: { ...run.window, scope }, filesTotal: count.files };
+        const recorded: SyncWindow = { ...run.window, scope, listings: count.listings };
+        return { runId: run.id, window: recorded, filesTotal: count.files };
       });
     },
 
@@ -120,7 +126,7 @@ export function createSyncActivities({
         const { saveMode } = await getConnection(orm.em.fork(), input.connectionId);
         const { documents, hasMore } = await listWindowPage(cloudsign, clientId, input.window, input.page);
         const counts = await importDocuments(
-          { orm, cloudsign, storage, metrics },
+          { orm, cloudsign, storage, metrics, fileSizeLimit },
           {
             connectionId: input.connectionId,
             runId: input.runId,

@@ -22,9 +22,10 @@ const PreviewRequest = z.object({ clientId: ClientId }).openapi('ConnectionPrevi
 const PreviewSchema = z
   .object({
     cloudsignUser: z.object({ name: z.string().nullable(), email: z.string().nullable() }),
-    documents: z.number().int(),
+    documents: z.number().int().openapi({ description: 'Concluded and imported (status 13) documents' }),
     files: z.number().int(),
     confidentialDocuments: z.number().int(),
+    importedDocuments: z.number().int().openapi({ description: "Of documents, those brought into CloudSign with its 書類インポート (status 13)" }),
     earliestConcludedAt: z.string().nullable(),
     latestConcludedAt: z.string().nullable(),
     quota: z.object({ remaining: z.number().int(), required: z.number().int() }),

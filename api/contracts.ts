@@ -41,7 +41,9 @@ const Source = z.enum(FIELD_SOURCES).nullable().openapi({
 const jsonValueOf = {
   text: () => z.string(),
   date: () => z.string().openapi({ format: 'date' }),
-  yen: () => z.number().int(),
+  // int64 as decimal digits, as Google's JSON mapping does: JavaScript (the console) reads a JSON number
+  // beyond 2^53 rounded, and an amount must come back exactly as CloudSign gave it.
+  yen: () => z.string().openapi({ pattern: '^-?\\d{1,19}$', example: '1200000' }),
   flag: () => z.boolean(),
 } satisfies Record<ContractFieldKind, () => z.ZodType>;
 type JsonValue<K extends ContractField> = ReturnType<(typeof jsonValueOf)[(typeof CONTRACT_FIELD_DEFINITIONS)[K]['kind']]>;

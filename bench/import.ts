@@ -32,7 +32,7 @@ import { startSimulator, type RunningSimulator } from '../src/cloudsign-simulato
 import { openServices } from '../src/composition';
 import type { MikroORM } from '../src/db';
 import { importDocuments } from '../src/import/importer';
-import { listWindowPage } from '../src/import/window';
+import { contractListingsOf, countWindow, listingScopeOf, listWindowPage } from '../src/import/window';
 import { createConnection, finishRun, startRun } from '../src/ledger';
 import { connectionWorkflowId, type SyncWindow } from '../src/temporal/messages';
 import { benchConfig, exactness, freshDatabase, onExit, registeredStops, runBench, startDurableService, tempDir, tidy, truthOf, type Truth } from './support';
@@ -302,7 +302,11 @@ async function plainCopy(orm: MikroORM, sim: RunningSimulator, truth: Truth) {
     owners: [],
     saveMode: 'direct',
   });
-  const window: SyncWindow = { from: null, to: new Date().toISOString() };
+  // The same lists as the activity's beginRun (concluded, then imported documents), counted the same way.
+  const bounds = { from: null, to: new Date().toISOString() };
+  const user = await cloudsign.getMe(CLIENT_ID);
+  const { listings } = await countWindow(cloudsign, CLIENT_ID, { ...bounds, listings: contractListingsOf(user) });
+  const window: SyncWindow = { ...bounds, scope: listingScopeOf(user), listings };
   const run = await startRun(orm.em.fork(), { connectionId: connection.id, runKey: 'bench/plain', kind: 'full', window, listed: truth.files });
   let listingSeconds = 0;
   let pages = 0;

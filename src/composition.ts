@@ -118,6 +118,7 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
         metrics,
         logger,
         reviewDecisionRecheckMs: config.REVIEW_DECISION_RECHECK,
+        fileSizeLimit: config.FILE_SIZE_LIMIT,
         ...(overrides.importConcurrency !== undefined && { importConcurrency: overrides.importConcurrency }),
       });
       return activities;

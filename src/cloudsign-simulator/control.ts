@@ -68,11 +68,7 @@ function worldRoutes(app: Hono, state: SimulatorState): void {
   app.get('/truth', (c) => {
     const user = userOr404(state, c, c.req.query('client_id') ?? '');
     if (user instanceof Response) return user;
-    // scope=team: what a 書類管理権限 holder's /team_documents lists (concluded only), as an importer of the team sees it.
-    const visible = c.req.query('scope') === 'team' ? teamDocuments(user) : ownDocuments(user);
-    // include_imported=y: imported documents (status 13) too, which are contracts as much as concluded ones.
-    const statuses = new Set<DocumentStatus>(c.req.query('include_imported') === 'y' ? [2, 13] : [2]);
-    const documents = canList(user) ? state.list(visible, { statuses }).map((r) => state.truth(r)) : [];
+    const documents = canList(user) ? truthOf(state, user, c.req.query('scope') === 'team', c.req.query('include_imported') !== 'n').map((r) => state.truth(r)) : [];
     return c.body(int64Json({ documents, files: documents.reduce((n, d) => n + d.files.length, 0) }), 200, { 'Content-Type': 'application/json' });
   });
 
@@ -87,6 +83,22 @@ function worldRoutes(app: Hono, state: SimulatorState): void {
     void Promise.all(documents.map((id) => state.sendHooks(state.world.documents.get(id)!, 2)));
     return c.json({ documents });
   });
+}
+
+/**
+ * Every contract a user can list: concluded documents and, unless `imported` is false, imported ones
+ * (status 13) — by the user's own lists only where 全ての状態 shows them (importedInAllStatuses). With
+ * `team`, what /team_documents shows (2 and 13) as well: together, all a 書類管理権限 holder can see.
+ */
+function truthOf(state: SimulatorState, user: User, team: boolean, imported: boolean) {
+  const own = new Set<DocumentStatus>(imported && state.behaviour.importedInAllStatuses ? [2, 13] : [2]);
+  const ofTeam = new Set<DocumentStatus>(imported ? [2, 13] : [2]);
+  const mine = ownDocuments(user);
+  const teams = teamDocuments(user);
+  return state.list(
+    (r) => (own.has(r.status) && mine(r)) || (team && ofTeam.has(r.status) && teams(r)),
+    { statuses: new Set([2, 13]) },
+  );
 }
 
 /** CloudSign's Webhook: the team's Hook URLs and what was delivered to them. */

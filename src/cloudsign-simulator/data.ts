@@ -192,6 +192,8 @@ function seededPeople(seed: number, demoClientId: string) {
   const admin = homeUser('team-admin', '田中 健一', 'kenichi.tanaka', {
     authorities: { team_administrator: true, team_document_administrator: true, private_document_administrator: true },
   });
+  // 書類管理権限 without 親展書類管理権限: /team_documents leaves out the 親展 documents, its own ones included.
+  const documentManager = homeUser('document-manager', '伊藤 直樹', 'naoki.ito', { authorities: { team_document_administrator: true } });
   const memberNames: [string, string][] = [
     ['佐藤 花子', 'hanako.sato'],
     ['鈴木 一郎', 'ichiro.suzuki'],
@@ -207,19 +209,20 @@ function seededPeople(seed: number, demoClientId: string) {
   const noWebApi = outsider('no-web-api', noApi, '小林 恵', 'megumi.kobayashi@mirai-design.example');
   const enterpriseUser = outsider('enterprise', enterprise, '加藤 翔太', 'shota.kato@yamato-hd.example');
 
-  return { teams: { home, restricted, noApi, enterprise }, demo, admin, members, disabled, ipRestricted, noWebApi, enterpriseUser };
+  return { teams: { home, restricted, noApi, enterprise }, demo, admin, documentManager, members, disabled, ipRestricted, noWebApi, enterpriseUser };
 }
 
 export function generateWorld(seed: number, demoClientId: string, demoDocuments: number): World {
   const people = seededPeople(seed, demoClientId);
-  const { demo, admin, members, disabled, ipRestricted, noWebApi, enterpriseUser } = people;
-  const users = [demo, admin, ...members, disabled, ipRestricted, noWebApi, enterpriseUser];
+  const { demo, admin, documentManager, members, disabled, ipRestricted, noWebApi, enterpriseUser } = people;
+  const users = [demo, admin, documentManager, ...members, disabled, ipRestricted, noWebApi, enterpriseUser];
   const world: World = {
     seed,
     users,
     accounts: {
       demo: demo.clientId,
       teamAdmin: admin.clientId,
+      documentManager: documentManager.clientId,
       members: members.map((m) => m.clientId),
       unknown: seeded(seed, 'user', 'unknown').clientId(),
       disabled: disabled.clientId,
@@ -243,7 +246,7 @@ type People = ReturnType<typeof seededPeople>;
 
 /** Every seeded document: the demo user's, and a few of each other user's for the refusals and the team listing. */
 function seededDocuments(seed: number, people: People, demoDocuments: number): DocumentRecord[] {
-  const { teams: { home, restricted, noApi, enterprise }, demo, admin, members, disabled, ipRestricted, noWebApi, enterpriseUser } = people;
+  const { teams: { home, restricted, noApi, enterprise }, demo, admin, documentManager, members, disabled, ipRestricted, noWebApi, enterpriseUser } = people;
   const records: DocumentRecord[] = [];
   let previous: DocumentRecord | undefined;
   for (let i = 0; i < demoDocuments; i++) {
@@ -275,7 +278,7 @@ function seededDocuments(seed: number, people: People, demoDocuments: number): D
         makeRecord(seed, { key: `member:${m}:${i}`, status: 2, team: home, members: [member], sentByMember: true, private: i % 7 === 3 }),
       );
     }
-    ([0, 1, 3] as const).forEach((status) =>
+    ([0, 1, 3, 13] as const).forEach((status) =>
       records.push(makeRecord(seed, { key: `member-other:${m}:${status}`, status, team: home, members: [member], sentByMember: true })),
     );
   });
@@ -287,6 +290,10 @@ function seededDocuments(seed: number, people: People, demoDocuments: number): D
   }
   for (let i = 0; i < 8; i++) {
     records.push(makeRecord(seed, { key: `admin:${i}`, status: i === 7 ? 1 : 2, team: home, members: [admin], sentByMember: true }));
+  }
+  // The document manager's own: concluded and imported, one of each 親展 (only its own lists show those).
+  for (let i = 0; i < 4; i++) {
+    records.push(makeRecord(seed, { key: `document-manager:${i}`, status: i < 2 ? 2 : 13, team: home, members: [documentManager], sentByMember: true, private: i % 2 === 1 }));
   }
   const fewEach: [string, Team, User][] = [
     ['disabled', home, disabled],

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   const rows: [string, string, string][] = [
     ['demo', '(the --client-id you passed)', `${documents} concluded documents`],
     ['teamAdmin', accounts.teamAdmin, 'team administrator: GET /team_documents lists the whole team'],
+    ['documentManager', accounts.documentManager, '書類管理権限 without 親展書類管理権限: /team_documents without 親展 documents'],
     ...accounts.members.map((id, i): [string, string, string] => [`members[${i}]`, id, 'team member: sees what they sent or received']),
     ['unknown', accounts.unknown, 'not registered: POST /token → 400 invalid_client'],
     ['disabled', accounts.disabled, 'disabled user: POST /token → 403 forbidden'],

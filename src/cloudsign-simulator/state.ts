@@ -58,6 +58,8 @@ export interface ListQuery {
 
 export interface TruthDocument {
   id: string;
+  /** 2 締結済 or 13 インポート書類. */
+  status: DocumentStatus;
   title: string;
   lastProcessedAt: string;
   private: boolean;
@@ -175,6 +177,7 @@ export class SimulatorState {
     const details = this.details(record);
     return {
       id: record.id,
+      status: record.status,
       title: details.title,
       lastProcessedAt: formatMicros(record.lastProcessedAt, 'Z'),
       private: record.private,

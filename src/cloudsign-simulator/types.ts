@@ -23,6 +23,8 @@ export interface SimulatorOptions {
 export interface SimulatorAccounts {
   demo: string;
   teamAdmin: string;
+  /** 書類管理権限 without 親展書類管理権限. */
+  documentManager: string;
   members: string[];
   unknown: string;
   disabled: string;

@@ -69,9 +69,31 @@ export interface ListConcludedDocumentsOptions {
    * (`/team_documents`), for a user with 書類管理権限 — the kind of user CloudSign recommends for this.
    */
   scope?: ListingScope;
+  /** Which list of the scope; default `concluded`. See {@link ContractListing}. */
+  listing?: ContractListing;
 }
 
 export type ListingScope = 'user' | 'team';
+
+/**
+ * The lists a connection's contracts come from: concluded (締結済, 2) and imported (インポート書類, 13)
+ * documents. `team`: `/team_documents`, statuses 2 and 13 of it (it lists 1, 2, 3 and 13). `concluded`:
+ * `/documents?status=2`. `imported`: `/documents?status=-1` (全ての状態), its status 13: `status=13` is a
+ * 400, and whether 全ての状態 lists imported documents at all is undocumented (cloudsign-api.md Uncertain
+ * #4) — when it does not, this list is simply empty.
+ */
+export type ContractListing = 'team' | 'concluded' | 'imported';
+
+/** documentModel.status of the documents that are contracts: 締結済 and インポート書類. */
+export const CONCLUDED_STATUS = 2;
+export const IMPORTED_STATUS = 13;
+
+/** Each list's path and query; `keeps`: the statuses kept of a list that has others (status=2 needs no check). */
+const LISTINGS: Record<ContractListing, { path: string; query: Record<string, string>; keeps?: ReadonlySet<number> }> = {
+  team: { path: '/team_documents', query: {}, keeps: new Set([CONCLUDED_STATUS, IMPORTED_STATUS]) },
+  concluded: { path: '/documents', query: { status: String(CONCLUDED_STATUS) } },
+  imported: { path: '/documents', query: { status: '-1' }, keeps: new Set([IMPORTED_STATUS]) },
+};
 
 export interface ConcludedDocumentsPage {
   page: number;
@@ -79,7 +101,7 @@ export interface ConcludedDocumentsPage {
   total: number | null;
   /** With their files. A document already yielded by an earlier page of this listing is left out. */
   documents: CloudSignDocument[];
-  /** Whether a later page may hold more (a team page may hold no concluded document and still not be the last). */
+  /** Whether a later page may hold more (a team page may hold no contract and still not be the last). */
   hasMore: boolean;
 }
 
@@ -102,7 +124,7 @@ export interface CloudSignClient {
    */
   checkAccess(clientId: string): Promise<CloudSignAccess>;
   getMe(clientId: string): Promise<CloudSignUser>;
-  /** Concluded (締結済) documents with their files, a page (up to 100) at a time. */
+  /** Concluded (締結済) or imported documents of one list (`listing`) with their files, a page (up to 100) at a time. */
   listConcludedDocuments(clientId: string, options?: ListConcludedDocumentsOptions): AsyncIterable<ConcludedDocumentsPage>;
   getDocument(clientId: string, documentId: string): Promise<CloudSignDocument>;
   /** The document's 書類情報, or null when it has none (CloudSign answers 404, e.g. for documents before 2018-09). */
@@ -162,17 +184,17 @@ class HttpCloudSignClient implements CloudSignClient {
     clientId: string,
     options: ListConcludedDocumentsOptions = {},
   ): AsyncGenerator<ConcludedDocumentsPage> {
-    // /team_documents (a 書類管理権限 holder's view of the whole team) has no status filter: its other
-    // states are dropped here, and only an empty raw page ends the listing.
-    const team = options.scope === 'team';
-    const query: Record<string, string> = { ...(team ? {} : { status: '2' }), with_files: 'y', with_participants: 'n' };
+    // /team_documents (a 書類管理権限 holder's view of the whole team) has no status filter, nor has
+    // status=-1: their other states are dropped here, and only an empty raw page ends the listing.
+    const listing = LISTINGS[options.listing ?? (options.scope === 'team' ? 'team' : 'concluded')];
+    const query: Record<string, string> = { ...listing.query, with_files: 'y', with_participants: 'n' };
     if (options.from !== undefined) query.from = formatTime(options.from);
     if (options.to !== undefined) query.to = formatTime(options.to);
     const seen = new Set<string>();
     // The longest page seen stands for the page size, should CloudSign ever page by fewer than 100.
     let pageSize = 0;
     for (let page = options.startPage ?? 1; ; page++) {
-      const list = await this.getJson(this.listCall(clientId, page, query, team ? '/team_documents' : '/documents'), documentListSchema);
+      const list = await this.getJson(this.listCall(clientId, page, query, listing.path), documentListSchema);
       if (list.page !== null && list.page !== page) {
         // Paging would never end (or skip documents) if CloudSign answered another page than asked for.
         throw new CloudSignUnexpectedResponseError(
@@ -184,7 +206,7 @@ class HttpCloudSignClient implements CloudSignClient {
       if (list.documents.length === 0) return;
       pageSize = Math.max(pageSize, list.documents.length);
       // The order of the list is undocumented: a document concluded while listing may shift others to the next page.
-      const documents = list.documents.filter((d) => !seen.has(d.id) && (!team || d.status === 2));
+      const documents = list.documents.filter((d) => !seen.has(d.id) && (!listing.keeps || (d.status !== null && listing.keeps.has(d.status))));
       for (const d of documents) seen.add(d.id);
       const hasMore = list.total === null || page * pageSize < list.total;
       yield { page, total: list.total, documents, hasMore };
@@ -279,7 +301,7 @@ class HttpCloudSignClient implements CloudSignClient {
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(REVIVER_SEES_SOURCE ? text : quoteLongAmounts(text), keepAmountDigits);
     } catch {
       throw notJson(response, text, call);
     }
@@ -376,4 +398,23 @@ function formatTime(time: Date | string): string {
   const text = typeof time === 'string' ? normaliseTimestamp(time) : normaliseTimestamp(time.toISOString());
   if (text === undefined) throw new TypeError(`${String(time)} is not an RFC 3339 time with a zone`);
   return text;
+}
+
+/**
+ * JSON.parse's reviver that reads 書類情報 `amount` (int64) as the digits CloudSign sent: a JavaScript
+ * number rounds anything beyond 2^53. Node ≥ 21 gives a reviver the source text of each value.
+ */
+function keepAmountDigits(this: unknown, key: string, value: unknown, context?: { source?: string }): unknown {
+  return key === 'amount' && typeof value === 'number' && context?.source !== undefined ? context.source : value;
+}
+
+/** Whether this Node gives a reviver the source text (Node ≥ 21; Node 20 does not). */
+const REVIVER_SEES_SOURCE = (JSON.parse as (text: string, reviver: typeof keepAmountDigits) => unknown)('1', keepAmountDigitsOf) === '1';
+function keepAmountDigitsOf(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  return context?.source ?? value;
+}
+
+/** For a Node without source text: an `amount` of 16 digits or more becomes a string of its digits before parsing. */
+function quoteLongAmounts(text: string): string {
+  return text.replace(/("amount"\s*:\s*)(-?\d{16,})(?=\s*[,}])/g, '$1"$2"');
 }

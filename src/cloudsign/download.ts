@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CloudSignError, CloudSignUnexpectedResponseError } from './errors';
+import { CloudSignError, CloudSignNotPdfError } from './errors';
 import { networkError, type Call } from './responses';
 
 const PDF_MAGIC = Buffer.from('%PDF-');
@@ -21,7 +21,7 @@ export async function streamPdf(response: Response, destination: Writable, call:
   let size = 0;
   let head = Buffer.alloc(0);
   const notPdf = () =>
-    new CloudSignUnexpectedResponseError(
+    new CloudSignNotPdfError(
       `While ${call.doing}, CloudSign sent something that is not a PDF (it starts with ` +
         `${JSON.stringify(head.toString('latin1'))}; Content-Type ${response.headers.get('content-type') ?? 'none'}).`,
       response.status,

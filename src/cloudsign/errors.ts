@@ -124,6 +124,14 @@ export class CloudSignUnexpectedResponseError extends CloudSignError {
   }
 }
 
+/** A file CloudSign served with 200 that is not a PDF (an HTML page, JSON): one file's trouble. */
+export class CloudSignNotPdfError extends CloudSignUnexpectedResponseError {
+  constructor(message: string, status?: number) {
+    super(message, status);
+    this.name = 'CloudSignNotPdfError';
+  }
+}
+
 /**
  * The code of a CloudSign error, or the code itself: after a trip through Temporal an error is only its
  * `ApplicationFailure` type, so the helpers below accept either.

@@ -17,6 +17,9 @@ export {
   type ConcludedDocumentsPage,
   type ListConcludedDocumentsOptions,
   type ListingScope,
+  type ContractListing,
+  CONCLUDED_STATUS,
+  IMPORTED_STATUS,
   type RetryPolicy,
 } from './client';
 export type { DownloadedFile } from './download';

@@ -57,7 +57,8 @@ export async function errorFrom(response: Response, call: Call, clock: Clock): P
     if (call.refusal === 'plan') return new CloudSignPlanNotSupportedError(status);
     return new CloudSignForbiddenError(status, call.refusal === 'document');
   }
-  if (status === 404 && call.resource !== undefined) return new CloudSignNotFoundError(call.resource);
+  // 410 Gone: undocumented, but what a server says of a document deleted for good.
+  if ((status === 404 || status === 410) && call.resource !== undefined) return new CloudSignNotFoundError(call.resource);
   return new CloudSignUnexpectedResponseError(
     `While ${call.doing}, CloudSign answered ${status}${said(body, call)}.` +
       (status === 404 ? ' Check that the base URL points at the CloudSign Web API.' : ''),

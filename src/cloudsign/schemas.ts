@@ -71,14 +71,19 @@ const date = orNull(
   }),
 );
 
-/** 取引金額: int64 in the spec, a string in a production client (S12) — accept both, with or without 1,000 separators. */
+/**
+ * 取引金額: int64 in the spec, a string in a production client (S12) — accept both, with or without 1,000
+ * separators, as the whole yen in decimal digits: an int64 beyond 2^53 is no JavaScript number. The client
+ * parses `amount` from its source text (readJson), so a number here has lost no digit; a fraction other
+ * than zeros is not an amount of yen.
+ */
 const amount = orNull(
   z.union([
-    z.number(),
+    z.number().int().refine(Number.isSafeInteger, 'an amount beyond 2^53 must be read from its digits').transform(String),
     z
       .string()
       .transform((v) => v.replace(/[,\s]/g, ''))
-      .pipe(z.union([empty, z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)])),
+      .pipe(z.union([empty, z.string().regex(/^-?\d+(\.0+)?$/, 'not a whole number of yen').transform((v) => BigInt(v.replace(/\.0+$/, '')).toString())])),
   ]),
 );
 

@@ -27,6 +27,19 @@ const duration = z.string().transform((text, ctx) => {
   }
 });
 
+const SIZE = /^(\d+)\s*(B|KB|MB|GB)?$/i;
+const UNIT_BYTES = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 } as const;
+
+/** `500KB`, `100MB`, `1GB` or bytes → bytes; `0` means no limit. */
+const size = z.string().transform((text, ctx) => {
+  const match = SIZE.exec(text.trim());
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a size such as 100MB, 500KB or a number of bytes (0: no limit)` });
+    return z.NEVER;
+  }
+  return Number(match[1]) * UNIT_BYTES[(match[2]?.toUpperCase() ?? 'B') as keyof typeof UNIT_BYTES];
+});
+
 const optionalText = z
   .string()
   .trim()
@@ -114,6 +127,8 @@ export const configSchema = z.object({
     .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
     .pipe(z.array(z.string().refine((address) => isIP(address) !== 0, 'must be IP addresses separated by commas, such as 10.0.0.2,10.0.0.3')))
     .default([]),
+  /** A PDF larger than this is recorded as a failed file, not stored (CloudSign takes 50 MB per document). */
+  FILE_SIZE_LIMIT: size.default(100 * 1024 ** 2),
 });
 
 export type Config = z.infer<typeof configSchema>;

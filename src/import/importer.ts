@@ -1,13 +1,13 @@
-import { PassThrough } from 'node:stream';
-import type { CloudSignClient, CloudSignDocument, CloudSignFile } from '../cloudsign';
+import { PassThrough, Transform } from 'node:stream';
+import { CloudSignForbiddenError, type CloudSignClient, type CloudSignDocument, type CloudSignDocumentAttribute, type CloudSignFile } from '../cloudsign';
 import type { MikroORM } from '../db';
 import { createReview, importFile, recordFileError, reviewOf, settleKnownFiles, type ContractFieldValues, type ReviewFile, type SaveMode } from '../ledger';
-import { isDocumentProblem } from '../failures';
 import { noMetrics, type Metrics } from '../metrics';
 import type { FileStorage, StoredFile } from '../storage';
 import { contractFieldsOf } from './mapping';
 import type { ReviewToStart } from '../temporal/messages';
 import { forEachConcurrently } from './pool';
+import { FileTooLargeError, FORBIDDEN_DOCUMENT, fileProblemOf, type FileProblem } from './problems';
 
 export interface ImportServices {
   orm: MikroORM;
@@ -15,6 +15,8 @@ export interface ImportServices {
   storage: FileStorage;
   /** Counts the files saved and the files that failed. */
   metrics?: Pick<Metrics, 'fileImported' | 'fileFailed'>;
+  /** Bytes a PDF may have (FILE_SIZE_LIMIT); 0 or absent: no limit. */
+  fileSizeLimit?: number;
 }
 
 export interface ImportDocumentsInput {
@@ -69,6 +71,8 @@ interface PageImport extends ImportServices {
   input: ImportDocumentsInput;
   counts: ImportCounts;
   createdAt: Date;
+  /** Whether the client ID still works, asked once per call when CloudSign first refuses a document. */
+  credentialCheck?: Promise<void>;
 }
 
 /** The files of a document the ledger has not settled yet (imported, discarded, in a review) go on. */
@@ -125,8 +129,9 @@ async function sendToReview(page: PageImport, document: CloudSignDocument, files
 }
 
 /**
- * Reads the 書類情報 once and stores each file; `use` takes the stored file and its contract fields. A file
- * CloudSign cannot serve is recorded as a failed file and the others go on. Returns whether all were stored.
+ * Reads the 書類情報 once and stores each file; `use` takes the stored file and its contract fields. Whatever
+ * is wrong with this document or one of its files alone (FILE_PROBLEMS) is recorded as a failed file with
+ * its reason, and the others go on. Returns whether all were stored.
  */
 async function eachStored(
   page: PageImport,
@@ -134,25 +139,22 @@ async function eachStored(
   files: readonly CloudSignFile[],
   use: (file: CloudSignFile, stored: StoredFile, fields: ContractFieldValues) => Promise<void>,
 ): Promise<boolean> {
-  const { connectionId, runId, clientId } = page.input;
-  const attribute = await page.cloudsign.getDocumentAttribute(clientId, document.id);
+  let attribute: CloudSignDocumentAttribute | null;
+  try {
+    attribute = await page.cloudsign.getDocumentAttribute(page.input.clientId, document.id);
+  } catch (error) {
+    // Without its 書類情報 no file of the document has its fields: each is a failed file, for the same reason.
+    const problem = await problemOf(page, error);
+    for (const file of files) await recordFailure(page, document, file, problem);
+    page.counts.files += files.length;
+    return false;
+  }
   let all = true;
   for (const file of files) {
     try {
       await use(file, await download(page, document.id, file), contractFieldsOf(document, attribute, file));
     } catch (error) {
-      // A file CloudSign cannot serve (gone, not a PDF): recorded as a failed file, and the rest goes on.
-      if (!isDocumentProblem(error)) throw error;
-      await recordFileError(page.orm.em.fork(), {
-        connectionId,
-        runId,
-        documentId: document.id,
-        fileId: file.id,
-        title: document.title ?? null,
-        message: (error as Error).message,
-        at: page.createdAt,
-      });
-      (page.metrics ?? noMetrics).fileFailed();
+      await recordFailure(page, document, file, await problemOf(page, error));
       all = false;
     }
     page.counts.files++;
@@ -160,9 +162,41 @@ async function eachStored(
   return all;
 }
 
+/**
+ * What one document's or file's failure is, or the error itself, rethrown, when it concerns more than
+ * that: CloudSign's 403 on a document is told apart from a refused credential by asking for the user once.
+ */
+async function problemOf(page: PageImport, error: unknown): Promise<FileProblem> {
+  if (error instanceof CloudSignForbiddenError) {
+    // A failing /me is the connection's refusal (disabled user, IP restriction…): it stops the sync.
+    page.credentialCheck ??= page.cloudsign.getMe(page.input.clientId).then(() => undefined);
+    await page.credentialCheck;
+    return FORBIDDEN_DOCUMENT;
+  }
+  const problem = fileProblemOf(error);
+  if (!problem) throw error;
+  return problem;
+}
+
+/** A failed file, counted once per run, with the document's title so that a person can find it. */
+async function recordFailure(page: PageImport, document: CloudSignDocument, file: CloudSignFile, problem: FileProblem): Promise<void> {
+  const { connectionId, runId } = page.input;
+  await recordFileError(page.orm.em.fork(), {
+    connectionId,
+    runId,
+    documentId: document.id,
+    fileId: file.id,
+    title: document.title,
+    code: problem.code,
+    message: problem.message,
+    at: page.createdAt,
+  });
+  (page.metrics ?? noMetrics).fileFailed();
+}
+
 /** Streams one PDF from CloudSign into storage; a failed download leaves nothing stored. */
 async function download(page: PageImport, documentId: string, file: CloudSignFile): Promise<StoredFile> {
-  const pipe = new PassThrough();
+  const pipe = page.fileSizeLimit ? sizeLimited(page.fileSizeLimit) : new PassThrough();
   const stored = page.storage.put(pipe);
   try {
     await page.cloudsign.downloadFileTo(page.input.clientId, documentId, file.id, pipe);
@@ -172,4 +206,15 @@ async function download(page: PageImport, documentId: string, file: CloudSignFil
     throw error;
   }
   return stored;
+}
+
+/** A pass-through that fails with FileTooLargeError once more than `limit` bytes went through it. */
+function sizeLimited(limit: number): Transform {
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      done(size > limit ? new FileTooLargeError(limit) : null, chunk);
+    },
+  });
 }

@@ -12,7 +12,7 @@ export function contractFieldsOf(
   file: CloudSignFile,
 ): ContractFieldValues {
   return {
-    title: document.title ?? attribute?.title ?? null,
+    title: titleOf(document, attribute),
     conclusionDate: attribute?.contractAt ?? null,
     startDate: attribute?.validityStartAt ?? null,
     endDate: attribute?.validityEndAt ?? null,
@@ -23,4 +23,14 @@ export function contractFieldsOf(
     approvalNumber: attribute?.localId ?? null,
     counterparty: attribute?.counterparty ?? null,
   };
+}
+
+/**
+ * The 書類情報's 管理用タイトル when it has one, else the document's title. The 書類情報 is CloudSign's own
+ * contract-management record, the one a person edits in 書類管理 to file the contract; the document's title is
+ * what the sender gave it for signing (often a template's name) and cannot change after sending. A ledger
+ * follows the record made for managing contracts.
+ */
+function titleOf(document: CloudSignDocument, attribute: CloudSignDocumentAttribute | null): string | null {
+  return attribute?.title?.trim() ? attribute.title : document.title;
 }

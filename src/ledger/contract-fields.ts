@@ -26,11 +26,24 @@ const text = (maxLength: number) => ({
   column: () => p.string().length(maxLength).nullable(),
 });
 const date = () => ({ kind: 'date' as const, value: isoDate, column: () => p.date().nullable() });
-/** Whole yen, stored as bigint. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+/** Decimal digits of an int64, CloudSign's type for 取引金額. */
+export function isInt64Digits(value: string): boolean {
+  return /^-?\d{1,19}$/.test(value) && BigInt(value) >= INT64_MIN && BigInt(value) <= INT64_MAX;
+}
+/**
+ * Whole yen, stored as bigint and read as decimal digits, exactly: CloudSign's int64 reaches past 2^53,
+ * beyond what a JavaScript number (and many JSON readers) hold. Given as digits, or as an integer a
+ * JSON number carries exactly.
+ */
 const yen = () => ({
   kind: 'yen' as const,
-  value: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
-  column: () => p.bigint('number').nullable(),
+  value: z.union([
+    z.string().trim().refine(isInt64Digits, 'must be a whole number of yen in decimal digits, within int64'),
+    z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).transform(String),
+  ]),
+  column: () => p.bigint('string').nullable(),
 });
 const flag = () => ({ kind: 'flag' as const, value: z.boolean(), column: () => p.boolean().nullable() });
 
@@ -39,11 +52,11 @@ export const CONTRACT_FIELD_DEFINITIONS = {
   conclusionDate: date(),
   startDate: date(),
   endDate: date(),
-  amount: { ...yen(), description: '取引金額, whole yen' },
+  amount: { ...yen(), description: '取引金額, whole yen, as decimal digits (int64: beyond what a JSON number carries exactly)' },
   autoRenewal: flag(),
   cancellationNoticeDate: date(),
   fileName: text(1000),
-  approvalNumber: { ...text(200), description: '稟議番号等 (CloudSign 管理番号)' },
+  approvalNumber: { ...text(500), description: '稟議番号等 (CloudSign 管理番号)' },
   counterparty: text(500),
 };
 

@@ -21,8 +21,9 @@ export const FileErrorEntity = defineEntity({
     run: p.manyToOne(SyncRunEntity).mapToPk().joinColumn('run_id').nullable().deleteRule('set null'),
     documentId: p.string().length(100),
     fileId: p.string().length(100),
-    /** The document's title, for the admin who reads the list. */
-    title: p.string().length(1000).nullable(),
+    /** The document's title when it failed, so a person can tell which contract it is without CloudSign. */
+    title: p.text().nullable(),
+    /** What kind of problem (FILE_PROBLEMS in src/import/problems.ts: `forbidden`, `not_pdf`, `too_large`, …). */
     code: p.string().length(100).nullable(),
     message: p.text(),
     attempts: p.integer(),
@@ -67,6 +68,7 @@ export interface FileErrorReport {
   fileId: string;
   title?: string | null;
   code?: string;
+  /** Why, in a sentence a person can act on. */
   message: string;
   /** When it failed, on Temporal's clock (which the syncs that retry it run on); default now. */
   at?: Date;
@@ -124,7 +126,7 @@ async function upsertFileError(
       input.runId ?? null,
       input.documentId,
       input.fileId,
-      input.title?.slice(0, 1000) ?? null,
+      input.title ?? null,
       input.code ?? null,
       input.message,
       now,

@@ -1,6 +1,6 @@
 import type { CloudSignAccess, CloudSignClient } from '../cloudsign';
 import type { MikroORM } from '../db';
-import { countWindow, listingScopeOf } from '../import/window';
+import { contractListingsOf, countWindow, listingScopeOf } from '../import/window';
 import { getQuota } from '../ledger';
 
 /**
@@ -10,7 +10,10 @@ import { getQuota } from '../ledger';
 
 export interface Preview {
   cloudsignUser: { name: string | null; email: string | null };
+  /** Concluded and imported documents. */
   documents: number;
+  /** Of `documents`, those brought into CloudSign with its 書類インポート (status 13). */
+  importedDocuments: number;
   /** One ledger contract each. */
   files: number;
   confidentialDocuments: number;
@@ -22,11 +25,12 @@ export interface Preview {
 
 export async function previewConnection(deps: { orm: MikroORM; cloudsign: CloudSignClient }, clientId: string): Promise<Preview> {
   const access = await deps.cloudsign.checkAccess(clientId);
-  const count = await countWindow(deps.cloudsign, clientId, { scope: listingScopeOf(access.user) });
+  const count = await countWindow(deps.cloudsign, clientId, { listings: contractListingsOf(access.user) });
   const quota = await getQuota(deps.orm.em.fork());
   return {
     cloudsignUser: { name: access.user.name ?? null, email: access.user.email ?? null },
     documents: count.documents,
+    importedDocuments: count.importedDocuments,
     files: count.files,
     confidentialDocuments: count.confidentialDocuments,
     earliestConcludedAt: count.earliestConcludedAt,

@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ListingScope } from '../cloudsign/client';
+import type { ContractListing, ListingScope } from '../cloudsign/client';
 import type { DecisionAction } from '../ledger/reviews';
 import type { ConnectionStatus } from '../ledger/status';
 import type { Visibility } from '../ledger/visibility';
@@ -58,6 +58,18 @@ export interface SyncWindow {
   to: string;
   /** Whose documents; `user` when absent (windows recorded before team listings existed). */
   scope?: ListingScope;
+  /**
+   * The lists the window reads one after the other, with the pages each had when counted: the run's page
+   * numbers go through them in order. Absent: the scope's one list (windows recorded before imported
+   * documents were synced).
+   */
+  listings?: WindowListing[];
+}
+
+/** One list of a window and the pages it had when the window was counted. */
+export interface WindowListing {
+  listing: ContractListing;
+  pages: number;
 }
 
 /** A pending review whose workflow the connection's workflow starts. */

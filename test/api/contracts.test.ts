@@ -117,7 +117,7 @@ interface ContractJson {
   title: Provenanced<string>;
   conclusionDate: Provenanced<string>;
   startDate: Provenanced<string>;
-  amount: Provenanced<number>;
+  amount: Provenanced<string>;
   autoRenewal: Provenanced<boolean>;
   counterparty: Provenanced<string>;
   approvalNumber: Provenanced<string>;
@@ -223,7 +223,7 @@ describe('GET /v1/contracts/:id', () => {
       title: { value: '業務委託契約書', source: 'cloudsign' },
       conclusionDate: { value: '2024-04-01', source: 'cloudsign' },
       startDate: { value: null, source: null },
-      amount: { value: 1_200_000, source: 'cloudsign' },
+      amount: { value: '1200000', source: 'cloudsign' },
       autoRenewal: { value: true, source: 'cloudsign' },
       approvalNumber: { value: null, source: null }, // CloudSign sent it empty
       fileName: { value: '業務委託契約書（株式会社サンプル）.pdf', source: 'cloudsign' },
@@ -330,7 +330,7 @@ describe('POST /v1/contracts/:id/extractions', () => {
     const contract = (await (await call('GET', `/v1/contracts/${ids.company}`)).json()) as ContractJson;
     expect(contract.startDate).toEqual({ value: '2024-04-01', source: 'extraction' });
     expect(contract.title).toEqual({ value: '業務委託契約書', source: 'cloudsign' });
-    expect(contract.amount).toEqual({ value: 1_200_000, source: 'cloudsign' });
+    expect(contract.amount).toEqual({ value: '1200000', source: 'cloudsign' });
     expect(contract.counterparty).toEqual({ value: '株式会社サンプル', source: 'user' });
 
     // A later extraction may correct an earlier one; a user's edit then wins over both.

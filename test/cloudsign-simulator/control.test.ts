@@ -8,11 +8,18 @@ describe('/_sim control endpoints', () => {
     expect((await sim.control('GET', '/_sim/accounts')).body).toEqual(sim.accounts);
   });
 
-  it('GET /_sim/truth is exactly what /documents?status=2 lists, with 書類情報 and file digests', async () => {
+  it('GET /_sim/truth is exactly what /documents?status=2 and the imported documents of status=-1 list, with 書類情報 and file digests', async () => {
     const sim = simulator({ documents: 40 });
     const token = await sim.token();
-    const listed = await listAll(sim, token, '/documents?status=2');
-    const { body: truth } = await sim.control('GET', `/_sim/truth?client_id=${DEMO_CLIENT_ID}`);
+    const concluded = await listAll(sim, token, '/documents?status=2');
+    const imported = (await listAll(sim, token, '/documents?status=-1')).filter((d) => d.status === 13);
+    expect(imported.length).toBeGreaterThan(0);
+    const { body: all } = await sim.control('GET', `/_sim/truth?client_id=${DEMO_CLIENT_ID}`);
+    expect(all.documents.map((d: any) => d.id).sort()).toEqual([...concluded, ...imported].map((d) => d.id).sort());
+    expect(all.documents.filter((d: any) => d.status === 13)).toHaveLength(imported.length);
+
+    const listed = concluded;
+    const { body: truth } = await sim.control('GET', `/_sim/truth?client_id=${DEMO_CLIENT_ID}&include_imported=n`);
     expect(truth.documents.map((d: any) => d.id)).toEqual(listed.map((d) => d.id));
     expect(truth.files).toBe(listed.reduce((n, d) => n + d.files.length, 0));
 

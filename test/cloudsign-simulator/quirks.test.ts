@@ -89,15 +89,34 @@ describe('per-document quirks', () => {
 });
 
 describe('imported documents (status 13)', () => {
-  it('are in 全ての状態 (status=-1) unless switched off, and in the truth when asked for', async () => {
+  it('are in 全ての状態 (status=-1) unless switched off, and in the truth while a listing shows them', async () => {
     const sim = simulator({ documents: 60 });
     const token = await sim.token();
+    const truthOf = async (clientId: string, scope = 'user') =>
+      (await json(await sim.request(`/_sim/truth?client_id=${encodeURIComponent(clientId)}&scope=${scope}`))).documents.map((d: any) => d.id);
     const imported = (await listAll(sim, token, '/documents?status=-1')).filter((d) => d.status === 13);
     expect(imported.length).toBeGreaterThan(0);
+    for (const document of imported) expect(await truthOf(sim.accounts.demo)).toContain(document.id);
+
     await sim.control('PUT', '/_sim/behaviour', { importedInAllStatuses: false });
     expect((await listAll(sim, token, '/documents?status=-1')).filter((d) => d.status === 13)).toEqual([]);
-    const truth = await json(await sim.request(`/_sim/truth?client_id=${encodeURIComponent(sim.accounts.demo)}&include_imported=y`));
-    const ids = truth.documents.map((d: any) => d.id);
-    for (const document of imported) expect(ids).toContain(document.id);
+    // Unlisted, the demo user cannot see them at all; the team's list still shows them.
+    const own = await truthOf(sim.accounts.demo);
+    const team = await truthOf(sim.accounts.teamAdmin, 'team');
+    for (const document of imported) {
+      expect(own).not.toContain(document.id);
+      expect(team).toContain(document.id);
+    }
+  });
+
+  it('a document manager without 親展書類管理権限 sees its own 親展 documents only in its own lists', async () => {
+    const sim = simulator({ documents: 10 });
+    const token = await sim.token(sim.accounts.documentManager);
+    const own = (await listAll(sim, token, '/documents?status=-1')).filter((d) => d.private);
+    expect(new Set(own.map((d) => d.status))).toEqual(new Set([2, 13]));
+    const team = new Set((await listAll(sim, token, '/team_documents')).map((d) => d.id));
+    for (const document of own) expect(team.has(document.id)).toBe(false);
+    const truth = await json(await sim.request(`/_sim/truth?client_id=${encodeURIComponent(sim.accounts.documentManager)}&scope=team`));
+    for (const document of own) expect(truth.documents.map((d: any) => d.id)).toContain(document.id);
   });
 });

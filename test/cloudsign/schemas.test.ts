@@ -73,10 +73,15 @@ describe('documentListSchema', () => {
 describe('documentAttributeSchema', () => {
   const base = { document_id: 'd', contract_at: '2024-04-01', validity_end_at: null, auto_update: 1, amount: 1200000 };
 
-  it('reads amount as a number or a numeric string', () => {
-    expect(documentAttributeSchema.parse(base).amount).toBe(1200000);
-    expect(documentAttributeSchema.parse({ ...base, amount: '1200000' }).amount).toBe(1200000);
-    expect(documentAttributeSchema.parse({ ...base, amount: '1,200,000' }).amount).toBe(1200000);
+  it('reads amount as a number or a numeric string, as its decimal digits', () => {
+    expect(documentAttributeSchema.parse(base).amount).toBe('1200000');
+    expect(documentAttributeSchema.parse({ ...base, amount: '1200000' }).amount).toBe('1200000');
+    expect(documentAttributeSchema.parse({ ...base, amount: '1,200,000' }).amount).toBe('1200000');
+    expect(documentAttributeSchema.parse({ ...base, amount: '9223372036854775807' }).amount).toBe('9223372036854775807');
+    expect(documentAttributeSchema.parse({ ...base, amount: '1200000.00' }).amount).toBe('1200000');
+    // A number past 2^53 has lost digits already: the client reads it from its source text instead.
+    expect(documentAttributeSchema.safeParse({ ...base, amount: 2 ** 60 }).success).toBe(false);
+    expect(documentAttributeSchema.safeParse({ ...base, amount: '12.5' }).success).toBe(false);
     expect(documentAttributeSchema.parse({ ...base, amount: '' }).amount).toBeNull();
     expect(documentAttributeSchema.parse({ ...base, amount: null }).amount).toBeNull();
     expect(documentAttributeSchema.safeParse({ ...base, amount: 'twelve' }).success).toBe(false);

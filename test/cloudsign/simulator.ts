@@ -57,8 +57,9 @@ export class Sim {
     return (await this.control<{ requests: LoggedRequest[] }>('GET', '/requests')).requests;
   }
 
+  /** The concluded documents (status 2) `clientId` can list: what `/documents?status=2` must list. */
   async truth(clientId = this.accounts.demo): Promise<TruthDocument[]> {
-    const query = new URLSearchParams({ client_id: clientId });
+    const query = new URLSearchParams({ client_id: clientId, include_imported: 'n' });
     return (await this.control<{ documents: TruthDocument[] }>('GET', `/truth?${query}`)).documents;
   }
 

@@ -9,8 +9,10 @@ export interface ExpectedContract {
   fields: Record<string, unknown>;
 }
 
-interface TruthDocument {
+export interface TruthDocument {
   id: string;
+  status: number;
+  private: boolean;
   title: string | null;
   attribute: Record<string, unknown> | null;
   files: { id: string; name: string; size: number; sha256: string }[];
@@ -21,8 +23,18 @@ const orNull = (value: unknown) => (value === undefined || value === '' ? null :
 
 /** What the ledger must hold after importing everything `clientId` sees (its own or its team's): one contract per file. */
 export async function expectedContracts(service: Pick<Service, 'sim'>, clientId: string, scope: 'user' | 'team' = 'user'): Promise<ExpectedContract[]> {
+  return contractsOf(await truthDocuments(service, clientId, scope));
+}
+
+/** The simulator's ground truth: every contract document `clientId` can list, imported ones (status 13) included. */
+export async function truthDocuments(service: Pick<Service, 'sim'>, clientId: string, scope: 'user' | 'team' = 'user'): Promise<TruthDocument[]> {
   const truth = (await service.sim('GET', `/truth?client_id=${encodeURIComponent(clientId)}&scope=${scope}`)) as { documents: TruthDocument[] };
-  return truth.documents.flatMap((document) =>
+  return truth.documents;
+}
+
+/** The contracts (one per file) that truth documents must become. */
+export function contractsOf(documents: readonly TruthDocument[]): ExpectedContract[] {
+  return documents.flatMap((document) =>
     document.files.map((file) => {
       const a = document.attribute;
       return {
@@ -31,11 +43,13 @@ export async function expectedContracts(service: Pick<Service, 'sim'>, clientId:
         sha256: file.sha256,
         size: file.size,
         fields: {
-          title: orNull(document.title ?? a?.title),
+          // The 書類情報 title wins (src/import/mapping.ts says why).
+          title: orNull(typeof a?.title === 'string' && a.title.trim() ? a.title : document.title),
           conclusionDate: orNull(a?.contract_at),
           startDate: orNull(a?.validity_start_at),
           endDate: orNull(a?.validity_end_at),
-          amount: a?.amount === undefined || a.amount === null ? null : Number(a.amount),
+          // Digits, as the ledger holds them (the truth's JSON rounds an int64 past 2^53: see the limits test).
+          amount: a?.amount === undefined || a.amount === null ? null : String(a.amount),
           autoRenewal: a ? (AUTO_UPDATE[a.auto_update as number] ?? null) : null,
           cancellationNoticeDate: orNull(a?.validity_end_notice_at),
           fileName: file.name,
@@ -68,7 +82,7 @@ export async function ledgerContracts(service: Pick<Service, 'orm'>): Promise<Ma
           conclusionDate: day(r.conclusion_date),
           startDate: day(r.start_date),
           endDate: day(r.end_date),
-          amount: r.amount === null ? null : Number(r.amount),
+          amount: r.amount === null ? null : String(r.amount),
           autoRenewal: r.auto_renewal,
           cancellationNoticeDate: day(r.cancellation_notice_date),
           fileName: r.file_name,

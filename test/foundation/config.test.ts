@@ -24,6 +24,14 @@ it.each([
   expect(() => loadConfig(env)).toThrowError(message);
 });
 
+it('reads the file size limit in the units operators write, 0 for none', () => {
+  expect(loadConfig({}).FILE_SIZE_LIMIT).toBe(100 * 1024 ** 2);
+  expect(loadConfig({ FILE_SIZE_LIMIT: '500KB' }).FILE_SIZE_LIMIT).toBe(500 * 1024);
+  expect(loadConfig({ FILE_SIZE_LIMIT: '2gb' }).FILE_SIZE_LIMIT).toBe(2 * 1024 ** 3);
+  expect(loadConfig({ FILE_SIZE_LIMIT: '0' }).FILE_SIZE_LIMIT).toBe(0);
+  expect(() => loadConfig({ FILE_SIZE_LIMIT: 'huge' })).toThrowError(/^Configuration error: FILE_SIZE_LIMIT="huge" .*is not a size such as 100MB/);
+});
+
 it('never repeats a secret value in its error', () => {
   const secret = 'postgres://admin:hunter2@db:5432';
   expect(() => loadConfig({ DATABASE_URL: secret.replace('postgres', 'mysql') })).toThrowError(/^Configuration error: DATABASE_URL must be/);

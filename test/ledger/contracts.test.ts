@@ -38,7 +38,7 @@ describe('provenance', () => {
     const contract = await getContract(ledger.em(), { contractId: contractId! });
     expect(contract.fields).toMatchObject({
       title: { value: '売買契約書', source: 'cloudsign' },
-      amount: { value: 500_000, source: 'cloudsign' },
+      amount: { value: '500000', source: 'cloudsign' },
       endDate: { value: '2025-03-31', source: 'extraction' },
       autoRenewal: { value: false, source: 'extraction' },
       counterparty: { value: '株式会社サンプル', source: 'user' },

@@ -20,6 +20,8 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 interface ServiceOptions {
   simulator?: Partial<SimulatorOptions>;
   syncIntervalMs?: number;
+  /** FILE_SIZE_LIMIT in bytes (default 100 MB). */
+  fileSizeLimit?: number;
   /** REVIEW_REMINDER_AFTER of the worker (default 7 days). */
   reviewReminderAfterMs?: number;
   /** REVIEW_DECISION_RECHECK of the worker (default 1 hour). */
@@ -68,6 +70,7 @@ export async function startService(options: ServiceOptions = {}) {
       SYNC_INTERVAL: options.syncIntervalMs ?? 24 * 3_600_000,
       ...(options.reviewReminderAfterMs !== undefined && { REVIEW_REMINDER_AFTER: options.reviewReminderAfterMs }),
       ...(options.reviewDecisionRecheckMs !== undefined && { REVIEW_DECISION_RECHECK: options.reviewDecisionRecheckMs }),
+      ...(options.fileSizeLimit !== undefined && { FILE_SIZE_LIMIT: options.fileSizeLimit }),
     },
     // Fast retries: the tests inject faults and must not wait minutes for CloudSign's backoff.
     { temporal: { connection: env.connection, client: env.client }, cloudsignRetry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 } },

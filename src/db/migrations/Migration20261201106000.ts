@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * Runs tell the truth and failed files are retried by ID (issue 9): a run may be a `reconcile` and may end
- * `failed`; a file error knows its document's title, when it is tried next and whether an admin dismissed it;
+ * `failed`; a file error knows when it is tried next (its title: 20261201105000) and whether an admin dismissed it;
  * a connection keeps the figures of its last reconciliation.
  */
 export class Migration20261201106000 extends Migration {
@@ -13,7 +13,7 @@ export class Migration20261201106000 extends Migration {
     this.addSql(`alter table "sync_runs" drop constraint if exists "sync_runs_outcome_check";`);
     this.addSql(`alter table "sync_runs" add constraint "sync_runs_outcome_check" check("outcome" in ('running', 'succeeded', 'partial', 'failed', 'stopped'));`);
 
-    this.addSql(`alter table "file_errors" add column "title" varchar(1000) null, add column "first_run_id" uuid null, add column "next_attempt_at" timestamptz null, add column "dismissed_at" timestamptz null;`);
+    this.addSql(`alter table "file_errors" add column "first_run_id" uuid null, add column "next_attempt_at" timestamptz null, add column "dismissed_at" timestamptz null;`);
     // Files failing before retries by ID existed are due at the next sync.
     this.addSql(`update "file_errors" set "next_attempt_at" = "last_failed_at" where "resolved_at" is null;`);
 
@@ -22,7 +22,7 @@ export class Migration20261201106000 extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(`alter table "connections" drop column "completeness";`);
-    this.addSql(`alter table "file_errors" drop column "title", drop column "first_run_id", drop column "next_attempt_at", drop column "dismissed_at";`);
+    this.addSql(`alter table "file_errors" drop column "first_run_id", drop column "next_attempt_at", drop column "dismissed_at";`);
     this.addSql(`delete from "sync_runs" where "kind" = 'reconcile';`);
     this.addSql(`update "sync_runs" set "outcome" = 'stopped' where "outcome" = 'failed';`);
     this.addSql(`alter table "sync_runs" drop constraint if exists "sync_runs_outcome_check";`);
