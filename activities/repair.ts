@@ -1,8 +1,9 @@
 import { heartbeat } from '@temporalio/activity';
+import type { ContractListing } from '../src/cloudsign';
 import { classified } from '../src/failures';
 import { importDocumentsById } from '../src/import/by-id';
 import { reconcileConnection } from '../src/import/reconcile';
-import { listingScopeOf } from '../src/import/window';
+import { contractListingsOf, listingScopeOf } from '../src/import/window';
 import { dueFileErrors, getConnection, recordRunListed, revealClientId, startRun } from '../src/ledger';
 import type { PageResult, ReconcileResult, SyncWindow } from '../src/temporal/messages';
 import type { ConnectionActivityDeps } from './connection';
@@ -58,14 +59,16 @@ export function createRepairActivities({ orm, cloudsign, storage, secretsKey, im
     /** Opens a reconciliation's run (once per run key): its window is everything up to now. */
     async beginReconcile(input: { connectionId: string; runKey: string }): Promise<{ runId: string; window: SyncWindow }> {
       return alive(async () => {
-        const scope = listingScopeOf(await cloudsign.getMe(await clientIdOf(input.connectionId)));
+        const user = await cloudsign.getMe(await clientIdOf(input.connectionId));
         const run = await startRun(orm.em.fork(), {
           connectionId: input.connectionId,
           runKey: input.runKey,
           kind: 'reconcile',
           window: { from: null, to: new Date().toISOString() },
         });
-        return { runId: run.id, window: { ...run.window, scope } };
+        // Its lists' pages are not counted: a reconciliation reads each list to its end.
+        const listings = contractListingsOf(user).map((listing) => ({ listing, pages: 0 }));
+        return { runId: run.id, window: { ...run.window, scope: listingScopeOf(user), listings } };
       });
     },
 
@@ -81,7 +84,7 @@ export function createRepairActivities({ orm, cloudsign, storage, secretsKey, im
           connectionId: input.connectionId,
           runId: input.runId,
           clientId: await clientIdOf(input.connectionId),
-          scope: input.window.scope ?? 'user',
+          listings: listingsOf(input.window),
           to: input.window.to,
           concurrency: importConcurrency,
           onPage: () => heartbeat({ listed: ++pages }),
@@ -99,4 +102,9 @@ export function createRepairActivities({ orm, cloudsign, storage, secretsKey, im
       });
     },
   };
+}
+
+/** A reconciliation's lists; one begun before imported documents were listed swept its scope's one list. */
+function listingsOf(window: SyncWindow): ContractListing[] {
+  return window.listings?.map((l) => l.listing) ?? [window.scope === 'team' ? 'team' : 'concluded'];
 }

@@ -117,7 +117,7 @@ async function main(): Promise<boolean> {
     const started = performance.now();
     const result = await reconcileConnection(
       { orm, cloudsign: services.cloudsign, storage: services.storage },
-      { connectionId: connection.id, runId: run.id, clientId: CLIENT_ID, scope: 'user', to, concurrency: 4 },
+      { connectionId: connection.id, runId: run.id, clientId: CLIENT_ID, listings: ['concluded', 'imported'], to, concurrency: 4 },
     );
     const seconds = (performance.now() - started) / 1000;
     const requests = await requestsByKind(sim);

@@ -1,4 +1,4 @@
-import type { CloudSignClient, CloudSignDocument, ListingScope } from '../cloudsign';
+import type { CloudSignClient, CloudSignDocument, ContractListing } from '../cloudsign';
 import { completenessOf, fileStates, recordCompleteness, type Completeness, type FileKey, type FileState } from '../ledger';
 import { importDocuments, type ImportCounts, type ImportDocumentsInput, type ImportServices } from './importer';
 
@@ -26,31 +26,49 @@ const MAX_SWEEPS = 3;
 export async function sweepListing(
   cloudsign: CloudSignClient,
   clientId: string,
-  scope: ListingScope,
+  listings: readonly ContractListing[],
   to: string,
   onPage?: () => void,
 ): Promise<{ documents: CloudSignDocument[]; sweeps: number }> {
+  // Each list the user's contracts are in (src/import/window.ts contractListingsOf), each swept until steady;
+  // a document in two lists is one document.
   const found = new Map<string, CloudSignDocument>();
+  let sweeps = 0;
+  for (const listing of listings) sweeps += await sweepOne(cloudsign, clientId, listing, to, found, onPage);
+  return { documents: [...found.values()], sweeps };
+}
+
+async function sweepOne(
+  cloudsign: CloudSignClient,
+  clientId: string,
+  listing: ContractListing,
+  to: string,
+  found: Map<string, CloudSignDocument>,
+  onPage?: () => void,
+): Promise<number> {
   for (let sweeps = 1; ; sweeps++) {
     const totals = new Set<number | null>();
     const before = found.size;
     let served = 0;
-    for await (const page of cloudsign.listConcludedDocuments(clientId, { scope, to })) {
+    for await (const page of cloudsign.listConcludedDocuments(clientId, { listing, to })) {
       totals.add(page.total);
       served += page.documents.length;
       for (const document of page.documents) found.set(document.id, document);
       onPage?.();
     }
     const [total] = totals;
+    // Only the concluded list holds nothing but what is kept: in the others (the team's, all states) the
+    // total counts documents of other states too, so only its constancy tells.
+    const whole = listing !== 'concluded' || total === undefined || served === total;
     // A listing that gives no total is trusted when a second sweep finds nothing the first did not.
-    const steady =
-      total === null ? sweeps > 1 && found.size === before : totals.size <= 1 && (scope === 'team' || total === undefined || served === total);
-    if (steady || sweeps >= MAX_SWEEPS) return { documents: [...found.values()], sweeps };
+    const steady = total === null ? sweeps > 1 && found.size === before : totals.size <= 1 && whole;
+    if (steady || sweeps >= MAX_SWEEPS) return sweeps;
   }
 }
 
 export interface ReconcileInput extends Omit<ImportDocumentsInput, 'documents'> {
-  scope: ListingScope;
+  /** The lists that hold the user's contracts (contractListingsOf). */
+  listings: readonly ContractListing[];
   /** The end of what is compared: documents whose last party agreed by then (the run's window). */
   to: string;
   onPage?: () => void;
@@ -67,7 +85,7 @@ export interface ReconcileResult {
 
 /** Lists, compares, imports what is missing, and records the connection's completeness after the repair. */
 export async function reconcileConnection(services: ImportServices, input: ReconcileInput): Promise<ReconcileResult> {
-  const { documents, sweeps } = await sweepListing(services.cloudsign, input.clientId, input.scope, input.to, input.onPage);
+  const { documents, sweeps } = await sweepListing(services.cloudsign, input.clientId, input.listings, input.to, input.onPage);
   const files: FileKey[] = documents.flatMap((d) => d.files.map((f) => ({ documentId: d.id, fileId: f.id })));
   const states = await fileStates(services.orm.em.fork(), { connectionId: input.connectionId, files });
   const missing = new Set(files.filter((_, i) => states[i] === 'missing').map((f) => f.documentId));

@@ -122,7 +122,7 @@ describe("a contract's history", () => {
     expect(edited.actor).toEqual({ id: alice.id, name: 'Alice' });
     expect(edited.changes).toEqual({
       title: { from: '業務委託契約書', to: '業務委託契約書（改定）' },
-      amount: { from: 1_200_000, to: 1_500_000 },
+      amount: { from: '1200000', to: '1500000' },
     });
     expect(extracted.actor).toEqual({ id: adminId, name: 'Administrator' });
     expect(extracted.changes).toEqual({ counterparty: { from: null, to: '株式会社サンプル' } });
@@ -131,7 +131,7 @@ describe("a contract's history", () => {
     expect(importedEvent.changes).toMatchObject({
       title: { from: null, to: '業務委託契約書' },
       conclusionDate: { from: null, to: '2024-04-01' },
-      amount: { from: null, to: 1_200_000 },
+      amount: { from: null, to: '1200000' },
       visibility: { from: null, to: { scope: 'private' } },
       owners: { from: null, to: [alice.id] },
     });

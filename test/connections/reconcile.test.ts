@@ -76,8 +76,12 @@ it('imports what a shifting listing lost and what became visible late, reports m
   await eventually(async () => (await reconcileRuns(id)).length === 2 && (await service.api('GET', `/v1/connections/${id}`)).body.status === 'idle', 90_000, 'the second reconciliation');
   const { requests } = await service.sim('GET', '/requests');
   const lists = requests.filter((r: any) => /^\/documents(\?|$)/.test(r.path));
-  const visible = await truthOf();
-  expect(lists).toHaveLength(Math.ceil(visible.length / 100));
+  const visible = (await truthOf()) as { id: string; status: number }[];
+  // One request per 100 documents of each list: the concluded ones (status=2), and 全ての状態 (status=-1)
+  // for the imported ones (status 13), which pages through every state the user sees.
+  const concluded = lists.filter((r: any) => /[?&]status=2(&|$)/.test(r.path));
+  expect(concluded).toHaveLength(Math.ceil(visible.filter((d) => d.status === 2).length / 100));
+  expect(lists.filter((r: any) => /[?&]status=-1(&|$)/.test(r.path)).length).toBe(lists.length - concluded.length);
   expect(requests.filter((r: any) => !/^\/documents(\?|$)/.test(r.path) && !['/me', '/token'].some((p) => r.path.startsWith(p)))).toEqual([]);
   const [second] = await reconcileRuns(id);
   expect(second).toMatchObject({ outcome: 'succeeded', counts: { listed: expected.length - filesOf(leaving), imported: 0 } });
