@@ -98,11 +98,11 @@ export function fileErrorRoutes(deps: ApiDeps) {
     .openapi(retryRoute, async (c) => {
       // The body is optional: without one (or without `ids`) every failing file is retried.
       const body = c.req.valid('json') ?? {};
-      const { connection, retrying } = await retryFileErrors(deps, { connectionId: c.req.valid('param').id, ...(body.ids && { ids: body.ids }) });
+      const { connection, retrying } = await retryFileErrors(deps, { connectionId: c.req.valid('param').id, ...(body.ids && { ids: body.ids }), actor: c.get('user') });
       return c.json({ id: connection.id, managementId: connection.managementId, retrying }, 202);
     })
     .openapi(dismissRoute, async (c) => {
-      const dismissed = await dismissFileErrors(orm.em.fork(), { connectionId: c.req.valid('param').id, ids: c.req.valid('json').ids });
+      const dismissed = await dismissFileErrors(orm.em.fork(), { connectionId: c.req.valid('param').id, ids: c.req.valid('json').ids, actor: c.get('user') });
       return c.json({ dismissed }, 200);
     });
 }

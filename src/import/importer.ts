@@ -99,8 +99,8 @@ async function save(page: PageImport, document: CloudSignDocument, files: readon
 
 /**
  * Review mode: the document becomes one pending review, once per connection. A review shows the whole
- * document, so one with a file CloudSign cannot serve is not sent yet: like a failed file in direct mode,
- * it is tried again when a sync lists it again.
+ * document, so one with a file CloudSign cannot serve (or a value the ledger cannot hold) is not sent yet:
+ * its files are failed files, as in direct mode, retried by ID at later syncs.
  */
 async function sendToReview(page: PageImport, document: CloudSignDocument, files: readonly CloudSignFile[]): Promise<void> {
   const { connectionId, runId } = page.input;
@@ -117,14 +117,23 @@ async function sendToReview(page: PageImport, document: CloudSignDocument, files
     stored.push({ fileId: file.id, name: file.name ?? null, size, sha256, fields: { ...fields } });
   });
   if (!complete) return;
-  const { review } = await createReview(page.orm.em.fork(), {
-    connectionId,
-    runId,
-    documentId: document.id,
-    title: stored[0]?.fields.title as string | null,
-    files: stored,
-    createdAt: page.createdAt,
-  });
+  let review: Awaited<ReturnType<typeof createReview>>['review'];
+  try {
+    ({ review } = await createReview(page.orm.em.fork(), {
+      connectionId,
+      runId,
+      documentId: document.id,
+      title: stored[0]?.fields.title as string | null,
+      files: stored,
+      createdAt: page.createdAt,
+    }));
+  } catch (error) {
+    // A proposed value the ledger refuses (invalid_value) fails this document's files, not the page.
+    const problem = fileProblemOf(error);
+    if (!problem) throw error;
+    for (const file of files) await recordFailure(page, document, file, problem);
+    return;
+  }
   if (review.runId === runId && review.status === 'pending') page.counts.reviews.push({ reviewId: review.id, documentId: document.id });
 }
 

@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordAudit, SYSTEM_ACTOR, type AuditActor } from './audit';
 import { ConnectionEntity, loadConnection } from './connections';
 import { isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
@@ -223,15 +224,34 @@ function chosen(input: { connectionId: string; ids?: readonly string[] }) {
  * An admin asks for another attempt now: the files (all, or those of `ids`) are due at the next sync,
  * dismissed ones too. Returns how many will be retried.
  */
-export async function requestFileRetry(em: EntityManager, input: { connectionId: string; ids?: readonly string[] }): Promise<number> {
+export async function requestFileRetry(em: EntityManager, input: { connectionId: string; ids?: readonly string[]; actor?: AuditActor }): Promise<number> {
   await loadConnection(em, input.connectionId);
-  return em.nativeUpdate(FileErrorEntity, chosen(input), { nextAttemptAt: new Date(0), dismissedAt: null });
+  return em.transactional(async (tx) => {
+    const retrying = await tx.nativeUpdate(FileErrorEntity, chosen(input), { nextAttemptAt: new Date(0), dismissedAt: null });
+    if (retrying) auditFileErrors(tx, input, 'file_retry_requested', retrying);
+    return retrying;
+  });
 }
 
 /** An admin gives up on files (those of `ids`): never retried, not counted as failing. Returns how many. */
-export async function dismissFileErrors(em: EntityManager, input: { connectionId: string; ids: readonly string[] }): Promise<number> {
+export async function dismissFileErrors(em: EntityManager, input: { connectionId: string; ids: readonly string[]; actor?: AuditActor }): Promise<number> {
   await loadConnection(em, input.connectionId);
-  return em.nativeUpdate(FileErrorEntity, { ...chosen(input), dismissedAt: null }, { dismissedAt: new Date() });
+  return em.transactional(async (tx) => {
+    const dismissed = await tx.nativeUpdate(FileErrorEntity, { ...chosen(input), dismissedAt: null }, { dismissedAt: new Date() });
+    if (dismissed) auditFileErrors(tx, input, 'files_dismissed', dismissed);
+    return dismissed;
+  });
+}
+
+/** An admin's retry or dismissal is a change of the connection: the trail names the file errors. */
+function auditFileErrors(em: EntityManager, input: { connectionId: string; ids?: readonly string[]; actor?: AuditActor }, action: string, count: number): void {
+  recordAudit(em, {
+    actor: input.actor ?? SYSTEM_ACTOR,
+    subject: { kind: 'connection', id: input.connectionId },
+    action,
+    changes: {},
+    details: { fileErrors: input.ids ?? 'all', count },
+  });
 }
 
 /** The files that first failed in this run (not those that failed before and again): the run's digest mail. */

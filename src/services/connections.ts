@@ -233,7 +233,7 @@ export async function disconnect(deps: Pick<ConnectionServiceDeps, 'orm' | 'temp
  * Failed files tried again at once (all of the connection's, or those of `ids`): they are due at the sync
  * this starts. Returns how many files will be retried; none to retry starts nothing.
  */
-export async function retryFileErrors(deps: WorkflowDeps, input: { connectionId: string; ids?: string[] }): Promise<{ connection: Connection; retrying: number }> {
+export async function retryFileErrors(deps: WorkflowDeps, input: { connectionId: string; ids?: string[]; actor?: AuditActor }): Promise<{ connection: Connection; retrying: number }> {
   const connection = await getConnection(deps.orm.em.fork(), input.connectionId);
   if (connection.status === 'disconnected') {
     throw new ConflictError('connection_disconnected', `Connection ${connection.managementId} is disconnected; its files are not retried any more.`);
