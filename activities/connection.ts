@@ -1,7 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { CloudSignClient } from '../src/cloudsign';
-import type { MikroORM } from '../src/db';
 import { classified, type IncidentKind } from '../src/failures';
 import { importDocuments } from '../src/import/importer';
 import { contractListingsOf, countWindow, listingScopeOf, listWindowPage } from '../src/import/window';
@@ -24,29 +22,16 @@ import {
   startRun,
   type ConnectionStatus,
 } from '../src/ledger';
-import { fileFailuresMail, incidentMail, type OutboxSender } from '../src/mail';
-import { silentLogger, type Logger } from '../src/logging';
-import { noMetrics, type Metrics } from '../src/metrics';
-import type { FileStorage } from '../src/storage';
+import { fileFailuresMail, incidentMail } from '../src/mail';
+import { silentLogger } from '../src/logging';
+import { noMetrics } from '../src/metrics';
 import type { PageResult, SyncKind, SyncWindow } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 import { activityLogger } from './log';
+import type { ConnectionActivityDeps } from './deps';
 import { createRepairActivities } from './repair';
 
-export interface ConnectionActivityDeps {
-  orm: MikroORM;
-  cloudsign: CloudSignClient;
-  storage: FileStorage;
-  /** Sends what the activities queue in the mail outbox; `kick` asks it to send now. */
-  outbox: Pick<OutboxSender, 'kick'>;
-  secretsKey: string;
-  /** Documents of a page imported at once; CloudSign's request budget bounds the rate anyway. */
-  importConcurrency?: number;
-  metrics?: Pick<Metrics, 'fileImported' | 'fileFailed' | 'mailQueued'>;
-  logger?: Logger;
-  /** FILE_SIZE_LIMIT: bytes a PDF may have (0: none). */
-  fileSizeLimit?: number;
-}
+export type { ConnectionActivityDeps } from './deps';
 
 /**
  * Runs a long activity's work with its failures classified (src/failures), heartbeating on a timer all

@@ -6,7 +6,7 @@ import { reconcileConnection } from '../src/import/reconcile';
 import { contractListingsOf, listingScopeOf } from '../src/import/window';
 import { dueFileErrors, getConnection, recordRunListed, revealClientId, startRun } from '../src/ledger';
 import type { PageResult, ReconcileResult, SyncWindow } from '../src/temporal/messages';
-import type { ConnectionActivityDeps } from './connection';
+import type { ConnectionActivityDeps } from './deps';
 import { temporalNow } from './clock';
 
 /** Documents retried by ID per call: a call is as long as a listing page's import. */
@@ -26,8 +26,17 @@ async function alive<T>(work: () => Promise<T>): Promise<T> {
  * What repairs a connection's ledger beyond a sync's window: its failed files retried by ID, and the
  * reconciliation that compares everything CloudSign shows with the ledger.
  */
-export function createRepairActivities({ orm, cloudsign, storage, secretsKey, importConcurrency = 4 }: Omit<ConnectionActivityDeps, 'outbox'>) {
-  const services = { orm, cloudsign, storage };
+export function createRepairActivities({
+  orm,
+  cloudsign,
+  storage,
+  secretsKey,
+  importConcurrency = 4,
+  metrics,
+  fileSizeLimit = 0,
+}: Omit<ConnectionActivityDeps, 'outbox'>) {
+  // The same import path as a sync's pages: its metrics and its file size limit.
+  const services = { orm, cloudsign, storage, fileSizeLimit, ...(metrics && { metrics }) };
   const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
 
   return {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConnectionEntity, loadConnection } from './connections';
+import { ConnectionEntity, loadConnection, type Completeness } from './connections';
 import type { FileKey } from './known-files';
 import { sqlArray } from './sql';
 
@@ -10,16 +10,6 @@ import { sqlArray } from './sql';
  * reviews, failing (dismissed or not: the file errors list shows it), or else missing. After a
  * reconciliation's repair `missing` counts only the files its repair could not import (they are failing then).
  */
-export interface Completeness {
-  checkedAt: string;
-  cloudsignFiles: number;
-  ledgerFiles: number;
-  inReview: number;
-  discarded: number;
-  failed: number;
-  missing: number;
-}
-
 export type FileState = 'ledger' | 'discarded' | 'review' | 'failed' | 'missing';
 
 /** Files per statement: a 10,000-file listing is compared in two. */

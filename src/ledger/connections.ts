@@ -1,7 +1,6 @@
 import { defineEntity, p, UniqueConstraintViolationException, type EntityData, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { changesBetween, changesFromNothing, recordAudit, SYSTEM_ACTOR, type AuditActor, type AuditChanges } from './audit';
-import type { Completeness } from './completeness';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { assertGroupsExist } from './groups';
 import { isUuid, newId } from './ids';
@@ -40,6 +39,17 @@ export interface ConnectionWarning {
  * One CloudSign client ID linked to the ledger. The client ID is a credential: only its AES-GCM ciphertext,
  * an HMAC fingerprint (for "connected already") and its last 4 characters (for people) are stored.
  */
+/** What a connection's last reconciliation found (src/ledger/completeness.ts), kept on the connection. */
+export interface Completeness {
+  checkedAt: string;
+  cloudsignFiles: number;
+  ledgerFiles: number;
+  inReview: number;
+  discarded: number;
+  failed: number;
+  missing: number;
+}
+
 export const ConnectionEntity = defineEntity({
   name: 'Connection',
   tableName: 'connections',

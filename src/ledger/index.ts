@@ -50,6 +50,7 @@ export {
   type ConnectionSettings,
   type Reviewers,
   type SaveMode,
+  type Completeness,
 } from './connections';
 export {
   CONTRACT_FIELDS,
@@ -81,7 +82,7 @@ export {
   type DueDocument,
   type FileError,
 } from './file-errors';
-export { fileStates, completenessOf, recordCompleteness, type Completeness, type FileState } from './completeness';
+export { fileStates, completenessOf, recordCompleteness, type FileState } from './completeness';
 export { recordIncident, resolveIncidents, incidentRecipients } from './incidents';
 export { settleKnownFiles, type FileKey } from './known-files';
 export {
