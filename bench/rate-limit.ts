@@ -98,7 +98,7 @@ async function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv): Prom
           let stderr = '';
           child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
           child.stdout!.on('data', (chunk: Buffer) => {
-            if (chunk.toString().includes('worker polling task queue')) resolve();
+            if (chunk.toString().includes('worker polling')) resolve();
           });
           child.once('exit', (code) => reject(new Error(`worker process ${child.pid} exited with ${String(code)} before it polled: ${stderr}`)));
         }),
