@@ -1,6 +1,6 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { methodNotAllowed } from 'hono/method-not-allowed';
+import { TrieRouter } from 'hono/router/trie-router';
 import type { ApiEnv } from './context';
 import { errorResponse } from './errors';
 
@@ -52,13 +52,40 @@ export const refuseNul: MiddlewareHandler<ApiEnv> = async (c, next) => {
   await next();
 };
 
-/** 405 with `Allow` for a route that exists with other methods (TRACE, or PUT where only GET is), not 404. */
-export const allowedMethods = (app: Hono<ApiEnv>): MiddlewareHandler<ApiEnv> =>
-  methodNotAllowed({
-    app,
-    onMethodNotAllowed: (c, methods) => {
-      const response = errorResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed here; use ${methods.join(', ')}.`);
-      response.headers.set('Allow', methods.join(', '));
-      return response;
-    },
-  });
+/**
+ * 405 with `Allow` for a route that exists with other methods (TRACE, or PUT where only GET is), not 404.
+ * `Allow` names the methods of the most specific route the path matches, as the OpenAPI document lists
+ * them: for `/v1/reviews/bulk` those of that path (POST), not also `/v1/reviews/{id}`'s GET.
+ */
+export const allowedMethods = (app: Hono<ApiEnv>): MiddlewareHandler<ApiEnv> => {
+  let router: TrieRouter<{ path: string; methods: string[] }> | undefined;
+  return async (c, next) => {
+    await next();
+    if (c.res.status !== 404 || c.error) return;
+    router ??= methodRouter(app);
+    const matches = router.match('ALL', c.req.path)[0].map(([route]) => route);
+    if (!matches.length) return;
+    const specific = matches.reduce((best, route) => (paramsOf(route.path) < paramsOf(best.path) ? route : best));
+    if (specific.methods.includes(c.req.method)) return;
+    const response = errorResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed here; use ${specific.methods.join(', ')}.`);
+    response.headers.set('Allow', specific.methods.join(', '));
+    c.res = response;
+  };
+};
+
+const paramsOf = (path: string) => path.split('/').filter((part) => part.startsWith(':') || part === '*').length;
+
+/** Every route path the app serves, with its methods (HEAD wherever GET is). */
+function methodRouter(app: Hono<ApiEnv>): TrieRouter<{ path: string; methods: string[] }> {
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL' || route.method === 'HEAD') continue;
+    const methods = methodsByPath.get(route.path) ?? new Set<string>();
+    methods.add(route.method);
+    if (route.method === 'GET') methods.add('HEAD');
+    methodsByPath.set(route.path, methods);
+  }
+  const router = new TrieRouter<{ path: string; methods: string[] }>();
+  for (const [path, methods] of methodsByPath) router.add('ALL', path, { path, methods: [...methods] });
+  return router;
+}

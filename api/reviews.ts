@@ -12,6 +12,7 @@ import {
   getReview,
   isIsoDate,
   mayDecide,
+  nonBlankText,
   reviewsAnything,
   reviewsFor,
   type Connection,
@@ -117,11 +118,11 @@ const ReviewFilterSchema = z
     connectionId: z.string().min(1).max(100).optional().openapi({ description: 'Only reviews of this connection.' }),
     concludedFrom: DateString.optional().openapi({ description: 'Conclusion date (of any of its files) on or after (YYYY-MM-DD).' }),
     concludedTo: DateString.optional().openapi({ description: 'Conclusion date (of any of its files) on or before (YYYY-MM-DD).' }),
-    q: z.string().trim().min(1).max(200).optional().openapi({ description: 'Words that must all appear in the title or a file name.', example: '業務委託' }),
+    q: nonBlankText(200).optional().openapi({ description: 'Words that must all appear in the title or a file name.', example: '業務委託' }),
   })
   .strict()
   .refine((f) => Object.keys(f).length > 0, 'Give at least one of connectionId, concludedFrom, concludedTo or q: a bulk decision never selects everything by accident.')
-  .openapi('ReviewFilter', { description: 'Pending reviews you may decide that match every given condition, oldest first.' });
+  .openapi('ReviewFilter', { description: 'Pending reviews you may decide that match every given condition, oldest first.', minProperties: 1 });
 
 const BulkDecisionBody = z
   .object({
@@ -136,6 +137,11 @@ const BulkDecisionBody = z
   .openapi('BulkDecision', {
     description: `Decides many reviews, each once, exactly as its single approve or discard would. By filter, at most ${MAX_BULK_FILTERED} per request (the rest is \`remaining\`).`,
     example: { filter: { connectionId: '0193a5c2-7d4e-7b8a-9c1d-2e3f4a5b6c7d', concludedTo: '2019-03-31' }, action: 'discard' },
+    // What the refinement checks, stated for clients: exactly one of the two.
+    oneOf: [
+      { required: ['ids'], not: { required: ['filter'] } },
+      { required: ['filter'], not: { required: ['ids'] } },
+    ],
   });
 
 const BulkOutcomeSchema = z

@@ -26,11 +26,23 @@ const text = (maxLength: number) => ({
   column: () => p.string().length(maxLength).nullable(),
 });
 const date = () => ({ kind: 'date' as const, value: isoDate, column: () => p.date().nullable() });
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-/** Decimal digits of an int64, CloudSign's type for 取引金額. */
+/**
+ * Decimal digits no greater than `max` (of 19 digits): fewer digits, or at the first digit that differs
+ * from max's, a smaller one. A pattern rather than a check in code, so that the OpenAPI document states it.
+ */
+function digitsAtMost(max: string): string {
+  const alternatives = [...max].flatMap((digit, i) => {
+    const d = Number(digit);
+    if (d === 0) return [];
+    const rest = max.length - i - 1;
+    return [`${max.slice(0, i)}${d === 1 ? '0' : `[0-${d - 1}]`}${rest ? `\\d{${rest}}` : ''}`];
+  });
+  return `\\d{1,${max.length - 1}}|${[...alternatives, max].join('|')}`;
+}
+/** Decimal digits of an int64, CloudSign's type for 取引金額: -9223372036854775808 … 9223372036854775807. */
+const INT64_DIGITS = new RegExp(`^(?:${digitsAtMost(String(2n ** 63n - 1n))}|-(?:${digitsAtMost(String(2n ** 63n))}))$`);
 export function isInt64Digits(value: string): boolean {
-  return /^-?\d{1,19}$/.test(value) && BigInt(value) >= INT64_MIN && BigInt(value) <= INT64_MAX;
+  return INT64_DIGITS.test(value);
 }
 /**
  * Whole yen, stored as bigint and read as decimal digits, exactly: CloudSign's int64 reaches past 2^53,
@@ -40,7 +52,7 @@ export function isInt64Digits(value: string): boolean {
 const yen = () => ({
   kind: 'yen' as const,
   value: z.union([
-    z.string().trim().refine(isInt64Digits, 'must be a whole number of yen in decimal digits, within int64'),
+    z.string().trim().regex(INT64_DIGITS, 'must be a whole number of yen in decimal digits, within int64'),
     z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).transform(String),
   ]),
   column: () => p.bigint('string').nullable(),

@@ -82,6 +82,8 @@ it('answers 405 with Allow for a method a route does not have', async () => {
   expect(await call('PUT', '/v1/contracts')).toMatchObject({ status: 405, code: 'method_not_allowed', allow: expect.stringContaining('GET') });
   expect(await call('DELETE', '/v1/quota')).toMatchObject({ status: 405, allow: expect.stringContaining('PUT') });
   expect(await traceOverHttp('/v1/contracts')).toMatchObject({ status: 405, allow: expect.stringContaining('GET') });
+  // The most specific route's methods, as the document lists them: /v1/reviews/bulk is not /v1/reviews/{id}.
+  expect(await call('PUT', '/v1/reviews/bulk')).toMatchObject({ status: 405, allow: 'POST' });
   expect(await call('GET', '/v1/nothing-here')).toMatchObject({ status: 404, code: 'not_found' });
 });
 
