@@ -265,11 +265,30 @@ class HttpCloudSignClient implements CloudSignClient {
     }
     const partial = `${destination}.part`;
     try {
-      const file = await this.withRetries(async () => streamPdf(await this.exchange(call), createWriteStream(partial), call));
+      const file = await this.withRetries(() => this.streamPdfTo(partial, call));
       await rename(partial, destination);
       return file;
     } catch (error) {
       await rm(partial, { force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * One attempt at writing the PDF to `path`. A failed one closes its file before it fails: the file opens
+   * asynchronously, and an attempt refused at once (not a PDF) would otherwise create it after the caller
+   * removed it, leaving an empty `.part` behind.
+   */
+  private async streamPdfTo(path: string, call: Call): Promise<DownloadedFile> {
+    const out = createWriteStream(path);
+    try {
+      return await streamPdf(await this.exchange(call), out, call);
+    } catch (error) {
+      if (!out.closed) {
+        const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
+        out.destroy();
+        await closed;
+      }
       throw error;
     }
   }
