@@ -17,12 +17,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { startApiServer } from '../api/server';
 import { startSimulator } from '../src/cloudsign-simulator';
 import { openServices } from '../src/composition';
 import { loadConfig } from '../src/config';
-import { migrate } from '../src/db';
+import { dropDatabase, migrate } from '../src/db';
 import { ensureBootstrapAdmin } from '../src/ledger';
 import { startMailCatcher } from '../src/mail/catcher';
 import { startDevServer } from '../src/temporal/dev-server';
@@ -65,19 +64,6 @@ function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
-}
-
-async function dropDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists "${name}" with (force)`);
-  } finally {
-    await client.end();
-  }
 }
 
 type Api = (method: string, path: string, body?: unknown, token?: string) => Promise<any>;
