@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { auditRoutes } from './audit';
+import { consoleRoutes } from './console';
 import { requireUser } from './auth';
 import type { ApiDeps } from './context';
 import { serveDocs } from './docs';
@@ -48,9 +49,9 @@ export function createApp(deps: ApiDeps) {
 
   app.route('/', healthRoutes(deps));
 
-  const v1 = newRouter();
-  // One count per API process (api/sign-in-limit.ts), for every authenticated route.
+  // One count per API process (api/sign-in-limit.ts), for every authenticated route and the console's sign-in.
   const signInLimit = { limiter: signInLimiter(deps.config.AUTH_FAILURES_PER_MINUTE), trustedProxies: new Set(deps.config.TRUSTED_PROXIES) };
+  const v1 = newRouter();
   v1.use('*', requireUser(deps.orm, signInLimit));
   v1.openapi(meRoute, (c) => {
     const { id, name, email, role } = c.get('user');
@@ -67,6 +68,7 @@ export function createApp(deps: ApiDeps) {
   v1.route('/audit', auditRoutes(deps));
   v1.route('/connections', fileErrorRoutes(deps));
   app.route('/v1', v1);
+  app.route('/console', consoleRoutes(deps, signInLimit));
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: OPENAPI_INFO });
   serveDocs(app);

@@ -36,23 +36,40 @@ export function errorResponse(c: Context, status: ContentfulStatusCode, code: st
   return c.json({ error: { code, message, ...(details === undefined ? {} : { details }) } }, status);
 }
 
-/** Maps whatever a handler threw to the error shape; an unexpected error is logged (to `logger`) and never shown. */
-export const errorHandler = (logger: Logger) => (error: Error, c: Context) => {
-  if (error instanceof ApiError) return errorResponse(c, error.status, error.code, error.message, error.details);
-  if (error instanceof LedgerError) return errorResponse(c, ledgerStatus(error), error.code, error.message, ledgerDetails(error));
+/** An error as a caller is told it: the API answers it as JSON, the console as a page. */
+export interface DescribedError {
+  status: ContentfulStatusCode;
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/**
+ * What a thrown error means, the one mapping of every refusal (ledger, CloudSign set-up, a dependency down)
+ * that the API and the console share; undefined for an unexpected error, which the caller logs and never shows.
+ */
+export function describeError(error: Error, logger: Logger, request: { method: string; path: string }): DescribedError | undefined {
+  if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message, details: error.details };
+  if (error instanceof LedgerError) return { status: ledgerStatus(error), code: error.code, message: error.message, details: ledgerDetails(error) };
   const refusal = cloudSignSetupRefusal(error);
-  if (refusal) return errorResponse(c, refusal.status, refusal.code, refusal.message);
-  if (error instanceof UnavailableError) return errorResponse(c, 503, error.code, error.message);
+  if (refusal) return refusal;
+  if (error instanceof UnavailableError) return { status: 503, code: error.code, message: error.message };
   const down = unavailableDependency(error);
   if (down) {
-    logger.warn(`${down} does not answer`, { method: c.req.method, path: c.req.path, error: error.message.split('\n')[0] });
-    return errorResponse(c, 503, `${down}_unavailable`, `${DEPENDENCY_NAMES[down]} does not answer right now; nothing was changed. Try again shortly.`);
+    logger.warn(`${down} does not answer`, { method: request.method, path: request.path, error: error.message.split('\n')[0] });
+    return { status: 503, code: `${down}_unavailable`, message: `${DEPENDENCY_NAMES[down]} does not answer right now; nothing was changed. Try again shortly.` };
   }
   if (error instanceof HTTPException) {
     // Hono throws these for bodies it cannot read, e.g. malformed JSON.
-    const code = error.status === 400 ? 'invalid_request' : 'http_error';
-    return errorResponse(c, error.status, code, error.message || 'The request could not be read.');
+    return { status: error.status, code: error.status === 400 ? 'invalid_request' : 'http_error', message: error.message || 'The request could not be read.' };
   }
+  return undefined;
+}
+
+/** Maps whatever a handler threw to the error shape; an unexpected error is logged (to `logger`) and never shown. */
+export const errorHandler = (logger: Logger) => (error: Error, c: Context) => {
+  const described = describeError(error, logger, { method: c.req.method, path: c.req.path });
+  if (described) return errorResponse(c, described.status, described.code, described.message, described.details);
   logger.error('request failed unexpectedly', { method: c.req.method, path: c.req.path, error, stack: error.stack });
   return errorResponse(c, 500, 'internal_error', 'The server failed to handle this request; the error has been logged.');
 };

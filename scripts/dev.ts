@@ -96,6 +96,8 @@ async function startEmbeddedParts(config: Config, stops: Stop[]): Promise<Embedd
     // A person reads this terminal; a deployment's collector reads JSON.
     LOG_FORMAT: config.LOG_FORMAT ?? 'pretty',
     METRICS_PORT: config.METRICS_PORT ?? METRICS_PORT,
+    // The console links each connection to its workflow in the embedded server's Web UI.
+    TEMPORAL_WEB_UI_URL: config.TEMPORAL_WEB_UI_URL ?? (webUi.startsWith('http') ? webUi : undefined),
   };
   return { config: effective, adminToken, webUi, mailNote };
 }
@@ -143,6 +145,7 @@ function printBanner(parts: EmbeddedParts, api: { url: string }, metrics: Metric
   const token = parts.config.BOOTSTRAP_ADMIN_TOKEN ? '$BOOTSTRAP_ADMIN_TOKEN' : parts.adminToken;
   console.log(`
 cloudsign-sync is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
+  Console        ${api.url}/console   (sign in with the admin token below)
   API            ${api.url}   (docs: ${api.url}/docs, health: ${api.url}/health)
   Temporal UI    ${parts.webUi}
   CloudSign      ${parts.config.CLOUDSIGN_BASE_URL}${embeddedCloudSign ? `   (simulator, ${DEMO_DOCUMENTS} demo documents)` : ''}

@@ -127,6 +127,10 @@ export const configSchema = z.object({
     .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
     .pipe(z.array(z.string().refine((address) => isIP(address) !== 0, 'must be IP addresses separated by commas, such as 10.0.0.2,10.0.0.3')))
     .default([]),
+  /** How long a web console sign-in lasts; sign-out, a disabled user or a rotated token end it sooner. */
+  CONSOLE_SESSION_TTL: duration.default(parseDuration('8h')),
+  /** The Temporal Web UI's address, for the console's links to each connection's workflow; unset: no links. */
+  TEMPORAL_WEB_UI_URL: optionalText.pipe(url(['https:', 'http:'], 'http://127.0.0.1:8233').optional()),
   /** A PDF larger than this is recorded as a failed file, not stored (CloudSign takes 50 MB per document). */
   FILE_SIZE_LIMIT: size.default(100 * 1024 ** 2),
 });

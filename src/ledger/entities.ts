@@ -10,6 +10,7 @@ import { OutboxMailEntity } from './outbox';
 import { QuotaEntity } from './quota';
 import { ReviewReminderEntity, ReviewEntity } from './reviews';
 import { SyncRunEntity } from './runs';
+import { ConsoleSessionEntity } from './sessions';
 import { UserEntity } from './user';
 
 /** Every entity of the ledger; the ORM configuration and the migrations are built from this list. */
@@ -29,4 +30,5 @@ export const entities = [
   ReviewReminderEntity,
   OutboxMailEntity,
   AuditEventEntity,
+  ConsoleSessionEntity,
 ];

@@ -23,6 +23,7 @@ export {
   setUserDisabled,
   type CreateUserInput,
 } from './users';
+export { startConsoleSession, findConsoleSession, endConsoleSession, type ConsoleSession } from './sessions';
 export { createGroup, setGroupMembers, getGroup, listGroups, type Group } from './groups';
 export { VISIBILITY_SCOPES, type Visibility } from './visibility';
 export {

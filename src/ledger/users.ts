@@ -255,7 +255,7 @@ export async function assertUsersExist(em: EntityManager, ids: readonly string[]
 
 const newToken = () => `csk_${randomBytes(32).toString('base64url')}`;
 
-function hashToken(token: string): string {
+export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
