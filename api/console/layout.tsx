@@ -58,6 +58,8 @@ export interface PageOptions {
   status?: 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 | 503;
   /** Scripts of `static/` this page needs, beside console.js. */
   scripts?: string[];
+  /** Stylesheets of `static/` this page needs, beside console.css. */
+  styles?: string[];
 }
 
 /**
@@ -76,6 +78,7 @@ export function renderPage(c: ConsoleContext, options: PageOptions, content: Chi
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${options.title} — ${words.app}`}</title>
         <link rel="stylesheet" href={assetPath('console.css')} />
+        {(options.styles ?? []).map((name) => <link rel="stylesheet" href={assetPath(name)} />)}
         <script src={assetPath('console.js')} defer></script>
         {(options.scripts ?? []).map((name) => <script src={assetPath(name)} defer></script>)}
       </head>
