@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { deliverUnsignalledHooks } from '../../src/services/hooks';
+import { lazyTemporalClient } from '../../src/temporal/client';
 import { eventually, startService, type Service } from '../support/service';
 import { expectedContracts, ledgerContracts } from './expectations';
 
@@ -137,11 +140,41 @@ it('imports nothing for a document the connection cannot see, and the connection
   expect({ status: connection.status, lastError: connection.lastError, failed: connection.totals.failed }).toEqual({ status: 'idle', lastError: null, failed: 0 });
 });
 
+it('loses no hook accepted while Temporal is down: it is answered, kept, and imported once Temporal answers', async () => {
+  // The same API, with a Temporal where nothing listens.
+  const down = lazyTemporalClient({ address: '127.0.0.1:1', namespace: 'default' });
+  const downApp = createApp({ ...service.services, temporal: { ...down, taskQueue: service.taskQueue } });
+  const downServer = serve({ fetch: downApp.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((resolve) => downServer.once('listening', resolve));
+  try {
+    const url = `http://127.0.0.1:${(downServer.address() as AddressInfo).port}${new URL(direct.hookUrl).pathname}`;
+    await service.sim('PUT', '/hooks', { urls: [url], sourceAddress: '127.0.0.1' });
+    const documentId = await concludeOne(1);
+    await eventually(async () => ((await service.sim('GET', '/hooks/deliveries')).deliveries as any[]).find((d) => d.payload.documentID === documentId)?.status, 10_000, 'the answer');
+    expect(((await service.sim('GET', '/hooks/deliveries')).deliveries as any[]).find((d) => d.payload.documentID === documentId).status).toBe(202);
+    // Kept: waiting, its signal not sent (the API gives up on Temporal within seconds).
+    await eventually(async () => {
+      const rows = await service.orm.em.getConnection().execute<{ signalled_at: Date | null }[]>(`select signalled_at from hook_imports where document_id = ?`, [documentId]);
+      return rows.length === 1 && rows[0]!.signalled_at === null;
+    }, 10_000, 'the hook import recorded');
+    expect(await contractsOfDocument(documentId)).toEqual([]);
+    // The API's repair round, with Temporal back.
+    expect(await deliverUnsignalledHooks({ orm: service.orm, temporal: { client: service.env.client, connection: service.env.connection, taskQueue: service.taskQueue } })).toBe(1);
+    await eventually(async () => (await contractsOfDocument(documentId)).length === 1, 30_000, 'the kept hook imported');
+    expect(await deliverUnsignalledHooks({ orm: service.orm, temporal: { client: service.env.client, connection: service.env.connection, taskQueue: service.taskQueue } })).toBe(0);
+  } finally {
+    // The lazy connection to nothing is left open: its signal attempt may still be failing (closing it under that
+    // attempt rejects it out of band), and it holds no socket.
+    await new Promise((resolve) => downServer.close(resolve));
+  }
+});
+
 it('sends a hooked document to review for a review-mode connection of the same CloudSign team, through the same Hook URL', async () => {
   expect((await service.api('DELETE', `/v1/connections/${direct.id}`)).status).toBe(202);
   const review = await connectAndImport('Hooked review', service.simulator.accounts.documentManager, 'review');
   // One Hook URL per CloudSign team: the team's connections share it.
   expect(review.hookUrl).toBe(direct.hookUrl);
+  await service.sim('PUT', '/hooks', { urls: [reachable(review.hookUrl)], sourceAddress: '127.0.0.1' });
   const pendingBefore = review.totals.pendingReview;
   const documentId = await concludeOne(1);
   const pending = await eventually(async () => {

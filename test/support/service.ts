@@ -144,7 +144,7 @@ export async function startService(options: ServiceOptions = {}) {
       return events?.at(-1)?.eventType === proto.temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED;
     }, 30_000, `connection/${managementId} to sleep until its next sync`);
 
-  return { orm, simulator, mail, storage, filesDir, env, taskQueue, app, api, sim, startWorker, stopWorker, untilSleeping, close };
+  return { orm, services, simulator, mail, storage, filesDir, env, taskQueue, app, api, sim, startWorker, stopWorker, untilSleeping, close };
 
 }
 
