@@ -110,6 +110,8 @@ function admission(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
   const trustedProxies = new Set(deps.config.TRUSTED_PROXIES);
   const limited = minuteLimiter(HOOKS_PER_MINUTE);
   return async (c, next) => {
+    // Another method is answered 405 (api/guards.ts), whoever asks.
+    if (c.req.method !== 'POST') return next();
     const source = sourceAddress(c, trustedProxies);
     if (!source || !allowed(source)) {
       return errorResponse(c, 403, 'hook_source_refused', `Hooks are accepted only from CLOUDSIGN_HOOK_ALLOWED_IPS; ${source ?? 'this source'} is not in it.`);
@@ -129,7 +131,7 @@ function admission(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
  * reads JSON bodies), so it is measured, not streamed.
  */
 const limitHookBody: MiddlewareHandler<ApiEnv> = async (c, next) => {
-  if (Buffer.byteLength(await c.req.text()) > MAX_HOOK_BYTES) {
+  if (c.req.method === 'POST' && Buffer.byteLength(await c.req.text()) > MAX_HOOK_BYTES) {
     return errorResponse(c, 413, 'payload_too_large', `A hook body may have at most ${MAX_HOOK_BYTES / 1024} KiB.`);
   }
   await next();
