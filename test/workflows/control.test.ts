@@ -128,3 +128,16 @@ it('imports hooked documents while waiting for the next sync without starting on
     expect(stubs.of('beginRun').length).toBe(1);
   });
 });
+
+it('takes a hook that arrives during the full import after the import, without cutting it short', async () => {
+  const stubs = stubActivities({ pages: 2, hold: [1] });
+  await withConnection(env, stubs, async (handle) => {
+    await eventually(() => stubs.of('importPage').length === 1, 'page 1 is being imported');
+    await handle.signal(hookReceivedSignal);
+    stubs.release(1);
+    await eventually(() => stubs.of('importHookedDocuments').length === 1, 'the hooked documents imported');
+    expect(stubs.of('importPage').map((p) => p.page)).toEqual([1, 2]);
+    expect(stubs.of('finishRun')).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
+    expect(stubs.calls.map((c) => c.name).indexOf('importHookedDocuments')).toBeGreaterThan(stubs.calls.map((c) => c.name).indexOf('finishRun'));
+  });
+});
