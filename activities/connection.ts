@@ -23,12 +23,14 @@ import {
   type ConnectionStatus,
 } from '../src/ledger';
 import { fileFailuresMail, incidentMail } from '../src/mail';
+import { attachHookEndpoint } from '../src/services/hooks';
 import { silentLogger } from '../src/logging';
 import { noMetrics } from '../src/metrics';
 import type { PageResult, SyncKind, SyncWindow } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 import { activityLogger } from './log';
 import type { ConnectionActivityDeps } from './deps';
+import { createHookActivities } from './hooks';
 import { createRepairActivities } from './repair';
 
 export type { ConnectionActivityDeps } from './deps';
@@ -72,6 +74,8 @@ export function createSyncActivities({
         // The window ends now by this worker's clock, recorded once in history; the next window starts
         // there less an overlap, which also absorbs clock differences with CloudSign.
         const user = await cloudsign.getMe(clientId);
+        // A connection made before the webhook (or whose team changed) learns its team's Hook URL here.
+        await attachHookEndpoint(orm.em.fork(), { connectionId: input.connectionId, teamId: user.team?.id, secretsKey });
         const scope = listingScopeOf(user);
         const bounds = { from: input.from, to: new Date().toISOString() };
         const count = await countWindow(cloudsign, clientId, { ...bounds, listings: contractListingsOf(user) }, (documents) => heartbeat({ counted: documents }));
@@ -225,7 +229,7 @@ export function createConnectionStatusActivities({
 
 /** Every activity of a connection's workflow. */
 export function createConnectionActivities(deps: ConnectionActivityDeps) {
-  return { ...createSyncActivities(deps), ...createConnectionStatusActivities(deps), ...createRepairActivities(deps) };
+  return { ...createSyncActivities(deps), ...createConnectionStatusActivities(deps), ...createRepairActivities(deps), ...createHookActivities(deps) };
 }
 
 export type ConnectionActivities = ReturnType<typeof createConnectionActivities>;

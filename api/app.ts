@@ -10,6 +10,7 @@ import { fileErrorRoutes } from './file-errors';
 import { ErrorSchema, errorResponse, errorResponses, errorHandler } from './errors';
 import { allowedMethods, limitBody, refuseNul } from './guards';
 import { groupRoutes } from './groups';
+import { hookRoutes } from './hooks';
 import { adminHealthRoutes, healthRoutes } from './health';
 import { quotaRoutes } from './quota';
 import { reviewRoutes } from './reviews';
@@ -48,6 +49,8 @@ export function createApp(deps: ApiDeps) {
   app.openAPIRegistry.register('Error', ErrorSchema);
 
   app.route('/', healthRoutes(deps));
+  // CloudSign's webhook: its own admission (source address, URL token), no API token (api/hooks.ts).
+  app.route('/', hookRoutes(deps));
 
   // One count per API process (api/sign-in-limit.ts), for every authenticated route and the console's sign-in.
   const signInLimit = { limiter: signInLimiter(deps.config.AUTH_FAILURES_PER_MINUTE), trustedProxies: new Set(deps.config.TRUSTED_PROXIES) };

@@ -4,6 +4,8 @@ import { changeSettings, connect, controlConnection, disconnect, type Control } 
 import { previewConnection } from '../src/services/preview';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
+import { publicBaseUrl } from '../src/config';
+import { hookUrlOf } from '../src/services/hooks';
 import { ErrorSchema, bodyErrorResponses, errorResponses } from './errors';
 import { newRouter } from './router';
 import { IdList, IdParam, ListQuery, OwnersSchema, VisibilitySchema, json, pageOf } from './schemas';
@@ -116,6 +118,11 @@ const ConnectionSchema = z
       })
       .nullable()
       .openapi({ description: 'What the last reconciliation found (POST /v1/connections/:id/reconcile); null until one ran' }),
+    hookUrl: z.string().nullable().openapi({
+      description:
+        "The Hook URL to paste into CloudSign (チーム設定 → Webhook, condition 締結完了時): one per CloudSign team, shared by the team's connections. " +
+        'A secret: whoever has it (and sends from an allowed address) can make the connections look a document up. Null until the CloudSign team is known (at connect, or the next sync), and once disconnected',
+    }),
     createdAt: z.string(),
   })
   .openapi('Connection', {
@@ -260,7 +267,7 @@ const listRunsRoute = createRoute({
   responses: { 200: json(pageOf(RunSchema, 'SyncRunPage'), 'Runs'), ...errorResponses, 404: notFound },
 });
 
-const toConnectionJson = (c: Connection): z.infer<typeof ConnectionSchema> => ({
+const toConnectionJson = (c: Connection, hookUrl: string | null): z.infer<typeof ConnectionSchema> => ({
   id: c.id,
   managementId: c.managementId,
   name: c.name,
@@ -277,6 +284,7 @@ const toConnectionJson = (c: Connection): z.infer<typeof ConnectionSchema> => ({
   lastError: c.lastError && { code: c.lastError.code, message: c.lastError.message, at: new Date(c.lastError.at).toISOString() },
   warnings: c.warnings,
   completeness: c.completeness,
+  hookUrl,
   createdAt: c.createdAt.toISOString(),
 });
 
@@ -303,16 +311,18 @@ export function connectionRoutes(deps: ApiDeps) {
   const { orm } = deps;
   const control = (what: Control) => async (connectionId: string, actor: User) => accepted(await controlConnection(deps, connectionId, what, actor), what);
   const [sync, pause, resume, reconcile] = [control('sync'), control('pause'), control('resume'), control('reconcile')];
+  const hooks = { orm, secretsKey: deps.secretsKey, publicBaseUrl: publicBaseUrl(deps.config) };
+  const serialised = async (connection: Connection) => toConnectionJson(connection, await hookUrlOf(hooks, connection));
   return newRouter()
-    .openapi(createConnectionRoute, async (c) => c.json(toConnectionJson(await connect(deps, { ...c.req.valid('json'), actor: c.get('user') })), 201))
+    .openapi(createConnectionRoute, async (c) => c.json(await serialised(await connect(deps, { ...c.req.valid('json'), actor: c.get('user') })), 201))
     .openapi(listConnectionsRoute, async (c) => {
       const page = await listConnections(orm.em.fork(), c.req.valid('query'));
-      return c.json({ items: page.items.map(toConnectionJson), nextCursor: page.nextCursor }, 200);
+      return c.json({ items: await Promise.all(page.items.map(serialised)), nextCursor: page.nextCursor }, 200);
     })
-    .openapi(getConnectionRoute, async (c) => c.json(toConnectionJson(await getConnection(orm.em.fork(), c.req.valid('param').id)), 200))
+    .openapi(getConnectionRoute, async (c) => c.json(await serialised(await getConnection(orm.em.fork(), c.req.valid('param').id)), 200))
     .openapi(updateConnectionRoute, async (c) => {
       const connection = await changeSettings(deps, { connectionId: c.req.valid('param').id, ...c.req.valid('json'), actor: c.get('user') });
-      return c.json(toConnectionJson(connection), 200);
+      return c.json(await serialised(connection), 200);
     })
     .openapi(syncRoute, async (c) => c.json(await sync(c.req.valid('param').id, c.get('user')), 202))
     .openapi(pauseRoute, async (c) => c.json(await pause(c.req.valid('param').id, c.get('user')), 202))

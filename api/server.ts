@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../src/config';
 import { migrate } from '../src/db';
 import { applyBootstrapEmail, ensureBootstrapAdmin, revokeConfiguredToken } from '../src/ledger';
 import { startMissingWorkflows } from '../src/services/connections';
+import { deliverUnsignalledHooks } from '../src/services/hooks';
 import { unavailableDependency } from '../src/failures';
 import { startMetricsServer } from '../src/metrics';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
@@ -21,7 +22,8 @@ const REPAIR_EVERY_MS = 30_000;
 
 /**
  * Listens with the API on `config.PORT`, and keeps every connection's workflow started: at start and every
- * REPAIR_EVERY_MS, it starts the workflows that a Temporal outage kept from starting when they were connected.
+ * REPAIR_EVERY_MS, it starts the workflows that a Temporal outage kept from starting when they were connected,
+ * and tells the workflows of hook imports whose signal did not go out.
  */
 export async function startApiServer(services: Services): Promise<ApiServer> {
   const { PORT } = services.config;
@@ -39,6 +41,9 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
         (started) => started.length && logger.info('started the connections\' workflows', { managementIds: started }),
         (error: Error) => logger.warn('connections\' workflows not started yet; trying again shortly', { error: error.message.split('\n')[0] }),
       )
+      // Hooks accepted while Temporal was down: their connections' workflows are told now.
+      .then(() => deliverUnsignalledHooks({ ...services, logger }))
+      .catch((error: Error) => logger.warn('hook imports not signalled yet; trying again shortly', { error: error.message.split('\n')[0] }))
       .finally(() => (repairing = undefined)));
   void repair();
   const timer = setInterval(() => void repair(), REPAIR_EVERY_MS);

@@ -159,6 +159,8 @@ export interface DurableServiceOptions {
   /** Workers log every state change at INFO; a benchmark wants only what went wrong. */
   logLevel: LogLevel;
   importConcurrency?: Overrides['importConcurrency'];
+  /** Configuration beyond the benchmark defaults (e.g. the request budget on). */
+  config?: Partial<Config>;
 }
 
 /**
@@ -186,6 +188,7 @@ export async function startDurableService(options: DurableServiceOptions) {
     SMTP_URL: mail.url,
     SECRETS_KEY: options.secretsKey,
     FILE_STORAGE_DIR: tempDir(`cloudsign-sync-${name}-files-`),
+    ...options.config,
   });
   const services = await openServices(config, { orm, ...(options.importConcurrency !== undefined && { importConcurrency: options.importConcurrency }) });
   onExit('the Temporal client', () => services.close());

@@ -12,11 +12,12 @@ import { parseArgs } from 'node:util';
 import { startApiServer } from '../api/server';
 import { startSimulator } from '../src/cloudsign-simulator';
 import { openServices, type Services } from '../src/composition';
-import { ConfigError, loadConfig, type Config } from '../src/config';
+import { ConfigError, loadConfig, publicBaseUrl, type Config } from '../src/config';
 import { migrate } from '../src/db';
 import { ensureBootstrapAdmin } from '../src/ledger';
 import { startMailCatcher } from '../src/mail/catcher';
 import { startMetricsServer, type MetricsServer } from '../src/metrics';
+import { hookUrlOfTeam } from '../src/services/hooks';
 import { startDevServer } from '../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { runWorker } from '../worker';
@@ -32,7 +33,26 @@ const MAX_WORKERS = 16;
 /** This process's /metrics (the API, and the in-process worker); worker process i serves it on the port + i. */
 const METRICS_PORT = 9464;
 
+/** Where the embedded simulator sends its hooks from. */
+const SIMULATOR_HOOK_SOURCE = '127.0.0.1';
+
 type Stop = () => Promise<unknown>;
+
+/**
+ * The embedded simulator, like a CloudSign team admin, gets the Hook URL of its demo team: a document
+ * concluded there (POST /_sim/documents/conclude) reaches the ledger within seconds, through the hook.
+ */
+async function registerSimulatorHook(services: Services, simulatorUrl: string): Promise<string> {
+  const user = await services.cloudsign.getMe(DEMO_CLIENT_ID);
+  const hookUrl = await hookUrlOfTeam({ orm: services.orm, secretsKey: services.secretsKey, publicBaseUrl: publicBaseUrl(services.config) }, user.team?.id ?? 'demo');
+  const res = await fetch(`${simulatorUrl}/_sim/hooks`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ urls: [hookUrl], sourceAddress: SIMULATOR_HOOK_SOURCE }),
+  });
+  if (!res.ok) throw new Error(`The simulator refused the Hook URL: ${res.status} ${await res.text()}`);
+  return hookUrl;
+}
 
 /** A value kept in a git-ignored file, generated on the first run. */
 function keptSecret(name: string, generate: () => string): string {
@@ -93,6 +113,9 @@ async function startEmbeddedParts(config: Config, stops: Stop[]): Promise<Embedd
     CLOUDSIGN_BASE_URL: cloudsignBaseUrl,
     SMTP_URL: smtpUrl,
     SECRETS_KEY: secretsKey,
+    // The embedded simulator posts its hooks from loopback: allowed here, on top of CloudSign's addresses, and
+    // only when the allow-list is not configured (a configured one is used as it is).
+    ...(!config.CLOUDSIGN_BASE_URL && process.env.CLOUDSIGN_HOOK_ALLOWED_IPS === undefined && { CLOUDSIGN_HOOK_ALLOWED_IPS: [...config.CLOUDSIGN_HOOK_ALLOWED_IPS, SIMULATOR_HOOK_SOURCE] }),
     // A person reads this terminal; a deployment's collector reads JSON.
     LOG_FORMAT: config.LOG_FORMAT ?? 'pretty',
     METRICS_PORT: config.METRICS_PORT ?? METRICS_PORT,
@@ -159,7 +182,10 @@ Create a connection to the ${embeddedCloudSign ? 'simulator' : 'configured Cloud
     -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' \\
     -d '{"name":"Demo team","clientId":"${embeddedCloudSign ? DEMO_CLIENT_ID : '<your CloudSign client ID>'}","visibility":{"scope":"company"},"owners":[],"saveMode":"direct"}'
 
-Press Ctrl-C to stop everything.`);
+${embeddedCloudSign ? `Conclude a document in the simulator; CloudSign's webhook brings it into the ledger within seconds:
+  curl -s -X POST ${parts.config.CLOUDSIGN_BASE_URL}/_sim/documents/conclude -H 'Content-Type: application/json' -d '{"count":1}'
+
+` : ''}Press Ctrl-C to stop everything.`);
 }
 
 async function startWorkers(services: Services, parts: EmbeddedParts, count: number) {
@@ -195,6 +221,7 @@ async function main() {
   const { METRICS_ADDRESS, METRICS_PORT: metricsPort } = parts.config;
   const metrics = await startMetricsServer({ metrics: services.metrics, address: METRICS_ADDRESS, port: metricsPort, ...(telemetry.sdkMetrics && { extra: telemetry.sdkMetrics }) });
   stops.unshift(metrics.close);
+  if (!config.CLOUDSIGN_BASE_URL) await registerSimulatorHook(services, parts.config.CLOUDSIGN_BASE_URL);
   printBanner(parts, api, metrics, worker.description, started, !config.CLOUDSIGN_BASE_URL);
 
   let stopping = false;

@@ -240,6 +240,9 @@ async function main() {
       // failed sign-in limit on, all but the first ten would answer 429 instead of the 401 it checks for.
       // The limit has a test of its own (test/api/sign-in-limit.test.ts).
       AUTH_FAILURES_PER_MINUTE: 0,
+      // The fuzzer reaches the hook endpoint from loopback: allowed, so that its bodies and tokens are fuzzed
+      // past the source check (which test/api/hooks.test.ts covers).
+      CLOUDSIGN_HOOK_ALLOWED_IPS: ['127.0.0.1'],
       SMTP_URL: mail.url,
       SECRETS_KEY: randomBytes(32).toString('hex'),
       FILE_STORAGE_DIR: join(work, 'files'),

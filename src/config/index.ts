@@ -71,6 +71,22 @@ const MIN_DISTINCT_CHARACTERS = 10;
 const PLACEHOLDER = /change[-_ ]?me|example|placeholder/i;
 const generated = (text: string) => new Set(text).size >= MIN_DISTINCT_CHARACTERS && !PLACEHOLDER.test(text);
 
+/** Where CloudSign's webhook comes from (cloudsign-api.md §8): production, then the sandbox. */
+export const CLOUDSIGN_HOOK_ADDRESSES = ['52.68.17.229', '52.198.144.82', '3.112.114.42', '52.197.119.179'] as const;
+
+/** An IPv4 or IPv6 address, or a CIDR range of one (`10.0.0.0/8`, `2001:db8::/32`). */
+function isAddressOrRange(text: string): boolean {
+  const [address, bits, ...rest] = text.split('/');
+  const family = isIP(address ?? '');
+  if (!family || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/** The base of the URLs the service hands out (a connection's Hook URL). */
+export function publicBaseUrl(config: Pick<Config, 'PUBLIC_BASE_URL' | 'PORT'>): string {
+  return (config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.PORT}`).replace(/\/+$/, '');
+}
+
 /** Variables whose value must not appear in an error message or a log line. */
 const SECRET_VARIABLES = new Set(['DATABASE_URL', 'BOOTSTRAP_ADMIN_TOKEN', 'SMTP_URL', 'SECRETS_KEY']);
 
@@ -131,6 +147,17 @@ export const configSchema = z.object({
   CONSOLE_SESSION_TTL: duration.default(parseDuration('8h')),
   /** The Temporal Web UI's address, for the console's links to each connection's workflow; unset: no links. */
   TEMPORAL_WEB_UI_URL: optionalText.pipe(url(['https:', 'http:'], 'http://127.0.0.1:8233').optional()),
+  /**
+   * Source addresses the hook endpoint (POST /hooks/cloudsign/:token) accepts: IP addresses or CIDR ranges,
+   * comma-separated. Default: the addresses CloudSign publishes for its webhook (production and sandbox).
+   */
+  CLOUDSIGN_HOOK_ALLOWED_IPS: z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isAddressOrRange, 'must be IP addresses or CIDR ranges separated by commas, such as 52.68.17.229,10.0.0.0/8')))
+    .default([...CLOUDSIGN_HOOK_ADDRESSES]),
+  /** The address people and CloudSign reach the API at, for the Hook URL shown on a connection; unset: http://127.0.0.1:PORT. */
+  PUBLIC_BASE_URL: optionalText.pipe(url(['https:', 'http:'], 'https://cloudsign-sync.example.co.jp').optional()),
   /** A PDF larger than this is recorded as a failed file, not stored (CloudSign takes 50 MB per document). */
   FILE_SIZE_LIMIT: size.default(100 * 1024 ** 2),
 });

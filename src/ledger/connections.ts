@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { changesBetween, changesFromNothing, recordAudit, SYSTEM_ACTOR, type AuditActor, type AuditChanges } from './audit';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { assertGroupsExist } from './groups';
+import { HookEndpointEntity } from './hook-endpoints';
 import { isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
 import { decryptSecret, encryptSecret, fingerprintSecret } from './secrets';
@@ -77,6 +78,8 @@ export const ConnectionEntity = defineEntity({
     /** When its workflow was started: null until Temporal took the start, so that a failed one is repaired. */
     workflowStartedAt: p.datetime().nullable(),
     disconnectedAt: p.datetime().nullable(),
+    /** Its CloudSign team's Hook URL (hook-endpoints.ts); null until its team is known (connect, a new client ID, a sync). */
+    hookEndpoint: p.manyToOne(HookEndpointEntity).mapToPk().joinColumn('hook_endpoint_id').nullable().deleteRule('set null'),
   },
   uniques: [
     {
@@ -115,6 +118,8 @@ export interface Connection {
   completeness: Completeness | null;
   createdAt: Date;
   disconnectedAt: Date | null;
+  /** The Hook URL it answers to (src/ledger/hook-endpoints.ts); null until its CloudSign team is known. */
+  hookEndpointId: string | null;
 }
 
 export interface ConnectionSettings {
@@ -506,6 +511,7 @@ async function toConnections(em: EntityManager, entities: ConnectionRow[]): Prom
     completeness: entity.completeness ?? null,
     createdAt: entity.createdAt,
     disconnectedAt: entity.disconnectedAt ?? null,
+    hookEndpointId: entity.hookEndpoint ?? null,
   }));
 }
 
@@ -552,4 +558,9 @@ async function mailWarnings(em: EntityManager, entities: ConnectionRow[]): Promi
       return [row.id, found];
     }),
   );
+}
+
+/** Links a connection to the Hook URL of its CloudSign team (hook-endpoints.ts). */
+export async function setHookEndpoint(em: EntityManager, input: { connectionId: string; endpointId: string }): Promise<void> {
+  await em.nativeUpdate(ConnectionEntity, { id: input.connectionId }, { hookEndpoint: input.endpointId });
 }

@@ -5,6 +5,8 @@ import { DiscardedDocumentEntity } from './discards';
 import { FileErrorEntity } from './file-errors';
 import { GroupEntity } from './groups';
 import { ImportRecordEntity, RunFileEntity } from './imports';
+import { HookEndpointEntity } from './hook-endpoints';
+import { HookEntity, HookImportEntity } from './hooks';
 import { IncidentEntity } from './incidents';
 import { OutboxMailEntity } from './outbox';
 import { QuotaEntity } from './quota';
@@ -31,4 +33,7 @@ export const entities = [
   OutboxMailEntity,
   AuditEventEntity,
   ConsoleSessionEntity,
+  HookEndpointEntity,
+  HookEntity,
+  HookImportEntity,
 ];

@@ -38,6 +38,7 @@ export {
   connectionWarnings,
   syncPositionOf,
   setConnectionStatus,
+  setHookEndpoint,
   recordConnectionError,
   clearConnectionError,
   recordConnectionProgress,
@@ -131,3 +132,15 @@ export {
   type AuditSubjectKind,
 } from './audit';
 export { claimDueMail, markMailFailed, markMailSent, queueMail, type OutboxMail } from './outbox';
+export { ensureHookEndpoint, hookEndpointByToken, hookTeamKey, hookTokenOf } from './hook-endpoints';
+export {
+  CONCLUDED_HOOK_STATUS,
+  connectionsWithUnsignalledHooks,
+  documentsSeenBy,
+  finishHookImports,
+  pendingHookImports,
+  recordHook,
+  recordHooksSignalled,
+  type HookImportOutcome,
+  type RecordedHook,
+} from './hooks';

@@ -5,8 +5,11 @@ import { NotFoundError } from './errors';
 import { isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
 
-/** `reconcile`: a list-only sweep of everything the CloudSign user sees, importing what the ledger misses. */
-export const RUN_KINDS = ['full', 'incremental', 'manual', 'reconcile'] as const;
+/**
+ * `reconcile`: a list-only sweep of everything the CloudSign user sees, importing what the ledger misses.
+ * `hook`: the documents CloudSign's webhook named, imported by ID (src/import/hooked.ts).
+ */
+export const RUN_KINDS = ['full', 'incremental', 'manual', 'reconcile', 'hook'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
 /**

@@ -37,6 +37,7 @@ import {
   type ConnectionState,
 } from '../temporal/messages';
 import { UnavailableError } from './errors';
+import { attachHookEndpoint } from './hooks';
 import { unavailableDependency } from '../failures';
 
 /**
@@ -65,8 +66,10 @@ export interface ConnectionServiceDeps {
  * startMissingWorkflows as soon as Temporal answers.
  */
 export async function connect(deps: ConnectionServiceDeps, input: ConnectionSettings & { clientId: string; actor?: AuditActor }): Promise<Connection> {
-  await deps.cloudsign.checkAccess(input.clientId);
-  const { reopenedReviews, restored, ...created } = await createConnection(deps.orm.em.fork(), { ...input, secretsKey: deps.secretsKey });
+  const access = await deps.cloudsign.checkAccess(input.clientId);
+  const { reopenedReviews, restored, ...made } = await createConnection(deps.orm.em.fork(), { ...input, secretsKey: deps.secretsKey });
+  // Its CloudSign team's Hook URL (src/ledger/hook-endpoints.ts), before its workflow can import anything.
+  const created = { ...made, hookEndpointId: await attachHookEndpoint(deps.orm.em.fork(), { connectionId: made.id, teamId: access.user.team?.id, secretsKey: deps.secretsKey }) };
   try {
     await startWorkflow(deps, created);
     if (restored) await startReviewsAgain(deps, created, reopenedReviews);
@@ -167,12 +170,14 @@ export async function changeSettings(
   input: { connectionId: string; clientId?: string; actor?: AuditActor } & Partial<ConnectionSettings>,
 ): Promise<Connection> {
   const { clientId, ...settings } = input;
-  if (clientId !== undefined) await deps.cloudsign.checkAccess(clientId);
+  const access = clientId === undefined ? undefined : await deps.cloudsign.checkAccess(clientId);
   const em = deps.orm.em.fork();
-  const connection =
+  let connection =
     clientId === undefined
       ? await updateConnection(em, settings)
       : await updateConnection(em, { ...settings, clientId, secretsKey: deps.secretsKey });
+  // A new client ID may be a user of another CloudSign team: the Hook URL follows it.
+  if (access) connection = { ...connection, hookEndpointId: await attachHookEndpoint(deps.orm.em.fork(), { connectionId: connection.id, teamId: access.user.team?.id, secretsKey: deps.secretsKey }) };
   await told(() => signalOrStart(deps, connection, settingsChangedSignal), 'The new settings are saved');
   return connection;
 }

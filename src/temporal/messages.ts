@@ -97,6 +97,14 @@ export interface ReconcileResult {
   reviews?: ReviewToStart[];
 }
 
+/** What one hook import call did (activities/hooks.ts): files handled, whether more documents wait. */
+export interface HookImportResult {
+  filesDone: number;
+  hasMore: boolean;
+  /** Review mode: the pending reviews it created. */
+  reviews?: ReviewToStart[];
+}
+
 /** A sync in progress, carried over continue-as-new so a long import goes on at the page it reached. */
 export interface RunningSync {
   /** The ledger's run (GET /v1/connections/:id/runs). */
@@ -125,6 +133,8 @@ export interface ConnectionState {
   lastReconciledAt?: number;
   /** POST /v1/connections/:id/reconcile asked for one. */
   reconcileRequested?: boolean;
+  /** CloudSign's webhook named documents for this connection (hookReceivedSignal): import them between syncs. */
+  hooksPending?: boolean;
 }
 
 export interface ConnectionWorkflowInput {
@@ -149,6 +159,11 @@ export const settingsChangedSignal = defineSignal('settingsChanged');
  * `quota_exhausted`, and an approved review that could not be saved. Both workflows handle it.
  */
 export const quotaRaisedSignal = defineSignal('quotaRaised');
+/**
+ * CloudSign's webhook named documents for this connection (recorded in the ledger's hook_imports): the
+ * workflow imports them by ID when it is idle, after the run under way, or after a pause.
+ */
+export const hookReceivedSignal = defineSignal('hookReceived');
 
 export interface ConnectionProgress {
   status: ConnectionStatus;

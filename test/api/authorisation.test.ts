@@ -138,6 +138,11 @@ const MATRIX: Record<string, Row> = {
   'GET /v1/connections/{id}/runs': { call: (f) => ({ path: `/v1/connections/${f.connection.id}/runs` }), expect: ADMIN },
 
   'GET /v1/audit': { call: at('/v1/audit'), expect: ADMIN },
+
+  // CloudSign's webhook takes no API token: a hook is let in by its source address and the URL's token
+  // (api/hooks.ts), so every role gets the same answer. app.request() has no source address: refused (403)
+  // for all, before the token or the body is looked at. test/connections/hook.test.ts calls it over the network.
+  'POST /hooks/cloudsign/{token}': { call: at('/hooks/cloudsign/any-token', { documentID: 'd', status: 2 }), expect: [403, 403, 403, 403] },
 };
 
 const ADMIN_TOKEN = 'authorisation-test-admin-token-0123';

@@ -57,3 +57,12 @@ it('refuses secrets that were typed or copied from an example, not generated', (
   const generated = { SECRETS_KEY: '3f9a6c21d04be87f5a1c9e2d7b60f4a83c5e1d92b7a04f6e8c3d25b19a7e0f4c', BOOTSTRAP_ADMIN_TOKEN: 'q3Zr8vK1xN0bT6wYp2LmHc9sJdF4' };
   expect(loadConfig(generated)).toMatchObject(generated);
 });
+
+it("allows CloudSign's published webhook addresses by default, and reads addresses and CIDR ranges", () => {
+  expect(loadConfig({}).CLOUDSIGN_HOOK_ALLOWED_IPS).toEqual(['52.68.17.229', '52.198.144.82', '3.112.114.42', '52.197.119.179']);
+  expect(loadConfig({ CLOUDSIGN_HOOK_ALLOWED_IPS: '52.68.17.229, 10.0.0.0/8,2001:db8::/32' }).CLOUDSIGN_HOOK_ALLOWED_IPS).toEqual(['52.68.17.229', '10.0.0.0/8', '2001:db8::/32']);
+  expect(() => loadConfig({ CLOUDSIGN_HOOK_ALLOWED_IPS: '10.0.0.0/33' })).toThrowError(
+    'Configuration error: CLOUDSIGN_HOOK_ALLOWED_IPS="10.0.0.0/33" must be IP addresses or CIDR ranges separated by commas, such as 52.68.17.229,10.0.0.0/8.',
+  );
+  expect(loadConfig({ PORT: '8080' }).PUBLIC_BASE_URL).toBeUndefined();
+});

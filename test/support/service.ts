@@ -5,6 +5,7 @@ import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../../api/app';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/cloudsign-simulator';
+import type { Config } from '../../src/config';
 import type { MikroORM } from '../../src/db';
 import { ensureBootstrapAdmin, listConnections } from '../../src/ledger';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
@@ -38,6 +39,8 @@ interface ServiceOptions {
    * parent's run): a file that skips simulated days must not inherit another file's leftovers.
    */
   ownTemporalServer?: boolean;
+  /** Any other configuration of the service (e.g. CLOUDSIGN_HOOK_ALLOWED_IPS, PUBLIC_BASE_URL). */
+  config?: Partial<Config>;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function startService(options: ServiceOptions = {}) {
       ...(options.reviewReminderAfterMs !== undefined && { REVIEW_REMINDER_AFTER: options.reviewReminderAfterMs }),
       ...(options.reviewDecisionRecheckMs !== undefined && { REVIEW_DECISION_RECHECK: options.reviewDecisionRecheckMs }),
       ...(options.fileSizeLimit !== undefined && { FILE_SIZE_LIMIT: options.fileSizeLimit }),
+      ...options.config,
     },
     // Fast retries: the tests inject faults and must not wait minutes for CloudSign's backoff.
     { temporal: { connection: env.connection, client: env.client }, cloudsignRetry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 } },
@@ -140,7 +144,7 @@ export async function startService(options: ServiceOptions = {}) {
       return events?.at(-1)?.eventType === proto.temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED;
     }, 30_000, `connection/${managementId} to sleep until its next sync`);
 
-  return { orm, simulator, mail, storage, filesDir, env, taskQueue, app, api, sim, startWorker, stopWorker, untilSleeping, close };
+  return { orm, services, simulator, mail, storage, filesDir, env, taskQueue, app, api, sim, startWorker, stopWorker, untilSleeping, close };
 
 }
 

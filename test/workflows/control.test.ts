@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { disconnectSignal, pauseSignal, progressQuery, resumeSignal } from '../../src/temporal/messages';
+import { disconnectSignal, hookReceivedSignal, pauseSignal, progressQuery, resumeSignal } from '../../src/temporal/messages';
 import { startTimeSkippingServer } from '../support/time-skipping-server';
 import { eventually, stubActivities, withConnection } from './stubs';
 
@@ -106,3 +106,38 @@ it('continues as new in the middle of a long full import, going on at the page, 
     expect(description.runId).not.toBe(handle.firstExecutionRunId);
   });
 }, 90_000);
+
+it('imports hooked documents while waiting for the next sync without starting one, and holds them while paused', async () => {
+  const stubs = stubActivities({ pages: 1 });
+  await withConnection(env, stubs, async (handle) => {
+    await eventually(() => stubs.of('setConnectionStatus').some((s) => s.status === 'idle'), 'the connection waits');
+    await handle.signal(hookReceivedSignal);
+    await eventually(() => stubs.of('importHookedDocuments').length === 1, 'the hooked documents imported');
+    expect(stubs.of('beginRun').length).toBe(1);
+
+    await handle.signal(pauseSignal);
+    await eventually(() => stubs.of('setConnectionStatus').at(-1)?.status === 'paused', 'the ledger shows paused');
+    await handle.signal(hookReceivedSignal);
+    // Nothing is imported while paused: the progress query is answered after the signal, so it was handled.
+    expect((await handle.query(progressQuery)).paused).toBe(true);
+    expect(stubs.of('importHookedDocuments').length).toBe(1);
+    await handle.signal(resumeSignal);
+    await eventually(() => stubs.of('importHookedDocuments').length === 2, 'the hooked documents imported after the resume');
+    // Each batch its own run key, so that its ledger run is its own.
+    expect(new Set(stubs.of('importHookedDocuments').map((call) => call.runKey)).size).toBe(2);
+    expect(stubs.of('beginRun').length).toBe(1);
+  });
+});
+
+it('takes a hook that arrives during the full import after the import, without cutting it short', async () => {
+  const stubs = stubActivities({ pages: 2, hold: [1] });
+  await withConnection(env, stubs, async (handle) => {
+    await eventually(() => stubs.of('importPage').length === 1, 'page 1 is being imported');
+    await handle.signal(hookReceivedSignal);
+    stubs.release(1);
+    await eventually(() => stubs.of('importHookedDocuments').length === 1, 'the hooked documents imported');
+    expect(stubs.of('importPage').map((p) => p.page)).toEqual([1, 2]);
+    expect(stubs.of('finishRun')).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
+    expect(stubs.calls.map((c) => c.name).indexOf('importHookedDocuments')).toBeGreaterThan(stubs.calls.map((c) => c.name).indexOf('finishRun'));
+  });
+});

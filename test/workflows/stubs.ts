@@ -39,6 +39,10 @@ export function stubActivities(script: Script) {
   const filesPerPage = script.filesPerPage ?? 2;
   const holds = new Map((script.hold ?? []).map((page) => [page, gate()]));
   const activities: Pick<Activities, Exclude<keyof Activities, 'recordedDecision' | 'decisionCheck' | 'applyReviewDecision'>> = {
+    async importHookedDocuments(input) {
+      record('importHookedDocuments', input);
+      return { filesDone: 0, hasMore: false };
+    },
     async beginRun(input) {
       record('beginRun', input);
       return { runId: `run-${input.runKey}`, window: { from: input.from, to: '2026-01-01T00:00:00.000Z', scope: 'user' }, filesTotal: script.pages * filesPerPage };

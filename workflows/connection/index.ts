@@ -57,7 +57,7 @@ async function nextSync(connection: Connection, reviews: ReturnType<typeof revie
   if (state.running?.kind === 'reconcile') return runReconcile(connection, reviews);
   if (state.running) return runSync(connection, state.running.kind, reviews);
   if (state.lastSyncWindowEnd === null) return runSync(connection, 'full', reviews);
-  await waitForNextSync(connection);
+  await waitForNextSync(connection, reviews);
   if (patched(RECONCILE_PATCH) && reconcileDue(connection)) return runReconcile(connection, reviews);
   const kind: SyncKind = state.syncRequested ? 'manual' : 'incremental';
   state.syncRequested = false;

@@ -30,3 +30,13 @@ export const importing = proxyActivities<Pick<ConnectionActivities, 'beginRun' |
     nonRetryableErrorTypes: [...NEEDS_PERSON_CODES, QUOTA_CODE],
   },
 });
+
+/**
+ * The webhook's imports by ID (workflows/connection/hooks.ts): a few documents, so a shorter bound, and few
+ * retries — a hook is a hint, and the daily sync imports whatever one failed to.
+ */
+export const hooked = proxyActivities<Pick<ConnectionActivities, 'importHookedDocuments'>>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [...NEEDS_PERSON_CODES, QUOTA_CODE] },
+});

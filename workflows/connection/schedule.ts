@@ -1,5 +1,6 @@
 import { condition, patched } from '@temporalio/workflow';
-import { reviewUpkeep } from './reviews';
+import { hooksDue, importHooked } from './hooks';
+import { reviewUpkeep, type ReviewStarts } from './reviews';
 import { setStatus, type Connection } from './state';
 
 /** Review upkeep (reminders, lost decisions) while waiting; workflow runs recorded before it replay without it. */
@@ -9,9 +10,10 @@ const MIN_REMINDER_WAIT_MS = 60_000;
 
 /**
  * Sleeps until the next sync is due (the sync interval after now) or asked for, showing `paused` while a
- * pause holds it, and waking meanwhile for the review upkeep when a reviewers' reminder falls due.
+ * pause holds it, and waking meanwhile for the review upkeep when a reviewers' reminder falls due, and for
+ * the documents CloudSign's webhook named (hooks.ts), which it imports without ending the wait.
  */
-export async function waitForNextSync(connection: Connection): Promise<void> {
+export async function waitForNextSync(connection: Connection, reviews: ReviewStarts): Promise<void> {
   const { state } = connection;
   const dueAt = Date.now() + connection.input.syncIntervalMs;
   const nextSyncAt = new Date(dueAt).toISOString();
@@ -24,9 +26,13 @@ export async function waitForNextSync(connection: Connection): Promise<void> {
       if (remaining <= 0) return;
       const reminderIn = reminderAt === null ? Infinity : Math.max(reminderAt - Date.now(), MIN_REMINDER_WAIT_MS);
       const woke = await condition(
-        () => state.syncRequested || !!state.reconcileRequested || connection.disconnectRequested || state.paused !== paused,
+        () => state.syncRequested || !!state.reconcileRequested || connection.disconnectRequested || state.paused !== paused || hooksDue(connection),
         Math.min(remaining, reminderIn),
       );
+      if (woke && hooksDue(connection) && !state.syncRequested && !state.reconcileRequested) {
+        await importHooked(connection, reviews);
+        continue;
+      }
       if (woke) break;
       if (reminderIn >= remaining) return;
       reminderAt = await reviewUpkeep(connection);

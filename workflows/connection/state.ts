@@ -3,6 +3,7 @@ import type { ConnectionStatus } from '../../src/ledger/status';
 import {
   CONNECTION_STATUS,
   disconnectSignal,
+  hookReceivedSignal,
   pauseSignal,
   progressQuery,
   quotaRaisedSignal,
@@ -26,13 +27,15 @@ export interface Connection {
   disconnectRequested: boolean;
   /** Something a waiting connection should look at again arrived: resume, new settings, more quota. */
   wakeUp: boolean;
+  /** Hook import batches this workflow run started: names their runs (hooks.ts). */
+  hookBatches: number;
 }
 
 const FRESH: ConnectionState = { cycle: 0, lastSyncWindowEnd: null, running: null, paused: false, syncRequested: false, incidentOpen: false };
 
 /** The connection of this workflow run, answering its signals and the `progress` query from now on. */
 export function listen(input: ConnectionWorkflowInput): Connection {
-  const connection: Connection = { input, state: input.state ?? { ...FRESH }, status: 'idle', disconnectRequested: false, wakeUp: false };
+  const connection: Connection = { input, state: input.state ?? { ...FRESH }, status: 'idle', disconnectRequested: false, wakeUp: false, hookBatches: 0 };
   const { state } = connection;
   setHandler(syncNowSignal, () => void (state.syncRequested = true));
   setHandler(reconcileNowSignal, () => void (state.reconcileRequested = true));
@@ -44,6 +47,7 @@ export function listen(input: ConnectionWorkflowInput): Connection {
   setHandler(disconnectSignal, () => void (connection.disconnectRequested = true));
   setHandler(settingsChangedSignal, () => void (connection.wakeUp = true));
   setHandler(quotaRaisedSignal, () => void (connection.wakeUp = true));
+  setHandler(hookReceivedSignal, () => void (state.hooksPending = true));
   setHandler(progressQuery, () => ({
     status: connection.status,
     run: state.running && {
