@@ -145,27 +145,29 @@ export function connectionPages(deps: ApiDeps) {
 
 async function pageData(deps: ApiDeps, id: string): Promise<ConnectionPageData> {
   const connection = await getConnection(deps.orm.em.fork(), id);
-  const [runs, fileErrors, directory] = await Promise.all([
+  const [runs, fileErrors, directory, hookUrl] = await Promise.all([
     listRuns(deps.orm.em.fork(), { connectionId: id, limit: 20 }),
     listFileErrors(deps.orm.em.fork(), { connectionId: id, limit: 100 }),
     loadDirectory(deps.orm),
+    connectionHookUrl(deps, connection),
   ]);
   return {
     connection,
     runs: runs.items,
     fileErrors: fileErrors.items,
     directory,
-    hookUrl: connectionHookUrl(connection),
+    hookUrl,
     workflowUrl: temporalWorkflowUrl(deps.config, connection.managementId),
   };
 }
 
 /**
- * THE PLACE FOR THE HOOK URL: the webhook (api/hooks*, built in parallel) adds `hookUrl` to the connection
- * view of GET /v1/connections/:id. Until the service's Connection carries it, the page says the fast path
- * is not set up; once it does (or a function of the webhook gives it), return that here.
+ * THE PLACE FOR THE HOOK URL: the webhook (api/hooks*, built in parallel on its own branch) adds `hookUrl`
+ * to GET /v1/connections/:id with `hookUrlOf({ orm, secretsKey, publicBaseUrl: publicBaseUrl(config) },
+ * connection)` of src/services/hooks.ts. Once that is on this branch, answer with it here; until then the
+ * page says the fast path is not set up (unless the connection view carries a `hookUrl` of its own).
  */
-function connectionHookUrl(connection: Connection): string | null {
+async function connectionHookUrl(_deps: ApiDeps, connection: Connection): Promise<string | null> {
   const hookUrl = (connection as Connection & { hookUrl?: unknown }).hookUrl;
   return typeof hookUrl === 'string' && hookUrl ? hookUrl : null;
 }

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { expectedContracts } from '../connections/expectations';
 import { connectionWhen, endReviewWorkflows, people, type People } from '../reviews/support';
 import { launchChromium, listen, seriousViolations, signedIn } from '../support/browser';
-import { ADMIN_TOKEN, startService, type Service } from '../support/service';
+import { createApp } from '../../api/app';
+import { testServices } from '../support/app';
+import { ADMIN_TOKEN, eventually, startService, type Service } from '../support/service';
 
 /** The console's connections section on the whole service: real imports on the time-skipping server. */
 
@@ -186,4 +188,84 @@ it('refuses a member the connections and the wizard with 403', async () => {
   );
   expect(preview).toBe(403);
   await context.close();
+});
+
+it('lists the files that failed, dismisses and retries them, changes the settings (refusing review mode without reviewers), and disconnects', async () => {
+  const clientId = service.simulator.accounts.members[0]!;
+  const expected = await expectedContracts(service, clientId);
+  const broken = expected[0]!.documentId;
+  const brokenFiles = expected.filter((e) => e.documentId === broken).length;
+  await service.sim('PUT', `/documents/${broken}/quirks`, { notPdf: true });
+  const { body: connection } = await service.api('POST', '/v1/connections', { name: 'Member', clientId, visibility: { scope: 'company' }, owners: [], saveMode: 'direct' });
+  await connectionWhen(service, connection.id, (c) => c.status === 'idle' && c.lastSyncAt, 'the full import');
+  const { context, page } = await signedIn(browser, server.url, ADMIN_TOKEN);
+  await page.goto(`/console/connections/${connection.id}`);
+
+  const failed = page.getByRole('table', { name: '取り込めなかったファイル' });
+  const rows = failed.getByRole('row').filter({ hasText: broken });
+  await expect(rows.count()).resolves.toBe(brokenFiles);
+  await expect(rows.first().textContent()).resolves.toMatch(/PDF/i);
+  expect(await seriousViolations(page)).toEqual([]);
+  await rows.first().getByRole('checkbox').check();
+  await page.getByRole('button', { name: '選んだファイルを除外' }).click();
+  await page.waitForURL((url) => url.search === '?done=dismissed');
+  await expect(page.getByRole('status').textContent()).resolves.toBe('選んだファイルを除外しました。');
+  const listed = (await service.api('GET', `/v1/connections/${connection.id}/file-errors`)).body.items;
+  expect(listed.filter((e: any) => e.dismissedAt !== null)).toHaveLength(1);
+
+  // The fault is gone: すべて再試行 (dismissed ones too) imports them at the sync it starts.
+  await service.sim('DELETE', `/documents/${broken}/quirks`);
+  await page.getByRole('button', { name: 'すべて再試行' }).click();
+  await page.waitForURL((url) => url.search === '?done=retried');
+  await eventually(async () => (await service.api('GET', `/v1/connections/${connection.id}/file-errors`)).body.items.length === 0, 60_000, 'the retried files');
+  await page.reload();
+  await expect(page.getByText('取り込めなかったファイルはありません。').count()).resolves.toBe(1);
+
+  // Settings: review mode without a reviewer is refused with the service's reason; what was typed stays.
+  await page.getByRole('textbox', { name: '連携の名前' }).fill('Member 2');
+  const settings = page.getByRole('region', { name: '設定' });
+  await settings.getByRole('radio', { name: '台帳に保存前に確認作業を行う' }).check();
+  const refused = page.waitForResponse((r) => r.url().endsWith(`/console/connections/${connection.id}/settings`));
+  await settings.getByRole('button', { name: '設定を保存' }).click();
+  expect((await refused).status()).toBe(422);
+  await expect(page.getByRole('alert').first().textContent()).resolves.toContain('Review mode needs reviewers');
+  await expect(page.getByRole('textbox', { name: '連携の名前' }).inputValue()).resolves.toBe('Member 2');
+  expect(await seriousViolations(page)).toEqual([]);
+  await settings.getByRole('group', { name: '確認者' }).getByRole('checkbox', { name: 'Reviewer', exact: true }).check();
+  await settings.getByRole('button', { name: '設定を保存' }).click();
+  await page.waitForURL((url) => url.search === '?done=saved');
+  const { body: saved } = await service.api('GET', `/v1/connections/${connection.id}`);
+  expect(saved).toMatchObject({ name: 'Member 2', saveMode: 'review', reviewers: { groupIds: [], userIds: [who.reviewer.id] } });
+
+  // 連携を解除 asks first; then the connection shows as disconnected and offers no control.
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: '連携を解除' }).click();
+  await page.waitForURL((url) => url.search === '?done=disconnect');
+  await expect(page.locator('#connection-live').textContent()).resolves.toContain('連携解除済み');
+  for (const name of ['今すぐ同期', '一時停止', '再開', '連携を解除']) await expect(page.getByRole('button', { name }).count()).resolves.toBe(0);
+  expect((await service.api('GET', `/v1/connections/${connection.id}`)).body.status).toBe('disconnected');
+  await context.close();
+});
+
+it("links a connection's page to its workflow in the Temporal Web UI when TEMPORAL_WEB_UI_URL is set", async () => {
+  const withUi = await listen(
+    createApp(
+      await testServices(
+        service.orm,
+        { TEMPORAL_WEB_UI_URL: 'http://temporal-ui.test:8233/', TEMPORAL_NAMESPACE: 'ledger', TEMPORAL_TASK_QUEUE: service.taskQueue, CLOUDSIGN_BASE_URL: service.simulator.url },
+        { temporal: { connection: service.env.connection, client: service.env.client } },
+      ),
+    ),
+  );
+  const { context, page } = await signedIn(browser, withUi.url, ADMIN_TOKEN);
+  await page.goto(`/console/connections/${created.id}`);
+  const link = page.getByRole('link', { name: 'Temporal Web UI でワークフローを見る' });
+  await expect(link.getAttribute('href')).resolves.toBe(`http://temporal-ui.test:8233/namespaces/ledger/workflows/${encodeURIComponent(`connection/${created.managementId}`)}`);
+  await context.close();
+  // Without the setting (the other server), there is no such link.
+  const plain = await signedIn(browser, server.url, ADMIN_TOKEN);
+  await plain.page.goto(`/console/connections/${created.id}`);
+  await expect(plain.page.getByRole('link', { name: 'Temporal Web UI でワークフローを見る' }).count()).resolves.toBe(0);
+  await plain.context.close();
+  await withUi.close();
 });
