@@ -57,11 +57,10 @@ export function renderWizard(c: ConsoleContext, state: WizardState): Response {
         </Step>
         <Step n={3} lang={lang} title={w.saveMode} error={state.error} last>
           <SaveModeFields lang={lang} directory={state.directory} chosen={state.chosen} />
-          <noscript>
-            <p class="actions">
-              <button type="submit">{w.start}</button>
-            </p>
-          </noscript>
+          {/* For a browser without script (which then gets no preview); the script hides it. */}
+          <p class="actions" data-no-script="">
+            <button type="submit">{w.start}</button>
+          </p>
         </Step>
         <dialog id="preview-dialog" aria-labelledby="preview-title" aria-describedby="preview-body">
           <h2 id="preview-title">{`${fill(w.step, { n: 4 })} ${w.previewTitle}`}</h2>

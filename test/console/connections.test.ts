@@ -142,7 +142,8 @@ it("shows CloudSign's reason and the fix on Step 1 when it refuses the client ID
   const { context, page } = await signedIn(browser, server.url, ADMIN_TOKEN);
   const unknown = service.simulator.accounts.unknown;
   await fillStepOne(page, '未登録', unknown);
-  await page.getByRole('button', { name: '次へ' }).click();
+  // Enter in a field goes to the next step, as 次へ does (it does not send the form).
+  await page.getByRole('textbox', { name: 'クライアントID' }).press('Enter');
   await step(page, 2).waitFor();
   await page.getByRole('button', { name: '次へ' }).click();
   await step(page, 3).waitFor();
@@ -268,4 +269,27 @@ it("links a connection's page to its workflow in the Temporal Web UI when TEMPOR
   await expect(plain.page.getByRole('link', { name: 'Temporal Web UI でワークフローを見る' }).count()).resolves.toBe(0);
   await plain.context.close();
   await withUi.close();
+});
+
+it('works without script as one form: a refused client ID renders the form again with the reason and the field empty', async () => {
+  const context = await browser.newContext({ baseURL: server.url, locale: 'ja-JP', javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/console');
+  await page.getByLabel('APIトークン').fill(ADMIN_TOKEN);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.waitForURL((url) => url.pathname !== '/console');
+  await page.goto('/console/connections/new');
+  const unknown = service.simulator.accounts.unknown;
+  await page.getByRole('textbox', { name: '連携の名前' }).fill('スクリプトなし');
+  await page.getByRole('textbox', { name: 'クライアントID' }).fill(unknown);
+  await page.getByRole('radio', { name: '非公開' }).check();
+  const response = page.waitForResponse((r) => r.url().endsWith('/console/connections') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: '連携開始' }).click();
+  expect((await response).status()).toBe(422);
+  await expect(step(page, 1).getByRole('alert').textContent()).resolves.toContain('invalid_client');
+  await expect(page.getByRole('textbox', { name: '連携の名前' }).inputValue()).resolves.toBe('スクリプトなし');
+  await expect(page.getByRole('radio', { name: '非公開' }).isChecked()).resolves.toBe(true);
+  await expect(page.getByRole('textbox', { name: 'クライアントID' }).inputValue()).resolves.toBe('');
+  expect(await page.content()).not.toContain(unknown);
+  await context.close();
 });

@@ -114,6 +114,11 @@
 
   wizard.addEventListener('submit', function (event) {
     event.preventDefault();
+    // Enter in a field of Steps 1–3 means 次へ; only the dialog's 連携開始 connects.
+    if (!dialog.open) {
+      stepElement(current).querySelector('[data-next]').click();
+      return;
+    }
     var start = dialog.querySelector('[data-start]');
     start.disabled = true;
     post(wizard.action, new URLSearchParams(new FormData(wizard)), 'application/json')
