@@ -79,7 +79,7 @@ export const CONNECTION_WORDS: Messages<
     save: '設定を保存',
     hookUrl: 'Hook URL',
     hookUrlHelp: 'クラウドサインのチーム設定（Webhook）に貼り付けると、締結がすぐに取り込まれます。',
-    hookUrlNone: 'Webhook による即時取込は設定されていません。定期同期で取り込みます。',
+    hookUrlNone: 'Webhook の URL は、このクライアントIDのチームが分かる次回の同期の後に表示されます（連携解除後は表示されません）。それまでは定期同期で取り込みます。',
     runs: '同期の履歴',
     noRuns: 'まだ同期していません。',
     kind: '種類',
@@ -189,7 +189,7 @@ export const CONNECTION_WORDS: Messages<
     save: 'Save settings',
     hookUrl: 'Hook URL',
     hookUrlHelp: "Paste it into CloudSign's team settings (Webhook) to import each conclusion at once.",
-    hookUrlNone: 'The webhook fast path is not set up; the scheduled sync imports everything.',
+    hookUrlNone: "The Hook URL appears after the next sync, once this client ID's CloudSign team is known (never for a disconnected connection). Until then the scheduled sync imports everything.",
     runs: 'Sync runs',
     noRuns: 'No sync yet.',
     kind: 'Kind',
@@ -244,8 +244,8 @@ export const STATUS_WORDS: Record<Lang, Record<ConnectionStatus, string>> = {
 };
 
 export const RUN_KIND_WORDS: Record<Lang, Record<RunKind, string>> = {
-  ja: { full: '全件取込', incremental: '定期同期', manual: '手動同期', reconcile: '照合' },
-  en: { full: 'Full import', incremental: 'Scheduled', manual: 'Manual', reconcile: 'Reconcile' },
+  ja: { full: '全件取込', incremental: '定期同期', manual: '手動同期', reconcile: '照合', hook: 'Webhook' },
+  en: { full: 'Full import', incremental: 'Scheduled', manual: 'Manual', reconcile: 'Reconcile', hook: 'Webhook' },
 };
 
 export const RUN_OUTCOME_WORDS: Record<Lang, Record<RunOutcome, string>> = {

@@ -1,3 +1,5 @@
+import { publicBaseUrl } from '../../src/config';
+import { hookUrlOf } from '../../src/services/hooks';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { dismissFileErrors, getConnection, listConnections, listFileErrors, listRuns, MAX_PAGE_SIZE, type Connection } from '../../src/ledger';
@@ -161,15 +163,9 @@ async function pageData(deps: ApiDeps, id: string): Promise<ConnectionPageData> 
   };
 }
 
-/**
- * THE PLACE FOR THE HOOK URL: the webhook (api/hooks*, built in parallel on its own branch) adds `hookUrl`
- * to GET /v1/connections/:id with `hookUrlOf({ orm, secretsKey, publicBaseUrl: publicBaseUrl(config) },
- * connection)` of src/services/hooks.ts. Once that is on this branch, answer with it here; until then the
- * page says the fast path is not set up (unless the connection view carries a `hookUrl` of its own).
- */
-async function connectionHookUrl(_deps: ApiDeps, connection: Connection): Promise<string | null> {
-  const hookUrl = (connection as Connection & { hookUrl?: unknown }).hookUrl;
-  return typeof hookUrl === 'string' && hookUrl ? hookUrl : null;
+/** The connection's Hook URL (its CloudSign team's), as GET /v1/connections/:id shows it; null before its team is known. */
+function connectionHookUrl(deps: ApiDeps, connection: Connection): Promise<string | null> {
+  return hookUrlOf({ orm: deps.orm, secretsKey: deps.secretsKey, publicBaseUrl: publicBaseUrl(deps.config) }, connection);
 }
 
 /** Which step a refusal belongs on: a client ID's (CloudSign's, or connected already) on Step 1, where it was typed. */
