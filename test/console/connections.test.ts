@@ -111,6 +111,10 @@ it("shows the connection's runs, and pauses, resumes and syncs it with its contr
   const runs = page.getByRole('table', { name: '同期の履歴' });
   await expect(runs.getByRole('row').filter({ hasText: '全件取込' }).filter({ hasText: '成功' }).count()).resolves.toBe(1);
   expect(await seriousViolations(page)).toEqual([]);
+  // Beside the settings: the Hook URL to paste into CloudSign, the same the API shows.
+  const { hookUrl } = (await service.api('GET', `/v1/connections/${created.id}`)).body;
+  expect(hookUrl).toMatch(/\/hooks\/cloudsign\/[\w-]{20,}$/);
+  await expect(page.locator('#hook-url').textContent()).resolves.toBe(hookUrl);
 
   await page.getByRole('button', { name: '一時停止' }).click();
   await page.waitForURL((url) => url.search === '?done=pause');
