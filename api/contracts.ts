@@ -91,7 +91,7 @@ const ContractSchema = z
     },
   });
 
-const ContractListQuery = ListQuery.extend({
+export const ContractListQuery = ListQuery.extend({
   connectionId: z.string().min(1).max(100).optional().openapi({ description: 'Only contracts imported by this connection.' }),
   q: z.string().max(200).optional().openapi({ description: 'Part of the title, file name, counterparty or approval number.' }),
   concludedFrom: DateString.optional().openapi({ description: 'Conclusion date on or after (YYYY-MM-DD).' }),

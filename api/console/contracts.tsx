@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import {
   CONTRACT_FIELD_DEFINITIONS,
   CONTRACT_FIELDS,
@@ -14,7 +13,7 @@ import {
   type ContractField,
 } from '../../src/ledger';
 import type { ApiDeps } from '../context';
-import { assertMayChange, fileNameOf, pdfResponse } from '../contracts';
+import { assertMayChange, ContractListQuery, fileNameOf, pdfResponse } from '../contracts';
 import { formatDateTime, formatNumber, type Lang, type Messages } from './i18n';
 import { CsrfField, renderPage } from './layout';
 import { refusalOf } from './refused';
@@ -192,16 +191,18 @@ const ACTIONS: Record<Lang, Record<string, string>> = {
   en: { imported: 'Imported', extracted: 'Extracted', edited: 'Edited', approved: 'Approved' },
 };
 
-/** The list's filters as the address carries them; an empty field is no filter. */
-const blankIsAbsent = (schema: z.ZodString) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
-const ListFilters = z.object({
-  q: blankIsAbsent(z.string().max(200)),
-  concludedFrom: blankIsAbsent(z.string().max(10)),
-  concludedTo: blankIsAbsent(z.string().max(10)),
-  connectionId: blankIsAbsent(z.string().max(100)),
-  cursor: blankIsAbsent(z.string().max(200)),
-});
-type Filters = z.infer<typeof ListFilters>;
+/** The list's filters as the address carries them, checked by the API's own query schema; an empty field is no filter. */
+const FILTER_KEYS = ['q', 'concludedFrom', 'concludedTo', 'connectionId', 'cursor'] as const;
+type Filters = Partial<Record<(typeof FILTER_KEYS)[number], string>>;
+
+function filtersOf(query: Record<string, string>): Filters {
+  const filters: Filters = {};
+  for (const key of FILTER_KEYS) {
+    const value = query[key]?.trim();
+    if (value) filters[key] = value;
+  }
+  return filters;
+}
 
 const PAGE_SIZE = 50;
 
@@ -210,14 +211,15 @@ export function contractPages(deps: ApiDeps) {
   const pages = new Hono<ConsoleEnv>();
 
   pages.get('/', async (c) => {
-    const parsed = ListFilters.safeParse(c.req.query());
-    const filters: Filters = parsed.success ? parsed.data : {};
+    const filters = filtersOf(c.req.query());
+    const parsed = ContractListQuery.safeParse({ ...filters, limit: PAGE_SIZE });
+    if (!parsed.success) {
+      return renderList(c, filters, [], null, { status: 400, message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ') });
+    }
     try {
-      if (!parsed.success) throw parsed.error;
-      const page = await contractsVisibleTo(orm.em.fork(), { user: c.get('user'), limit: PAGE_SIZE, ...filters });
+      const page = await contractsVisibleTo(orm.em.fork(), { user: c.get('user'), ...parsed.data });
       return renderList(c, filters, page.items, page.nextCursor);
     } catch (error) {
-      if (error instanceof z.ZodError) return renderList(c, filters, [], null, { status: 400, message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ') });
       return renderList(c, filters, [], null, refusalOf(c, error));
     }
   });
