@@ -2,8 +2,10 @@
 // Starts the service on embedded parts (a Temporal dev server, the CloudSign simulator with demo data, a mail
 // catcher, a database of its own: BENCH_DATABASE or cloudsign_sync_screenshots, dropped first), creates a
 // review-mode and a direct connection through the API, waits for their imports, and photographs the pages
-// with a real Chromium (CHROMIUM_PATH, default /usr/bin/chromium). A page that answers 404, or is still a
-// placeholder, is skipped with a note: run it again once every section is there.
+// with a real Chromium (CHROMIUM_PATH, default /usr/bin/chromium), which needs a Japanese font (Debian:
+// fonts-noto-cjk). A page that answers 404, or is still a placeholder, is skipped with a note: run it again
+// once every section is there.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -22,7 +24,20 @@ const PLACEHOLDER = '準備中です';
 
 type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
+/** Whether fontconfig knows a font with Japanese glyphs: without one every page is a row of boxes (tofu). */
+function hasJapaneseFont(): boolean {
+  try {
+    return execFileSync('fc-list', [':lang=ja', 'family'], { encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<boolean> {
+  if (!hasJapaneseFont()) {
+    console.error('No Japanese font is installed, so the pages would show boxes instead of text. Install one (Debian: apt-get install fonts-noto-cjk), then run this again.');
+    return false;
+  }
   mkdirSync(OUT_DIR, { recursive: true });
   const simulator = await startSimulator({ documents: 40, clientId: CLIENT_ID, rateLimitPerMinute: 0, port: 0 });
   onExit('the simulator', () => simulator.close());
@@ -76,7 +91,8 @@ async function main(): Promise<boolean> {
   await shoot('wizard-step-4', '/console/connections/new', async (p) => fillWizard(p, simulator.accounts.members[0]!));
   await shoot('connection', `/console/connections/${ids.directConnectionId}`);
   await shoot('contracts', '/console/contracts');
-  if (ids.contractId) await shoot('contract', `/console/contracts/${ids.contractId}`);
+  // The browser's PDF viewer draws the file a moment after the page is loaded.
+  if (ids.contractId) await shoot('contract', `/console/contracts/${ids.contractId}`, (p) => p.waitForTimeout(3_000));
   else skipped.push('contract: no contract to show');
   await shoot('users', '/console/users');
   await shoot('groups', '/console/groups');

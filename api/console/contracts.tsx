@@ -8,6 +8,7 @@ import {
   getGroup,
   getUser,
   historyOf,
+  listConnections,
   type AuditEvent,
   type Contract,
   type ContractField,
@@ -26,7 +27,7 @@ import type { ConsoleContext, ConsoleEnv } from './session';
 
 type Words = Messages<
   | 'title' | 'search' | 'searchHelp' | 'concludedFrom' | 'concludedTo' | 'filter' | 'clear' | 'connectionFilter' | 'none' | 'count'
-  | 'next' | 'first' | 'colTitle' | 'colCounterparty' | 'colConcluded' | 'colAmount' | 'colManagementId' | 'colCreated' | 'untitled'
+  | 'connection' | 'allConnections' | 'next' | 'first' | 'colTitle' | 'colCounterparty' | 'colConcluded' | 'colAmount' | 'colManagementId' | 'colCreated' | 'untitled'
   | 'fields' | 'field' | 'value' | 'source' | 'fromCloudsign' | 'fromExtraction' | 'fromUser' | 'noSource' | 'yes' | 'no'
   | 'visibility' | 'company' | 'private' | 'groups' | 'owners' | 'noOwners' | 'origin' | 'managementId' | 'documentId' | 'fileId'
   | 'file' | 'fileName' | 'size' | 'sha256' | 'download' | 'pdf' | 'history' | 'at' | 'action' | 'actor' | 'changes' | 'noHistory'
@@ -43,6 +44,8 @@ const WORDS: Words = {
     filter: '絞り込む',
     clear: '条件をクリア',
     connectionFilter: '連携 {id} の契約書のみ',
+    connection: '連携',
+    allConnections: 'すべての連携',
     none: '条件に合う契約書はありません。',
     count: '{n} 件を表示',
     next: '次のページ',
@@ -104,6 +107,8 @@ const WORDS: Words = {
     filter: 'Filter',
     clear: 'Clear the filters',
     connectionFilter: 'Only the contracts of connection {id}',
+    connection: 'Connection',
+    allConnections: 'All connections',
     none: 'No contract matches.',
     count: 'Showing {n}',
     next: 'Next page',
@@ -214,13 +219,13 @@ export function contractPages(deps: ApiDeps) {
     const filters = filtersOf(c.req.query());
     const parsed = ContractListQuery.safeParse({ ...filters, limit: PAGE_SIZE });
     if (!parsed.success) {
-      return renderList(c, filters, [], null, { status: 400, message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ') });
+      return renderList(c, deps, filters, [], null, { status: 400, message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ') });
     }
     try {
       const page = await contractsVisibleTo(orm.em.fork(), { user: c.get('user'), ...parsed.data });
-      return renderList(c, filters, page.items, page.nextCursor);
+      return renderList(c, deps, filters, page.items, page.nextCursor);
     } catch (error) {
-      return renderList(c, filters, [], null, refusalOf(c, error));
+      return renderList(c, deps, filters, [], null, refusalOf(c, error));
     }
   });
 
@@ -281,8 +286,17 @@ function listHref(filters: Filters, cursor?: string): string {
   return `/console/contracts${query ? `?${query}` : ''}`;
 }
 
-function renderList(c: ConsoleContext, filters: Filters, contracts: Contract[], nextCursor: string | null, refusal?: { status: 400 | 403 | 404 | 409 | 422; message: string }) {
+async function renderList(
+  c: ConsoleContext,
+  deps: ApiDeps,
+  filters: Filters,
+  contracts: Contract[],
+  nextCursor: string | null,
+  refusal?: { status: 400 | 403 | 404 | 409 | 422; message: string },
+) {
   const lang = c.get('lang');
+  // Admins filter by connection (管理ID and name); members cannot list connections, as in the API.
+  const connections = c.get('user').role === 'admin' ? (await listConnections(deps.orm.em.fork(), { limit: 500 })).items : undefined;
   const words = WORDS[lang];
   return renderPage(c, { title: words.title, section: 'contracts', status: refusal?.status ?? 200 }, (
     <>
@@ -301,11 +315,23 @@ function renderList(c: ConsoleContext, filters: Filters, contracts: Contract[], 
           <label for="concludedTo">{words.concludedTo}</label>
           <input id="concludedTo" name="concludedTo" type="date" value={filters.concludedTo ?? ''} />
         </div>
-        {filters.connectionId && (
-          <label class="inline">
-            <input type="checkbox" name="connectionId" value={filters.connectionId} checked />
-            {words.connectionFilter.replace('{id}', filters.connectionId)}
-          </label>
+        {connections ? (
+          <div>
+            <label for="connectionId">{words.connection}</label>
+            <select id="connectionId" name="connectionId">
+              <option value="">{words.allConnections}</option>
+              {connections.map((connection) => (
+                <option value={connection.id} selected={filters.connectionId === connection.id}>{`${connection.managementId} ${connection.name}`}</option>
+              ))}
+            </select>
+          </div>
+        ) : (
+          filters.connectionId && (
+            <label class="inline">
+              <input type="checkbox" name="connectionId" value={filters.connectionId} checked />
+              {words.connectionFilter.replace('{id}', filters.connectionId)}
+            </label>
+          )
         )}
         <div class="actions">
           <button type="submit">{words.filter}</button>
@@ -394,55 +420,61 @@ async function renderContract(
   const mayEdit = user.role === 'admin' || contract.owners.includes(user.id);
   const title = contract.fields.title.value ?? contract.fields.fileName.value ?? words.untitled;
   const fileUrl = `/console/contracts/${contract.id}/file`;
-  return renderPage(c, { title, section: 'contracts', status: options.status ?? 200 }, (
+  return renderPage(c, { title, section: 'contracts', status: options.status ?? 200, styles: ['contracts.css'] }, (
     <>
       <p><a href="/console/contracts">{words.back}</a></p>
       <h1>{title}</h1>
       {options.notice && <p role="status">{options.notice}</p>}
       {options.error && <p role="alert">{options.error}</p>}
-      <h2 id="fields-heading">{words.fields}</h2>
-      <table aria-labelledby="fields-heading">
-        <thead>
-          <tr>
-            <th scope="col">{words.field}</th>
-            <th scope="col">{words.value}</th>
-            <th scope="col">{words.source}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {CONTRACT_FIELDS.map((field) => (
-            <tr>
-              <th scope="row">{FIELD_NAMES[lang][field]}</th>
-              <td>{formatValue(lang, field, contract.fields[field].value)}</td>
-              <td>{sourceName(lang, contract.fields[field].source)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <dl class="fields">
-        <dt>{words.visibility}</dt>
-        <dd>{contract.visibility.scope === 'groups' ? `${words.groups}: ${groups.join('、')}` : words[contract.visibility.scope]}</dd>
-        <dt>{words.owners}</dt>
-        <dd>{owners.length ? owners.join('、') : words.noOwners}</dd>
-        <dt>{words.managementId}</dt>
-        <dd>
-          {/* Members cannot open connection pages: they get the 管理ID as text. */}
-          {user.role === 'admin' ? <a href={`/console/connections/${contract.origin.connectionId}`}>{contract.origin.managementId}</a> : contract.origin.managementId}
-        </dd>
-        <dt>{words.documentId}</dt>
-        <dd><code>{contract.origin.documentId}</code></dd>
-        <dt>{words.fileId}</dt>
-        <dd><code>{contract.origin.fileId}</code></dd>
-        <dt>{words.fileName}</dt>
-        <dd>{fileNameOf(contract)}</dd>
-        <dt>{words.size}</dt>
-        <dd>{`${formatNumber(lang, contract.file.size)} ${words.bytes}`}</dd>
-        <dt>{words.sha256}</dt>
-        <dd><code>{contract.file.sha256}</code></dd>
-      </dl>
-      <h2>{words.file}</h2>
-      <p><a href={`${fileUrl}?download`}>{words.download}</a></p>
-      <iframe class="pdf" src={fileUrl} title={`${words.pdf}: ${fileNameOf(contract)}`}></iframe>
+      <div class="contract">
+        <section aria-labelledby="fields-heading">
+          <h2 id="fields-heading">{words.fields}</h2>
+          <table aria-labelledby="fields-heading">
+            <thead>
+              <tr>
+                <th scope="col">{words.field}</th>
+                <th scope="col">{words.value}</th>
+                <th scope="col">{words.source}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {CONTRACT_FIELDS.map((field) => (
+                <tr>
+                  <th scope="row">{FIELD_NAMES[lang][field]}</th>
+                  <td>{formatValue(lang, field, contract.fields[field].value)}</td>
+                  <td>{sourceName(lang, contract.fields[field].source)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <dl class="fields">
+            <dt>{words.visibility}</dt>
+            <dd>{contract.visibility.scope === 'groups' ? `${words.groups}: ${groups.join('、')}` : words[contract.visibility.scope]}</dd>
+            <dt>{words.owners}</dt>
+            <dd>{owners.length ? owners.join('、') : words.noOwners}</dd>
+            <dt>{words.managementId}</dt>
+            <dd>
+              {/* Members cannot open connection pages: they get the 管理ID as text. */}
+              {user.role === 'admin' ? <a href={`/console/connections/${contract.origin.connectionId}`}>{contract.origin.managementId}</a> : contract.origin.managementId}
+            </dd>
+            <dt>{words.documentId}</dt>
+            <dd><code>{contract.origin.documentId}</code></dd>
+            <dt>{words.fileId}</dt>
+            <dd><code>{contract.origin.fileId}</code></dd>
+            <dt>{words.fileName}</dt>
+            <dd>{fileNameOf(contract)}</dd>
+            <dt>{words.size}</dt>
+            <dd>{`${formatNumber(lang, contract.file.size)} ${words.bytes}`}</dd>
+            <dt>{words.sha256}</dt>
+            <dd><code>{contract.file.sha256}</code></dd>
+          </dl>
+        </section>
+        <section aria-labelledby="file-heading">
+          <h2 id="file-heading">{words.file}</h2>
+          <p><a href={`${fileUrl}?download`}>{words.download}</a></p>
+          <iframe class="pdf" src={fileUrl} title={`${words.pdf}: ${fileNameOf(contract)}`}></iframe>
+        </section>
+      </div>
       {mayEdit && <EditForm c={c} contract={contract} />}
       <h2 id="history-heading">{words.history}</h2>
       {history.items.length === 0 ? <p>{words.noHistory}</p> : <HistoryTable lang={lang} events={history.items} />}

@@ -113,6 +113,15 @@ it('lists the imported contracts the user may see, and searches and filters them
   expect((await listedIds(page)).sort()).toEqual(sameDay.map((c) => c.id).sort());
   expect(sameDay.length).toBeLessThan(all.length);
 
+  // By connection, chosen by its 管理ID.
+  await page.goto('/console/contracts');
+  await page.getByLabel('連携', { exact: true }).selectOption({ label: `${privateConnection.managementId} 非公開` });
+  await page.getByRole('button', { name: '絞り込む' }).click();
+  await page.waitForURL((url) => url.searchParams.get('connectionId') === privateConnection.id);
+  const ofConnection = await apiContracts({ connectionId: privateConnection.id });
+  expect(await listedIds(page)).toEqual(ofConnection.slice(0, 50).map((c) => c.id));
+  expect(ofConnection.every((c) => c.source.connectionId === privateConnection.id)).toBe(true);
+
   // A date the ledger cannot take is refused with its reason, not a server error.
   const refused = await page.goto('/console/contracts?concludedFrom=2025-02-30');
   expect(refused!.status()).toBe(400);
