@@ -360,6 +360,8 @@ async function renderList(
                 <tr>
                   <td>
                     <a href={`/console/contracts/${contract.id}`}>{contract.fields.title.value ?? contract.fields.fileName.value ?? words.untitled}</a>
+                    {/* A document's files share its title: the file name tells them apart. */}
+                    {contract.fields.title.value && contract.fields.fileName.value && <div class="muted">{contract.fields.fileName.value}</div>}
                   </td>
                   <td>{contract.fields.counterparty.value ?? '—'}</td>
                   <td>{contract.fields.conclusionDate.value ?? '—'}</td>
