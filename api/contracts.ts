@@ -91,7 +91,7 @@ const ContractSchema = z
     },
   });
 
-const ContractListQuery = ListQuery.extend({
+export const ContractListQuery = ListQuery.extend({
   connectionId: z.string().min(1).max(100).optional().openapi({ description: 'Only contracts imported by this connection.' }),
   q: z.string().max(200).optional().openapi({ description: 'Part of the title, file name, counterparty or approval number.' }),
   concludedFrom: DateString.optional().openapi({ description: 'Conclusion date on or after (YYYY-MM-DD).' }),
@@ -228,7 +228,7 @@ export function toContractJson(contract: Contract): z.infer<typeof ContractSchem
 }
 
 /** The name a download is offered under: the contract's file name, else one made of its CloudSign IDs. */
-function fileNameOf(contract: Contract): string {
+export function fileNameOf(contract: Contract): string {
   return contract.fields.fileName.value ?? `${contract.origin.documentId}-${contract.origin.fileId}.pdf`;
 }
 
@@ -265,7 +265,7 @@ export async function pdfResponse(
  * Changing a contract's data is for admins and its owners; someone who may only see it gets 403, someone
  * who may not see it 404 (from the ledger, so that its existence does not leak).
  */
-async function assertMayChange(deps: ApiDeps, user: User, contractId: string): Promise<void> {
+export async function assertMayChange(deps: Pick<ApiDeps, 'orm'>, user: User, contractId: string): Promise<void> {
   const contract = await getContract(deps.orm.em.fork(), { contractId, user });
   if (user.role !== 'admin' && !contract.owners.includes(user.id)) {
     throw new ApiError(403, 'forbidden', 'Only an admin or an owner (社内担当者) of this contract may change it.');

@@ -22,8 +22,8 @@ const GroupSchema = z
   })
   .openapi('Group', { example: { id: '0193a5c2-2222-7b8a-9c1d-2e3f4a5b6c7d', name: '法務部', memberIds: ['0193a5c2-1111-7b8a-9c1d-2e3f4a5b6c7d'], createdAt: '2026-09-15T00:00:00.000Z' } });
 
-const CreateGroupBody = z.object({ name: nonBlankText(200), memberIds: MemberIds }).openapi('CreateGroup');
-const SetMembersBody = z.object({ memberIds: MemberIds }).openapi('GroupMembers');
+export const CreateGroupBody = z.object({ name: nonBlankText(200), memberIds: MemberIds }).openapi('CreateGroup');
+export const SetMembersBody = z.object({ memberIds: MemberIds }).openapi('GroupMembers');
 
 const notFound = { 404: { description: 'No group has this ID', content: errorContent } };
 const unknownMembers = { 422: { description: 'Some member IDs name no user (listed in details.userIds)', content: errorContent } };

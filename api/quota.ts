@@ -16,7 +16,7 @@ const QuotaSchema = z
   })
   .openapi('Quota', { example: { limit: 10000, used: 3021, remaining: 6979 } });
 
-const SetQuotaBody = z
+export const SetQuotaBody = z
   .object({ limit: z.number().int().min(0).max(2_147_483_647) })
   .openapi('SetQuota', { description: 'A limit below what is used already is refused with 422.', example: { limit: 20000 } });
 

@@ -50,7 +50,7 @@ const UserFields = {
   email: z.string().max(320).regex(z.regexes.email, 'must be an e-mail address (name@example.com)').openapi({ example: 'hanako@example.co.jp' }),
 };
 
-const CreateUserBody = z.object({ ...UserFields, role: RoleSchema }).openapi('CreateUser', { example: { name: '山田 花子', email: 'hanako.yamada@example.jp', role: 'member' } });
+export const CreateUserBody = z.object({ ...UserFields, role: RoleSchema }).openapi('CreateUser', { example: { name: '山田 花子', email: 'hanako.yamada@example.jp', role: 'member' } });
 
 const UpdateUserBody = z
   .object(UserFields)

@@ -7,6 +7,10 @@ import { sourceAddress } from '../sign-in-limit';
 import { silentLogger } from '../../src/logging';
 import { assetAt } from './assets';
 import { connectionPages } from './connections';
+import { contractPages } from './contracts';
+import { groupPages } from './groups';
+import { quotaPages } from './quota';
+import { userPages } from './users';
 import { LANG_COOKIE } from './i18n';
 import { renderMessagePage } from './layout';
 import { requireSession, safeNext, signIn, signOut, withLang, type ConsoleEnv } from './session';
@@ -85,6 +89,10 @@ export function consoleRoutes(deps: ApiDeps, signInLimit: SignInLimit) {
   // The sections' routers (reviews, connections, contracts, users, groups, quota) are mounted here.
   pages.get('/reviews', (c) => renderMessagePage(c, { title: 'レビュー', message: '準備中です。', status: 200, section: 'reviews' }));
   pages.route('/connections', connectionPages(deps));
+  pages.route('/contracts', contractPages(deps));
+  pages.route('/users', userPages(deps));
+  pages.route('/groups', groupPages(deps));
+  pages.route('/quota', quotaPages(deps));
   app.route('/', pages);
 
   app.all('*', (c) => {
