@@ -9,6 +9,7 @@ import { assetAt } from './assets';
 import { LANG_COOKIE } from './i18n';
 import { renderMessagePage } from './layout';
 import { requireSession, safeNext, signIn, signOut, withLang, type ConsoleEnv } from './session';
+import { reviewPages } from './reviews';
 import { renderSignIn, SIGN_IN_WORDS } from './sign-in';
 import { setCookie } from 'hono/cookie';
 
@@ -82,7 +83,7 @@ export function consoleRoutes(deps: ApiDeps, signInLimit: SignInLimit) {
   const pages = new Hono<ConsoleEnv>();
   pages.use('*', requireSession(deps.orm));
   // The sections' routers (reviews, connections, contracts, users, groups, quota) are mounted here.
-  pages.get('/reviews', (c) => renderMessagePage(c, { title: 'レビュー', message: '準備中です。', status: 200, section: 'reviews' }));
+  pages.route('/reviews', reviewPages(deps));
   app.route('/', pages);
 
   app.all('*', (c) => {

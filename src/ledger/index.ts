@@ -98,6 +98,7 @@ export {
   reviewOf,
   reviewsAwaitingQuota,
   reviewsFor,
+  reviewedConnections,
   releaseReviewFiles,
   undeliveredDecisions,
   type DecisionOptions,
@@ -111,6 +112,8 @@ export {
 export {
   MAX_BULK_FILTERED,
   MAX_BULK_IDS,
+  countReviewsToDecide,
+  queueNeighbours,
   reviewsAnything,
   selectReviewsToDecide,
   type BulkSelection,
