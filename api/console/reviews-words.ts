@@ -14,7 +14,7 @@ export const REVIEW_WORDS: Messages<
   | 'files' | 'file' | 'pdf' | 'fields' | 'decision' | 'visibility' | 'company' | 'private' | 'groups' | 'chooseGroups' | 'noGroups'
   | 'owners' | 'ownersHelp' | 'approve' | 'discard' | 'previous' | 'next' | 'backToList'
   | 'shortcuts' | 'shortcutNext' | 'shortcutPrevious' | 'shortcutApprove' | 'shortcutDiscard'
-  | 'connectionOf' | 'waitingSince' | 'state' | 'decidedAlready' | 'pendingSince' | 'yes' | 'no' | 'badFilter'
+  | 'connectionOf' | 'waitingSince' | 'state' | 'decidedAlready' | 'pendingSince' | 'yes' | 'no' | 'badFilter' | 'quotaExhausted'
 > = {
   ja: {
     title: 'レビュー',
@@ -93,6 +93,7 @@ export const REVIEW_WORDS: Messages<
     yes: 'あり',
     no: 'なし',
     badFilter: '絞り込みの条件が正しくありません: {reason}',
+    quotaExhausted: '台帳に保存する判断は記録しましたが、契約書の登録上限（{used} / {limit} 件）に達しているため、まだ保存されていません。管理者が登録上限を引き上げると自動で保存されます。',
   },
   en: {
     title: 'Reviews',
@@ -171,6 +172,7 @@ export const REVIEW_WORDS: Messages<
     yes: 'yes',
     no: 'no',
     badFilter: 'These conditions cannot be used: {reason}',
+    quotaExhausted: 'The approval is recorded, but the contract quota is used up ({used} of {limit}), so nothing is saved yet. It is saved by itself when an admin raises the quota.',
   },
 };
 

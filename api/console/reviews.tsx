@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import {
   countReviewsToDecide,
+  getQuota,
   getGroup,
   getUser,
   isIsoDate,
@@ -173,7 +174,12 @@ export function reviewPages(deps: ApiDeps) {
     return renderReviewPage(c, { review, connection, neighbours, choices, ...extra });
   }
 
-  pages.get('/:id', async (c) => reviewPage(c, c.req.param('id'), { notice: { status: decisionNotice(c) } }));
+  pages.get('/:id', async (c) => {
+    const w = REVIEW_WORDS[c.get('lang')];
+    const quota = c.req.query('quota') === 'exhausted' ? await getQuota(orm.em.fork()) : null;
+    const alert = quota ? fill(w.quotaExhausted, { used: quota.used, limit: quota.limit }) : undefined;
+    return reviewPage(c, c.req.param('id'), { notice: { status: decisionNotice(c), alert } });
+  });
 
   pages.post('/:id/decision', async (c) => {
     const reviewId = c.req.param('id');
@@ -191,9 +197,13 @@ export function reviewPages(deps: ApiDeps) {
       const refusal = refusalOf(c, error);
       return reviewPage(c, reviewId, { notice: { alert: refusal.message }, status: refusal.status, chosen });
     }
+    const done = action === 'approve' ? 'approved' : 'discarded';
+    // Spent quota does not refuse the approval (it is recorded and waits): the reviewer stays to read why.
+    if (action === 'approve' && (await getQuota(orm.em.fork())).remaining < review.files.length) {
+      return c.redirect(`/console/reviews/${reviewId}?done=${done}&quota=exhausted`, 303);
+    }
     // On to the next document of the queue, which says what became of this one.
     const { next } = await queueNeighbours(orm.em.fork(), { user, review });
-    const done = action === 'approve' ? 'approved' : 'discarded';
     return c.redirect(next ? `/console/reviews/${next}?done=${done}` : `/console/reviews?done=${done}`, 303);
   });
 

@@ -185,6 +185,25 @@ it('discards every document that matches a filter after a confirmation that show
   unused = others;
 });
 
+it('says at once when an approval waits for spent quota, shows the API’s reason on its page, and saves it when the quota is raised', async () => {
+  const review = take();
+  const used = await quotaUsed(service);
+  expect((await service.api('PUT', '/v1/quota', { limit: used })).status).toBe(200);
+  await reviewer.goto(`/console/reviews/${review.id}`);
+  await reviewer.getByRole('button', { name: '台帳に保存', exact: true }).click();
+  await reviewer.waitForURL((url) => url.searchParams.get('quota') === 'exhausted');
+  await expect(statusText(reviewer)).resolves.toBe('保存しました');
+  await expect(reviewer.getByRole('alert').textContent()).resolves.toContain(`登録上限（${used} / ${used} 件）`);
+  await reviewWhen(service, review.id, (r) => r.pendingReason?.code === 'quota_exhausted', 'the quota refusal');
+  await reviewer.reload();
+  await expect(reviewer.locator('.meta').textContent()).resolves.toContain('the contract quota is used up');
+  expect(await contractsOf(service, review.documentId)).toEqual([]);
+
+  expect((await service.api('PUT', '/v1/quota', { limit: used + 1_000 })).status).toBe(200);
+  await reviewWhen(service, review.id, (r) => r.status === 'approved', 'the approval after the raise');
+  expect(await contractsOf(service, review.documentId)).toHaveLength(review.files.length);
+});
+
 it('shows a user who reviews nothing no review, and refuses them every review page, PDF and bulk decision', async () => {
   const review = unused[0]!;
   const { context, page } = await signedIn(browser, server.url, who.outsider.token);
