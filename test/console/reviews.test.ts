@@ -204,6 +204,13 @@ it('says at once when an approval waits for spent quota, shows the API’s reaso
   expect(await contractsOf(service, review.documentId)).toHaveLength(review.files.length);
 });
 
+it('shows a member of a reviewer group (確認者 by group) the same queue', async () => {
+  const { context, page } = await signedIn(browser, server.url, who.groupMember.token);
+  await page.goto('/console/reviews');
+  expect(new Set(await idsOnPage(page))).toEqual(new Set(unused.map((r) => r.id)));
+  await context.close();
+});
+
 it('shows a user who reviews nothing no review, and refuses them every review page, PDF and bulk decision', async () => {
   const review = unused[0]!;
   const { context, page } = await signedIn(browser, server.url, who.outsider.token);
