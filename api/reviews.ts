@@ -20,6 +20,7 @@ import {
   type DecisionAction,
   type User,
 } from '../src/ledger';
+import type { MikroORM } from '../src/db';
 import { decide, decideMany } from '../src/services/reviews';
 import { pdfResponse } from './contracts';
 import type { ApiDeps, ApiEnv } from './context';
@@ -240,8 +241,11 @@ const bulkRoute = createRoute({
   },
 });
 
-export function reviewRoutes(deps: ApiDeps) {
-  const { orm } = deps;
+/**
+ * Who may see and decide a review, read its files and decide in bulk: the API's rules, shared with the
+ * console's review pages (api/console/reviews.tsx) so that both refuse alike.
+ */
+export function reviewAccess(orm: MikroORM) {
 
   /** A review with its connection, for a user who may decide it: 404 when there is none, 403 when not a reviewer. */
   async function loadForReviewer(user: User, reviewId: string): Promise<{ review: Review; connection: Connection }> {
@@ -281,6 +285,28 @@ export function reviewRoutes(deps: ApiDeps) {
     }
   }
 
+  /** A file of a review as its PDF may be read by `user` now: 404 when there is no such file or it is no longer the review's to show. */
+  async function readableFile(user: User, reviewId: string, fileId: string): Promise<{ review: Review; file: Review['files'][number] }> {
+    const { review } = await loadForReviewer(user, reviewId);
+    const file = review.files.find((f) => f.fileId === fileId);
+    if (!file) throw new ApiError(404, 'not_found', `Review ${review.id} has no file ${fileId}.`);
+    await assertFileStillReadable(user, review, file);
+    return { review, file };
+  }
+
+  return { loadForReviewer, readableFile, assertMayDecideInBulk };
+}
+
+/** A review file's PDF, as its download route and the console's embedded viewer stream it. */
+export function reviewFilePdf(c: Context, storage: ApiDeps['storage'], review: Review, file: Review['files'][number]) {
+  const name = file.name ?? `${review.documentId}-${file.fileId}.pdf`;
+  return pdfResponse(c, storage, { sha256: file.sha256, size: file.size, name, of: { kind: 'review file', id: `${review.id}/${file.fileId}` } });
+}
+
+export function reviewRoutes(deps: ApiDeps) {
+  const { orm } = deps;
+  const { loadForReviewer, readableFile, assertMayDecideInBulk } = reviewAccess(orm);
+
   async function decided(c: Context<ApiEnv>, action: DecisionAction, reviewId: string, options: z.infer<typeof ApproveBody>) {
     const user = c.get('user');
     const { connection } = await loadForReviewer(user, reviewId);
@@ -302,13 +328,8 @@ export function reviewRoutes(deps: ApiDeps) {
     })
     .openapi(fileRoute, async (c) => {
       const { id, fileId } = c.req.valid('param');
-      const user = c.get('user');
-      const { review } = await loadForReviewer(user, id);
-      const file = review.files.find((f) => f.fileId === fileId);
-      if (!file) throw new ApiError(404, 'not_found', `Review ${review.id} has no file ${fileId}.`);
-      await assertFileStillReadable(user, review, file);
-      const name = file.name ?? `${review.documentId}-${file.fileId}.pdf`;
-      return pdfResponse(c, deps.storage, { sha256: file.sha256, size: file.size, name, of: { kind: 'review file', id: `${review.id}/${fileId}` } });
+      const { review, file } = await readableFile(c.get('user'), id, fileId);
+      return reviewFilePdf(c, deps.storage, review, file);
     })
     .openapi(bulkRoute, async (c) => {
       const user = c.get('user');

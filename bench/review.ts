@@ -1,5 +1,5 @@
 /**
- * npm run bench:review -- [--documents 2000] [--concurrency 16]
+ * npm run bench:review -- [--documents 2000] [--concurrency 16] [--single <n>]
  *
  * How fast do reviewers' decisions go through, with thousands of documents waiting? Against real parts —
  * the Temporal dev server (CLI, free loopback ports, a temporary SQLite file, our search attributes),
@@ -9,7 +9,8 @@
  *
  *  1. sending to review: a review-mode connection is created with POST /v1/connections and timed until its
  *     full import is done: every document pending, its PDFs stored, one review workflow each;
- *  2. deciding through the API one by one: the first half of the reviews, approve and discard alternately,
+ *  2. deciding through the API one by one: the first half of the reviews (or the first `--single`; e.g.
+ *     `--documents 2100 --single 100` discards 2,000 by filter in step 3), approve and discard alternately,
  *     `--concurrency` requests in flight, over HTTP as a reviewer (not an admin, so the reviewer check runs):
  *     decisions answered per second (202) and their latency;
  *  3. deciding in bulk: the other half discarded by `POST /v1/reviews/bulk` with a filter (the connection),
@@ -32,10 +33,14 @@ const { values } = parseArgs({
   options: {
     documents: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '16' },
+    single: { type: 'string' },
   },
 });
 const DOCUMENTS = Number(values.documents);
 const CONCURRENCY = Number(values.concurrency);
+/** Reviews decided one by one; the rest are discarded in bulk by filter. */
+const SINGLE = values.single === undefined ? undefined : Number(values.single);
+if (SINGLE !== undefined && (!Number.isSafeInteger(SINGLE) || SINGLE < 0)) throw new Error('--single must be a whole number ≥ 0');
 for (const [name, n] of [['--documents', DOCUMENTS], ['--concurrency', CONCURRENCY]] as const) {
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1`);
 }
@@ -120,7 +125,7 @@ async function main(): Promise<boolean> {
   console.log(`list           ${f1((performance.now() - listedAt) / 1000).padStart(7)} s  for ${reviews.length} reviews in pages of 500`);
 
   // 2. Deciding through the API, one by one: the first half.
-  const single = reviews.slice(0, Math.ceil(reviews.length / 2));
+  const single = reviews.slice(0, SINGLE ?? Math.ceil(reviews.length / 2));
   const latencies: number[] = [];
   const refused: number[] = [];
   let next = 0;

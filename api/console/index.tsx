@@ -14,6 +14,7 @@ import { userPages } from './users';
 import { LANG_COOKIE } from './i18n';
 import { renderMessagePage } from './layout';
 import { requireSession, safeNext, signIn, signOut, withLang, type ConsoleEnv } from './session';
+import { reviewPages } from './reviews';
 import { renderSignIn, SIGN_IN_WORDS } from './sign-in';
 import { setCookie } from 'hono/cookie';
 
@@ -87,7 +88,7 @@ export function consoleRoutes(deps: ApiDeps, signInLimit: SignInLimit) {
   const pages = new Hono<ConsoleEnv>();
   pages.use('*', requireSession(deps.orm));
   // The sections' routers (reviews, connections, contracts, users, groups, quota) are mounted here.
-  pages.get('/reviews', (c) => renderMessagePage(c, { title: 'レビュー', message: '準備中です。', status: 200, section: 'reviews' }));
+  pages.route('/reviews', reviewPages(deps));
   pages.route('/connections', connectionPages(deps));
   pages.route('/contracts', contractPages(deps));
   pages.route('/users', userPages(deps));

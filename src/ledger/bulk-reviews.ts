@@ -91,7 +91,7 @@ export async function selectReviewsToDecide(
     return { toDecide, skipped, remaining: 0 };
   }
 
-  const where = filterConditions(selection.filter);
+  const where = reviewFilterSql(selection.filter);
   const from = `from reviews r join connections c on c.id = r.connection_id where ${allowed.sql} and ${where.sql}`;
   const params = [...allowed.params, ...where.params];
   const [counts] = await em.execute<{ decided: string; disconnected: string; undecided: string }[]>(
@@ -116,6 +116,45 @@ export async function selectReviewsToDecide(
   };
 }
 
+/**
+ * How many reviews a bulk decision by `filter` would decide now (pending, undecided, of a connection the
+ * user reviews and that is not disconnected): what the console's confirmation step shows before it is sent.
+ */
+export async function countReviewsToDecide(em: EntityManager, input: { user: Pick<User, 'id' | 'role'>; filter: ReviewFilter }): Promise<number> {
+  const allowed = await allowedExpression(em, input.user);
+  const where = reviewFilterSql(input.filter);
+  const [row] = await em.execute<{ n: string }[]>(
+    `select count(*) as n from reviews r join connections c on c.id = r.connection_id
+      where ${allowed.sql} and ${where.sql} and ${UNDECIDED_SQL}`,
+    [...allowed.params, ...where.params],
+  );
+  return Number(row!.n);
+}
+
+/**
+ * The undecided reviews just before and after `review` in the order of `reviewsFor` (newest first) that the
+ * user may decide: how a reviewer works through the queue one document after another.
+ */
+export async function queueNeighbours(
+  em: EntityManager,
+  input: { user: Pick<User, 'id' | 'role'>; review: { id: string; createdAt: Date } },
+): Promise<{ previous: string | null; next: string | null }> {
+  const allowed = await allowedExpression(em, input.user);
+  const one = (op: '<' | '>', order: 'desc' | 'asc') =>
+    `(select r.id from reviews r join connections c on c.id = r.connection_id
+       where ${allowed.sql} and ${UNDECIDED_SQL} and (r.created_at, r.id) ${op} (?, ?::uuid)
+       order by r.created_at ${order}, r.id ${order} limit 1)`;
+  const position = [input.review.createdAt, input.review.id];
+  const [row] = await em.execute<{ previous: string | null; next: string | null }[]>(
+    `select ${one('>', 'asc')} as previous, ${one('<', 'desc')} as next`,
+    [...allowed.params, ...position, ...allowed.params, ...position],
+  );
+  return { previous: row?.previous ?? null, next: row?.next ?? null };
+}
+
+/** On `r` (reviews) and `c` (connections): a review someone may still decide. */
+const UNDECIDED_SQL = `r.decision is null and r.status = 'pending' and c.status <> 'disconnected'`;
+
 /** Whether the user reviews at least one connection (or is an admin): who else would a bulk decision be for? */
 export async function reviewsAnything(em: EntityManager, user: Pick<User, 'id' | 'role'>): Promise<boolean> {
   if (user.role === 'admin') return true;
@@ -131,7 +170,8 @@ async function allowedExpression(em: EntityManager, user: Pick<User, 'id' | 'rol
   return { sql: '(? = any(c.reviewer_user_ids) or c.reviewer_group_ids && ?::uuid[])', params: [user.id, sqlArray(groupIds)] };
 }
 
-function filterConditions(filter: ReviewFilter): { sql: string; params: unknown[] } {
+/** SQL on `r` (reviews) for the conditions of a filter, as the bulk decision and the lists read them. */
+export function reviewFilterSql(filter: ReviewFilter): { sql: string; params: unknown[] } {
   const conditions: string[] = ['true'];
   const params: unknown[] = [];
   if (filter.connectionId !== undefined) {

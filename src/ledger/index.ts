@@ -99,6 +99,7 @@ export {
   reviewOf,
   reviewsAwaitingQuota,
   reviewsFor,
+  reviewedConnections,
   releaseReviewFiles,
   undeliveredDecisions,
   type DecisionOptions,
@@ -112,6 +113,8 @@ export {
 export {
   MAX_BULK_FILTERED,
   MAX_BULK_IDS,
+  countReviewsToDecide,
+  queueNeighbours,
   reviewsAnything,
   selectReviewsToDecide,
   type BulkSelection,

@@ -1,6 +1,7 @@
-import { defineEntity, p, type FilterQuery, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p, raw, type FilterQuery, type InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { actorOf, recordAudit, SYSTEM_ACTOR } from './audit';
+import { reviewFilterSql, type ReviewFilter } from './bulk-reviews';
 import { ConnectionEntity, loadConnection, type Reviewers } from './connections';
 import { contractFieldsSchema, type ContractField } from './contract-fields';
 import { parseFields } from './contracts';
@@ -178,10 +179,28 @@ export async function mayDecide(em: EntityManager, user: Pick<User, 'id' | 'role
   return reviewers.groupIds.some((id) => memberOf.has(id));
 }
 
+/** The connections whose reviews `user` may decide (every one for an admin), by management ID. */
+export async function reviewedConnections(
+  em: EntityManager,
+  user: Pick<User, 'id' | 'role'>,
+): Promise<{ id: string; managementId: string; name: string; status: string }[]> {
+  let where: FilterQuery<InferEntity<typeof ConnectionEntity>> = {};
+  if (user.role !== 'admin') {
+    const groupIds = await groupIdsOf(em, user.id);
+    where = { $or: [{ reviewerUserIds: { $contains: [user.id] } }, ...(groupIds.length ? [{ reviewerGroupIds: { $overlap: groupIds } }] : [])] };
+  }
+  const rows = await em.find(ConnectionEntity, where, { fields: ['id', 'managementId', 'name', 'status'], orderBy: { managementId: 'asc' }, disableIdentityMap: true });
+  return rows.map((r) => ({ id: r.id, managementId: r.managementId, name: r.name, status: r.status }));
+}
+
 export interface ReviewQuery extends PageRequest {
   user: Pick<User, 'id' | 'role'>;
   status?: ReviewStatus;
   connectionId?: string;
+  /** Only the reviews that still wait for a decision (pending, undecided, connection not disconnected). */
+  undecided?: boolean;
+  /** The conditions of a bulk decision's filter (conclusion dates, words), read as it reads them. */
+  filter?: Omit<ReviewFilter, 'connectionId'>;
 }
 
 /**
@@ -191,12 +210,7 @@ export interface ReviewQuery extends PageRequest {
 export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise<Page<Review>> {
   const conditions: FilterQuery<ReviewRow>[] = [];
   if (query.user.role !== 'admin') {
-    const groupIds = await groupIdsOf(em, query.user.id);
-    const connections = await em.find(
-      ConnectionEntity,
-      { $or: [{ reviewerUserIds: { $contains: [query.user.id] } }, ...(groupIds.length ? [{ reviewerGroupIds: { $overlap: groupIds } }] : [])] },
-      { fields: ['id'] },
-    );
+    const connections = await reviewedConnections(em, query.user);
     if (!connections.length) return emptyPage(query);
     conditions.push({ connection: { $in: connections.map((c) => c.id) } });
   }
@@ -205,6 +219,11 @@ export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise
     conditions.push({ connection: query.connectionId });
   }
   if (query.status) conditions.push({ status: query.status });
+  if (query.undecided) conditions.push({ status: 'pending', decision: null, [raw((alias) => `exists (select 1 from connections c where c.id = ${alias}.connection_id and c.status <> 'disconnected')`)]: [] });
+  if (query.filter && Object.values(query.filter).some((v) => v !== undefined)) {
+    const where = reviewFilterSql(query.filter);
+    conditions.push({ [raw((alias) => `${alias}.id in (select r.id from reviews r where ${where.sql})`, where.params)]: [] });
+  }
   const page = await findPage<ReviewRow>(em, ReviewEntity, { $and: conditions }, 'createdAt', query);
   return { items: page.items.map(toReview), nextCursor: page.nextCursor };
 }
