@@ -142,7 +142,7 @@ async function seed(api: Api, accounts: { teamAdmin: string; demo: string; membe
 async function fillWizard(page: Page, clientId: string): Promise<void> {
   await page.getByLabel('クライアントID').fill(clientId);
   await page.getByRole('button', { name: '次へ' }).click();
-  await page.getByRole('group', { name: '共有範囲' }).getByRole('radio', { name: '全社公開' }).check();
+  await page.getByRole('radiogroup', { name: '共有範囲' }).getByRole('radio', { name: '全社公開' }).check();
   await page.getByRole('button', { name: '次へ' }).click();
   await page.getByRole('radio', { name: '台帳に直接保存する' }).check();
   await page.getByRole('button', { name: '次へ' }).click();

@@ -94,7 +94,8 @@ export function VisibilityFields({ lang, directory, chosen }: { lang: Lang; dire
   const groupIds = chosen.visibility.scope === 'groups' ? chosen.visibility.groupIds : [];
   return (
     <>
-      <fieldset>
+      {/* role=radiogroup: CONSOLE.md names these radio groups, and assistive technology announces them so. */}
+      <fieldset role="radiogroup">
         <legend>{w.scope}</legend>
         {VISIBILITY_SCOPES.map((scope) => (
           <label>
@@ -102,10 +103,10 @@ export function VisibilityFields({ lang, directory, chosen }: { lang: Lang; dire
             {w[scope]}
           </label>
         ))}
-        <fieldset class="nested">
-          <legend>{w.visibleGroups}</legend>
-          <Checkboxes name="visibilityGroupIds" items={directory.groups} checked={groupIds} empty={w.noGroups} />
-        </fieldset>
+      </fieldset>
+      <fieldset class="nested">
+        <legend>{w.visibleGroups}</legend>
+        <Checkboxes name="visibilityGroupIds" items={directory.groups} checked={groupIds} empty={w.noGroups} />
       </fieldset>
       <fieldset>
         <legend>{w.owners}</legend>
@@ -121,7 +122,7 @@ export function SaveModeFields({ lang, directory, chosen }: { lang: Lang; direct
   const w = CONNECTION_WORDS[lang];
   return (
     <>
-      <fieldset>
+      <fieldset role="radiogroup">
         <legend>{w.saveMode}</legend>
         {SAVE_MODES.map((mode) => (
           <label>

@@ -46,7 +46,7 @@ export function renderWizard(c: ConsoleContext, state: WizardState): Response {
         <Step n={1} lang={lang} title={w.clientId} error={state.error}>
           <label for="connection-name">{w.connectionName}</label>
           <p class="help" id="connection-name-help">{w.connectionNameHelp}</p>
-          <input type="text" id="connection-name" name="name" value={state.name ?? ''} maxlength={200} required aria-describedby="connection-name-help" />
+          <input type="text" id="connection-name" name="name" value={state.name ?? ''} maxlength={200} aria-describedby="connection-name-help" />
           <label for="client-id">{w.clientId}</label>
           <p class="help" id="client-id-help">{w.clientIdHelp}</p>
           {/* Never given a value by the server: the client ID is a secret (see above). */}
@@ -79,7 +79,9 @@ function Step(props: { n: WizardStep; lang: Lang; title: string; error?: WizardE
   const w = CONNECTION_WORDS[props.lang];
   const error = props.error?.step === props.n ? props.error : undefined;
   return (
-    <section class="step" data-step={String(props.n)} aria-labelledby={`step-${props.n}-title`}>
+    // No accessible name of its own: a step named "Step 1 クライアントID" would be a second element labelled
+    // クライアントID beside the field, and people (and tests) find the field by that label.
+    <section class="step" data-step={String(props.n)}>
       <h2 id={`step-${props.n}-title`} tabindex={-1}>{`${fill(w.step, { n: props.n })} ${props.title}`}</h2>
       <div role="alert" data-error="">
         {error && (

@@ -8,7 +8,7 @@ export const CONNECTION_WORDS: Messages<
   | 'clientIdHelp' | 'connectionName' | 'connectionNameHelp' | 'scope' | 'company' | 'private' | 'groups' | 'visibleGroups' | 'owners'
   | 'ownersHelp' | 'saveMode' | 'direct' | 'review' | 'reviewers' | 'reviewerGroups' | 'reviewerUsers' | 'reviewersHelp' | 'noGroups'
   | 'noUsers' | 'start' | 'previewTitle' | 'files' | 'filesWhy' | 'documents' | 'importedDocuments' | 'confidential' | 'dateRange'
-  | 'quotaImpact' | 'quotaRemaining' | 'quotaShort' | 'cloudsignUser' | 'advice' | 'checking' | 'needClientId' | 'needName'
+  | 'quotaImpact' | 'quotaRemaining' | 'quotaShort' | 'cloudsignUser' | 'advice' | 'checking' | 'needClientId' | 'needName' | 'defaultName'
   | 'settings' | 'save' | 'hookUrl' | 'hookUrlHelp' | 'hookUrlNone' | 'runs' | 'noRuns' | 'kind' | 'window' | 'started' | 'finished'
   | 'outcome' | 'listed' | 'sentToReview' | 'skipped' | 'fileErrors' | 'noFileErrors' | 'document' | 'reason' | 'attempts'
   | 'lastTried' | 'nextAttempt' | 'dismissedAt' | 'select' | 'retrySelected' | 'retryAll' | 'dismissSelected' | 'controls' | 'sync'
@@ -41,7 +41,8 @@ export const CONNECTION_WORDS: Messages<
     clientId: 'クライアントID',
     clientIdHelp: 'クラウドサインの管理画面 > アカウント > クライアントID からコピーしてください。この画面に表示し直すことはありません。',
     connectionName: '連携の名前',
-    connectionNameHelp: '一覧で連携を見分けるための名前です（例: 本社 法務部）。',
+    connectionNameHelp: '一覧で連携を見分けるための名前です（例: 本社 法務部）。省略すると「クラウドサイン連携」になります。',
+    defaultName: 'クラウドサイン連携',
     scope: '共有範囲',
     company: '全社公開',
     private: '非公開',
@@ -151,7 +152,8 @@ export const CONNECTION_WORDS: Messages<
     clientId: 'Client ID',
     clientIdHelp: "Copy it from CloudSign's admin screen > Account > Client ID. It is never shown again.",
     connectionName: 'Connection name',
-    connectionNameHelp: 'Tells connections apart in the list (e.g. Head office legal).',
+    connectionNameHelp: 'Tells connections apart in the list (e.g. Head office legal); “CloudSign” when left empty.',
+    defaultName: 'CloudSign',
     scope: 'Visibility',
     company: 'Whole company',
     private: 'Private',

@@ -71,7 +71,9 @@ export function connectionPages(deps: ApiDeps) {
     if (!form) return refuse({ step: 1, message: CONNECTION_WORDS[lang].needName }, 400);
     if (!form.clientId) return refuse({ step: 1, message: CONNECTION_WORDS[lang].needClientId }, 400);
     try {
-      const connection = await connect(deps, { ...(form as Required<SettingsInput>), actor: c.get('user') });
+      // A name is optional here (CONSOLE.md's Step 1 asks only for the client ID): the 管理ID tells connections apart.
+      const name = form.name.trim() || CONNECTION_WORDS[lang].defaultName;
+      const connection = await connect(deps, { ...(form as Required<SettingsInput>), name, actor: c.get('user') });
       const location = `/console/connections/${connection.id}?done=created`;
       return wantsJson ? c.json({ location }, 201) : c.redirect(location, 303);
     } catch (error) {

@@ -265,7 +265,7 @@ function DecisionForm({ c, input }: { c: ConsoleContext; input: ReviewPageInput 
     <form method="post" action={`/console/reviews/${input.review.id}/decision`} class="decision">
       <CsrfField c={c} />
       <h2>{w.decision}</h2>
-      <fieldset>
+      <fieldset role="radiogroup">
         <legend>{w.visibility}</legend>
         {(['company', 'private', 'groups'] as const).map((scope) => (
           <p>

@@ -81,7 +81,7 @@ it('approves a document as 非公開 with the reviewer as 社内担当者 from i
   expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
 
   const before = await quotaUsed(service);
-  await reviewer.getByRole('group', { name: '共有範囲' }).getByRole('radio', { name: '非公開' }).check();
+  await reviewer.getByRole('radiogroup', { name: '共有範囲' }).getByRole('radio', { name: '非公開' }).check();
   await reviewer.getByLabel('社内担当者').selectOption({ label: 'Reviewer' });
   await reviewer.getByRole('button', { name: '台帳に保存', exact: true }).click();
   await reviewer.waitForURL((url) => url.pathname !== `/console/reviews/${review.id}`);

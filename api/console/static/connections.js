@@ -97,7 +97,7 @@
     } else if (button.hasAttribute('data-next')) {
       clearErrors();
       if (current === 1) {
-        var missing = ['name', 'clientId'].filter(function (name) { return !field(name).value.trim(); });
+        var missing = ['clientId'].filter(function (name) { return !field(name).value.trim(); });
         if (missing.length) {
           showError(1, { message: wizard.getAttribute(missing[0] === 'name' ? 'data-need-name' : 'data-need-client-id') });
           field(missing[0]).focus();
