@@ -146,7 +146,7 @@ async function fillWizard(page: Page, clientId: string): Promise<void> {
   await page.getByRole('button', { name: '次へ' }).click();
   await page.getByRole('radio', { name: '台帳に直接保存する' }).check();
   await page.getByRole('button', { name: '次へ' }).click();
-  await page.getByRole('dialog').getByText('ファイルの件数').waitFor({ timeout: 30_000 });
+  await page.getByRole('dialog').getByText('ファイルの件数', { exact: true }).waitFor({ timeout: 30_000 });
 }
 
 async function expectStatus(call: ReturnType<Api>, status: number) {
