@@ -56,7 +56,7 @@ export function describeError(error: Error, logger: Logger, request: { method: s
   if (error instanceof UnavailableError) return { status: 503, code: error.code, message: error.message };
   const down = unavailableDependency(error);
   if (down) {
-    logger.warn(`${down} does not answer`, { method: request.method, path: request.path, error: error.message.split('\n')[0] });
+    logger.warn(`${down} does not answer`, { method: request.method, path: loggedPath(request.path), error: error.message.split('\n')[0] });
     return { status: 503, code: `${down}_unavailable`, message: `${DEPENDENCY_NAMES[down]} does not answer right now; nothing was changed. Try again shortly.` };
   }
   if (error instanceof HTTPException) {
@@ -66,11 +66,16 @@ export function describeError(error: Error, logger: Logger, request: { method: s
   return undefined;
 }
 
+/** A request's path as logs may hold it: a Hook URL's token authenticates, so it is never written down. */
+export function loggedPath(path: string): string {
+  return path.replace(/^(\/hooks\/cloudsign\/)[^/]+/, '$1[token]');
+}
+
 /** Maps whatever a handler threw to the error shape; an unexpected error is logged (to `logger`) and never shown. */
 export const errorHandler = (logger: Logger) => (error: Error, c: Context) => {
   const described = describeError(error, logger, { method: c.req.method, path: c.req.path });
   if (described) return errorResponse(c, described.status, described.code, described.message, described.details);
-  logger.error('request failed unexpectedly', { method: c.req.method, path: c.req.path, error, stack: error.stack });
+  logger.error('request failed unexpectedly', { method: c.req.method, path: loggedPath(c.req.path), error, stack: error.stack });
   return errorResponse(c, 500, 'internal_error', 'The server failed to handle this request; the error has been logged.');
 };
 

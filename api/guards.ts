@@ -37,7 +37,12 @@ function bodyHoldsNul(text: string): boolean {
   }
 }
 
-/** Refuses a NUL character anywhere in the path, the query or a JSON body, with 400. */
+/** A form body holds a NUL, raw (multipart) or percent-encoded (urlencoded). */
+function formHoldsNul(text: string): boolean {
+  return text.includes(NUL) || /%00/i.test(text);
+}
+
+/** Refuses a NUL character anywhere in the path, the query, a JSON body or a form, with 400. */
 export const refuseNul: MiddlewareHandler<ApiEnv> = async (c, next) => {
   let url: string;
   try {
@@ -45,8 +50,12 @@ export const refuseNul: MiddlewareHandler<ApiEnv> = async (c, next) => {
   } catch {
     return errorResponse(c, 400, 'invalid_request', 'The URL is not valid percent-encoding.');
   }
-  const body = ['POST', 'PUT', 'PATCH'].includes(c.req.method) && c.req.header('content-type')?.includes('json') ? await c.req.text() : '';
-  if (url.includes(NUL) || (body && bodyHoldsNul(body))) {
+  const type = c.req.header('content-type') ?? '';
+  const withBody = ['POST', 'PUT', 'PATCH'].includes(c.req.method);
+  const body = withBody && type.includes('json') ? await c.req.text() : '';
+  // The console's forms: a NUL typed (or sent) into a field would reach Postgres, which cannot store it.
+  const form = withBody && /^(application\/x-www-form-urlencoded|multipart\/form-data)/.test(type) ? await c.req.text() : '';
+  if (url.includes(NUL) || (body && bodyHoldsNul(body)) || (form && formHoldsNul(form))) {
     return errorResponse(c, 400, 'invalid_request', 'The request contains a NUL character (U+0000); remove it.');
   }
   await next();

@@ -37,7 +37,7 @@ const TokenParam = z.object({
 const HookBody = z
   .object({
     documentID: z.string().min(1).max(100).regex(/^[\x21-\x7e]+$/, 'must be a CloudSign document ID').openapi({ description: '書類ID' }),
-    status: z.number().int().min(0).max(1_000).openapi({ description: '2 締結完了 (imported); 1 bounced mail and 3 取り消し・却下 are recorded and ignored' }),
+    status: z.number().int().min(0).max(20).openapi({ description: '2 締結完了 (imported); 1 bounced mail and 3 取り消し・却下 are recorded and ignored' }),
     userID: z.string().max(200).optional(),
     email: z.string().max(320).optional(),
     text: z.string().max(MAX_HOOK_BYTES).optional(),

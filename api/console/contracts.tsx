@@ -329,7 +329,7 @@ async function renderList(
           filters.connectionId && (
             <label class="inline">
               <input type="checkbox" name="connectionId" value={filters.connectionId} checked />
-              {words.connectionFilter.replace('{id}', filters.connectionId)}
+              {words.connectionFilter.replace('{id}', () => filters.connectionId!)}
             </label>
           )
         )}

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { SignInLimit } from '../auth';
 import type { ApiDeps } from '../context';
-import { describeError } from '../errors';
+import { describeError, loggedPath } from '../errors';
 import { sourceAddress } from '../sign-in-limit';
 import { silentLogger } from '../../src/logging';
 import { assetAt } from './assets';
@@ -29,7 +29,7 @@ export function consoleRoutes(deps: ApiDeps, signInLimit: SignInLimit) {
   app.use('*', securityHeaders, withLang, sameOrigin);
   app.onError((error, c) => {
     const described = describeError(error, logger, { method: c.req.method, path: c.req.path });
-    if (!described) logger.error('console request failed unexpectedly', { method: c.req.method, path: c.req.path, error, stack: error.stack });
+    if (!described) logger.error('console request failed unexpectedly', { method: c.req.method, path: loggedPath(c.req.path), error, stack: error.stack });
     const en = c.get('lang') === 'en';
     const status = (described?.status ?? 500) as 400 | 404 | 409 | 422 | 503 | 500;
     return renderMessagePage(c, {
@@ -68,7 +68,7 @@ export function consoleRoutes(deps: ApiDeps, signInLimit: SignInLimit) {
     const wait = source === undefined ? 0 : signInLimit.limiter.retryAfter(source);
     if (wait > 0) {
       c.header('Retry-After', String(wait));
-      return renderSignIn(c, { next, error: words.tooMany.replace('{seconds}', String(wait)), status: 429 });
+      return renderSignIn(c, { next, error: words.tooMany.replace('{seconds}', () => String(wait)), status: 429 });
     }
     if (!token) return renderSignIn(c, { next, error: words.missing, status: 400 });
     const session = await signIn(c, deps.orm, { token, ttlMs: deps.config.CONSOLE_SESSION_TTL, secureProxy: deps.config.TRUSTED_PROXIES.length > 0 });

@@ -99,5 +99,6 @@ async function carriesCsrf(c: ConsoleContext, expected: string): Promise<boolean
 
 /** A path inside the console to return to after sign-in; anything else (another site, `//host`) is dropped. */
 export function safeNext(next: string | undefined): string {
-  return next && /^\/console(\/|\?|$)/.test(next) && !next.startsWith('//') ? next : '/console/reviews';
+  // No control character either: a line break in a Location header would fail the response.
+  return next && /^\/console(\/|\?|$)/.test(next) && !next.startsWith('//') && !/[\x00-\x1f\x7f]/.test(next) ? next : '/console/reviews';
 }

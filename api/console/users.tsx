@@ -99,7 +99,7 @@ export function userPages(deps: ApiDeps) {
     }
     try {
       const { user, apiToken } = await createUser(orm.em.fork(), { ...parsed.data, actor: c.get('user') });
-      return renderToken(c, WORDS[c.get('lang')].createdUser.replace('{name}', user.name), apiToken);
+      return renderToken(c, WORDS[c.get('lang')].createdUser.replace('{name}', () => user.name), apiToken);
     } catch (error) {
       const refusal = refusalOf(c, error);
       return renderUsers(c, deps, { error: refusal.message, status: refusal.status, values });
@@ -121,7 +121,7 @@ export function userPages(deps: ApiDeps) {
   pages.post('/:id/token', async (c) => {
     try {
       const { user, apiToken } = await rotateToken(orm.em.fork(), { userId: c.req.param('id'), actor: c.get('user') });
-      return renderToken(c, WORDS[c.get('lang')].rotatedToken.replace('{name}', user.name), apiToken);
+      return renderToken(c, WORDS[c.get('lang')].rotatedToken.replace('{name}', () => user.name), apiToken);
     } catch (error) {
       const refusal = refusalOf(c, error);
       return renderUsers(c, deps, { error: refusal.message, status: refusal.status });

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
+import { loggedPath } from '../../api/errors';
 import { HOOKS_PER_MINUTE } from '../../api/hooks';
 import type { Config } from '../../src/config';
 import type { MikroORM } from '../../src/db';
@@ -72,4 +73,9 @@ it(`answers 429 with Retry-After beyond ${HOOKS_PER_MINUTE} hooks a minute from 
   expect(limited.status).toBe(429);
   expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   expect((await call('10.1.0.2')).status).toBe(404);
+});
+
+it("never writes a Hook URL's token into a log line's path", () => {
+  expect(loggedPath('/hooks/cloudsign/abcDEF123_-secret')).toBe('/hooks/cloudsign/[token]');
+  expect(loggedPath('/v1/connections/1')).toBe('/v1/connections/1');
 });

@@ -155,3 +155,14 @@ it('answers an unknown console page with a 404 page, not the API’s JSON', asyn
   expect(await seriousViolations(page)).toEqual([]);
   await context.close();
 });
+
+it('refuses a form holding a NUL character with 400, and a return address with a line break goes to the reviews instead', async () => {
+  const form = { 'content-type': 'application/x-www-form-urlencoded', origin: server.url };
+  const nul = await fetch(`${server.url}/console/sign-in`, { method: 'POST', headers: form, body: `token=${ADMIN_TOKEN}%00`, redirect: 'manual' });
+  expect(nul.status).toBe(400);
+  expect(nul.headers.get('set-cookie')).toBeNull();
+  const language = await fetch(`${server.url}/console/language?to=en&next=${encodeURIComponent('/console/\r\nx')}`, { redirect: 'manual' });
+  expect({ status: language.status, location: language.headers.get('location') }).toEqual({ status: 303, location: '/console/reviews' });
+  const signIn = await fetch(`${server.url}/console/sign-in`, { method: 'POST', headers: form, body: `token=${ADMIN_TOKEN}&next=${encodeURIComponent('/console/\nx')}`, redirect: 'manual' });
+  expect({ status: signIn.status, location: signIn.headers.get('location') }).toEqual({ status: 303, location: '/console/reviews' });
+});
