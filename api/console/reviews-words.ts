@@ -1,4 +1,3 @@
-import type { ContractField } from '../../src/ledger/contract-fields';
 import type { Messages } from './i18n';
 
 /** The words of the review pages (../shared/spec/CONSOLE.md names the ones tests and users find controls by). */
@@ -176,32 +175,8 @@ export const REVIEW_WORDS: Messages<
   },
 };
 
-export const FIELD_WORDS: Record<'ja' | 'en', Record<ContractField, string>> = {
-  ja: {
-    title: '契約書名',
-    conclusionDate: '締結日',
-    startDate: '契約開始日',
-    endDate: '契約終了日',
-    amount: '取引金額',
-    autoRenewal: '自動更新',
-    cancellationNoticeDate: '解約通知期限',
-    fileName: 'ファイル名',
-    approvalNumber: '稟議番号等',
-    counterparty: '相手方',
-  },
-  en: {
-    title: 'Title',
-    conclusionDate: 'Concluded',
-    startDate: 'Start date',
-    endDate: 'End date',
-    amount: 'Amount (yen)',
-    autoRenewal: 'Renews automatically',
-    cancellationNoticeDate: 'Cancellation notice by',
-    fileName: 'File name',
-    approvalNumber: 'Approval number',
-    counterparty: 'Counterparty',
-  },
-};
+/** The proposed fields' names on a review page: the contract page's (api/console/fields.ts). */
+export { FIELD_NAMES as FIELD_WORDS } from './fields';
 
 /** `{name}` placeholders filled in. */
 export function fill(template: string, values: Record<string, string | number>): string {
