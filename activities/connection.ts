@@ -17,7 +17,6 @@ import {
   recordRunError,
   newFailuresOfRun,
   resolveIncidents,
-  revealClientId,
   setConnectionStatus,
   startRun,
   type ConnectionStatus,
@@ -29,42 +28,19 @@ import { noMetrics } from '../src/metrics';
 import type { PageResult, SyncKind, SyncWindow } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 import { activityLogger } from './log';
-import type { ConnectionActivityDeps } from './deps';
+import { importContextOf, longRunning, type ConnectionActivityDeps } from './deps';
 import { createHookActivities } from './hooks';
 import { createRepairActivities } from './repair';
 
 export type { ConnectionActivityDeps } from './deps';
 
-/**
- * Runs a long activity's work with its failures classified (src/failures), heartbeating on a timer all
- * along: a single slow download (CloudSign may take up to 180 s to answer) must not look like a dead
- * worker, while a worker that really died is noticed within the heartbeat timeout.
- */
-async function longRunning<T>(work: () => Promise<T>): Promise<T> {
-  const alive = setInterval(() => heartbeat(), 5_000);
-  try {
-    return await classified(work);
-  } finally {
-    clearInterval(alive);
-  }
-}
-
 /** How a sync run ends: all of its window done, ended while an error held it, or cut short by a disconnect. */
 type RunEnd = 'succeeded' | 'failed' | 'stopped';
 
 /** The sync itself: a run opened with its window counted, its pages imported, the run closed. */
-export function createSyncActivities({
-  orm,
-  cloudsign,
-  storage,
-  secretsKey,
-  outbox,
-  importConcurrency = 4,
-  fileSizeLimit = 0,
-  metrics = noMetrics,
-  logger = silentLogger,
-}: Omit<ConnectionActivityDeps, 'outbox'> & Partial<Pick<ConnectionActivityDeps, 'outbox'>>) {
-  const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
+export function createSyncActivities(deps: Omit<ConnectionActivityDeps, 'outbox'> & Partial<Pick<ConnectionActivityDeps, 'outbox'>>) {
+  const { orm, cloudsign, secretsKey, outbox, metrics = noMetrics, logger = silentLogger } = deps;
+  const { services, concurrency, clientIdOf } = importContextOf(deps);
 
   return {
     /** Opens a sync run (once per run key, however often retried) and counts the files of its window. */
@@ -114,19 +90,16 @@ export function createSyncActivities({
         // Read per page, so that a change of save mode applies from the next page on.
         const { saveMode } = await getConnection(orm.em.fork(), input.connectionId);
         const { documents, hasMore } = await listWindowPage(cloudsign, clientId, input.window, input.page);
-        const counts = await importDocuments(
-          { orm, cloudsign, storage, metrics, fileSizeLimit },
-          {
-            connectionId: input.connectionId,
-            runId: input.runId,
-            clientId,
-            documents,
-            concurrency: importConcurrency,
-            onProgress: (done) => heartbeat({ page: input.page, documentsDone: done }),
-            saveMode,
-            now: temporalNow(),
-          },
-        );
+        const counts = await importDocuments(services, {
+          connectionId: input.connectionId,
+          runId: input.runId,
+          clientId,
+          documents,
+          concurrency,
+          onProgress: (done) => heartbeat({ page: input.page, documentsDone: done }),
+          saveMode,
+          now: temporalNow(),
+        });
         const filesDone = input.filesDoneBefore + counts.files;
         await recordConnectionProgress(orm.em.fork(), { connectionId: input.connectionId, filesDone, filesTotal: Math.max(filesDone, input.filesTotal) });
         activityLogger(logger, { connectionId: input.connectionId, runId: input.runId }).info('page imported', { page: input.page, documents: counts.documents, files: counts.files, saveMode });

@@ -1,43 +1,24 @@
 import { heartbeat } from '@temporalio/activity';
 import type { ContractListing } from '../src/cloudsign';
-import { classified } from '../src/failures';
 import { importDocumentsById } from '../src/import/by-id';
 import { reconcileConnection } from '../src/import/reconcile';
 import { contractListingsOf, listingScopeOf } from '../src/import/window';
-import { dueFileErrors, getConnection, recordRunListed, revealClientId, startRun } from '../src/ledger';
+import { dueFileErrors, getConnection, recordRunListed, startRun } from '../src/ledger';
 import type { PageResult, ReconcileResult, SyncWindow } from '../src/temporal/messages';
-import type { ConnectionActivityDeps } from './deps';
+import { importContextOf, longRunning, type ConnectionActivityDeps } from './deps';
 import { temporalNow } from './clock';
 
 /** Documents retried by ID per call: a call is as long as a listing page's import. */
 const RETRY_BATCH = 50;
 
-/** Keeps an activity alive while it works (see longRunning in ./connection.ts), its failures classified. */
-async function alive<T>(work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => heartbeat(), 5_000);
-  try {
-    return await classified(work);
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 /**
  * What repairs a connection's ledger beyond a sync's window: its failed files retried by ID, and the
  * reconciliation that compares everything CloudSign shows with the ledger.
  */
-export function createRepairActivities({
-  orm,
-  cloudsign,
-  storage,
-  secretsKey,
-  importConcurrency = 4,
-  metrics,
-  fileSizeLimit = 0,
-}: Omit<ConnectionActivityDeps, 'outbox'>) {
+export function createRepairActivities(deps: Omit<ConnectionActivityDeps, 'outbox'>) {
+  const { orm, cloudsign } = deps;
   // The same import path as a sync's pages: its metrics and its file size limit.
-  const services = { orm, cloudsign, storage, fileSizeLimit, ...(metrics && { metrics }) };
-  const clientIdOf = (connectionId: string) => revealClientId(orm.em.fork(), { connectionId, secretsKey });
+  const { services, concurrency, clientIdOf } = importContextOf(deps);
 
   return {
     /**
@@ -46,7 +27,7 @@ export function createRepairActivities({
      * concluded long ago is imported once the fault is gone.
      */
     async retryFailedFiles(input: { connectionId: string; runId: string }): Promise<PageResult> {
-      return alive(async () => {
+      return longRunning(async () => {
         const now = temporalNow();
         const due = await dueFileErrors(orm.em.fork(), { connectionId: input.connectionId, now, limit: RETRY_BATCH });
         if (!due.length) return { filesDone: 0, hasMore: false };
@@ -56,7 +37,7 @@ export function createRepairActivities({
           runId: input.runId,
           clientId: await clientIdOf(input.connectionId),
           documents: due,
-          concurrency: importConcurrency,
+          concurrency,
           onProgress: (done) => heartbeat({ retried: done }),
           saveMode,
           now,
@@ -67,7 +48,7 @@ export function createRepairActivities({
 
     /** Opens a reconciliation's run (once per run key): its window is everything up to now. */
     async beginReconcile(input: { connectionId: string; runKey: string }): Promise<{ runId: string; window: SyncWindow }> {
-      return alive(async () => {
+      return longRunning(async () => {
         const user = await cloudsign.getMe(await clientIdOf(input.connectionId));
         const run = await startRun(orm.em.fork(), {
           connectionId: input.connectionId,
@@ -86,7 +67,7 @@ export function createRepairActivities({
      * the connection's completeness. Retried as a whole it imports nothing twice (the import path's records).
      */
     async reconcile(input: { connectionId: string; runId: string; window: SyncWindow }): Promise<ReconcileResult> {
-      return alive(async () => {
+      return longRunning(async () => {
         const { saveMode } = await getConnection(orm.em.fork(), input.connectionId);
         let pages = 0;
         const result = await reconcileConnection(services, {
@@ -95,7 +76,7 @@ export function createRepairActivities({
           clientId: await clientIdOf(input.connectionId),
           listings: listingsOf(input.window),
           to: input.window.to,
-          concurrency: importConcurrency,
+          concurrency,
           onPage: () => heartbeat({ listed: ++pages }),
           onProgress: (done) => heartbeat({ imported: done }),
           saveMode,
