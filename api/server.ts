@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../src/config';
 import { migrate } from '../src/db';
 import { applyBootstrapEmail, ensureBootstrapAdmin, revokeConfiguredToken } from '../src/ledger';
 import { startMissingWorkflows } from '../src/services/connections';
-import { deliverUnsignalledHooks } from '../src/services/hooks';
+import { deliverUnsignalledHooks, pruneOldHooks } from '../src/services/hooks';
 import { unavailableDependency } from '../src/failures';
 import { startMetricsServer } from '../src/metrics';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
@@ -19,11 +19,13 @@ export interface ApiServer {
 
 /** How often the API looks for connections whose workflow start did not go through. */
 const REPAIR_EVERY_MS = 30_000;
+/** How often a repair round also prunes the hook tables (src/services/hooks.ts): hourly is plenty. */
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 /**
  * Listens with the API on `config.PORT`, and keeps every connection's workflow started: at start and every
  * REPAIR_EVERY_MS, it starts the workflows that a Temporal outage kept from starting when they were connected,
- * and tells the workflows of hook imports whose signal did not go out.
+ * and tells the workflows of hook imports whose signal did not go out; hourly, it prunes old hooks.
  */
 export async function startApiServer(services: Services): Promise<ApiServer> {
   const { PORT } = services.config;
@@ -33,6 +35,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     server.once('error', reject);
   });
   let repairing: Promise<unknown> | undefined;
+  let prunedAt = 0;
   // One round at a time: a round against a slow Temporal may outlast the interval.
   const { logger } = services;
   const repair = () =>
@@ -44,6 +47,11 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
       // Hooks accepted while Temporal was down: their connections' workflows are told now.
       .then(() => deliverUnsignalledHooks({ ...services, logger }))
       .catch((error: Error) => logger.warn('hook imports not signalled yet; trying again shortly', { error: error.message.split('\n')[0] }))
+      .then(() => {
+        if (Date.now() - prunedAt < PRUNE_EVERY_MS) return;
+        prunedAt = Date.now();
+        return pruneOldHooks(services).then(undefined, (error: Error) => logger.warn('old hooks not pruned; trying again in an hour', { error: error.message.split('\n')[0] }));
+      })
       .finally(() => (repairing = undefined)));
   void repair();
   const timer = setInterval(() => void repair(), REPAIR_EVERY_MS);

@@ -9,7 +9,7 @@ import { sqlArray } from './sql';
  * CloudSign's webhook as the ledger keeps it. A hook is a hint, never the truth: each accepted one is recorded
  * (one row per endpoint, document and status, counting repeats), and a hook for status 2 (締結完了) asks every
  * connection of the endpoint's team to import that one document — a `hook_imports` row per connection and
- * document, ever: a repeated or late hook finds the row and asks nothing again. The connection's workflow
+ * document for HOOK_HISTORY_DAYS: a repeated or late hook finds the row and asks nothing again. The connection's workflow
  * claims the rows (activities/hooks.ts); the daily sync and the reconciliation stay the source of truth.
  */
 
@@ -161,4 +161,23 @@ export async function documentsSeenBy(em: EntityManager, input: { connectionId: 
     [sqlArray(input.documentIds), input.connectionId, sqlArray(input.documentIds)],
   );
   return new Set(rows.map((r) => r.document_id));
+}
+
+/**
+ * Days a hook and a finished hook import are kept: long enough to read what happened to a hook in the last
+ * quarter, short enough that the tables stay small for years. A document's contract does not depend on them
+ * (the import records are the ledger's memory); a repeat of a hook older than this asks its connections once
+ * more, and the import finds the document in the ledger without asking CloudSign.
+ */
+export const HOOK_HISTORY_DAYS = 90;
+
+/**
+ * Deletes hooks last received, and hook imports finished, before `before`; imports still waiting stay,
+ * however old. Returns how many rows of each went. Several API processes pruning at once delete each row once.
+ */
+export async function pruneHookHistory(em: EntityManager, input: { before: Date }): Promise<{ hooks: number; hookImports: number }> {
+  const db = em.getConnection();
+  const hooks = await db.execute<{ id: string }[]>(`delete from hooks where last_received_at < ? returning id`, [input.before]);
+  const hookImports = await db.execute<{ id: string }[]>(`delete from hook_imports where finished_at < ? returning id`, [input.before]);
+  return { hooks: hooks.length, hookImports: hookImports.length };
 }

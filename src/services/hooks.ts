@@ -5,7 +5,9 @@ import {
   ensureHookEndpoint,
   hookEndpointByToken,
   hookTeamKey,
+  HOOK_HISTORY_DAYS,
   hookTokenOf,
+  pruneHookHistory,
   recordHook,
   recordHooksSignalled,
   setHookEndpoint,
@@ -91,4 +93,14 @@ export async function deliverUnsignalledHooks(deps: HookServiceDeps): Promise<nu
   const connections = await connectionsWithUnsignalledHooks(deps.orm.em.fork(), { limit: 100 });
   await signalHookImports(deps, connections);
   return connections.length;
+}
+
+/**
+ * The repair round's upkeep of the hook tables (api/server.ts): what is older than HOOK_HISTORY_DAYS goes.
+ * Logged when anything went, so an operator sees the tables kept small.
+ */
+export async function pruneOldHooks(deps: Pick<HookServiceDeps, 'orm' | 'logger'>, now = new Date()): Promise<{ hooks: number; hookImports: number }> {
+  const pruned = await pruneHookHistory(deps.orm.em.fork(), { before: new Date(now.getTime() - HOOK_HISTORY_DAYS * 86_400_000) });
+  if (pruned.hooks || pruned.hookImports) (deps.logger ?? silentLogger).info('old hooks pruned', { ...pruned, olderThanDays: HOOK_HISTORY_DAYS });
+  return pruned;
 }
