@@ -9,8 +9,9 @@ import { sqlArray } from './sql';
  * CloudSign's webhook as the ledger keeps it. A hook is a hint, never the truth: each accepted one is recorded
  * (one row per endpoint, document and status, counting repeats), and a hook for status 2 (締結完了) asks every
  * connection of the endpoint's team to import that one document — a `hook_imports` row per connection and
- * document for HOOK_HISTORY_DAYS: a repeated or late hook finds the row and asks nothing again. The connection's workflow
- * claims the rows (activities/hooks.ts); the daily sync and the reconciliation stay the source of truth.
+ * document, kept HOOK_HISTORY_DAYS: a repeated or late hook finds the row and asks nothing again. The
+ * connection's workflow claims the rows (activities/hooks.ts); the daily sync and the reconciliation stay
+ * the source of truth.
  */
 
 /** CloudSign's 締結完了. Other states (1 bounced mail, 3 取り消し・却下) are recorded and ignored. */
