@@ -18,6 +18,7 @@ import {
   newFailuresOfRun,
   resolveIncidents,
   setConnectionStatus,
+  settleHookImports,
   startRun,
   type ConnectionStatus,
 } from '../src/ledger';
@@ -118,7 +119,11 @@ export function createSyncActivities(deps: Omit<ConnectionActivityDeps, 'outbox'
           // Workflow runs recorded before the outcome travelled finish their sync as `succeeded`.
           const run = await finishRun(em, { runId: input.runId, outcome: input.outcome ?? 'succeeded' });
           // A stopped or failed run did not reach the end of its window: the connection did not sync.
-          if (run.outcome === 'succeeded' || run.outcome === 'partial') await recordLastSync(em, { connectionId: input.connectionId, syncedAt: new Date() });
+          if (run.outcome === 'succeeded' || run.outcome === 'partial') {
+            await recordLastSync(em, { connectionId: input.connectionId, syncedAt: new Date() });
+            // Hook imports a failed hook batch left waiting, for documents this sync imported: settled now.
+            await settleHookImports(em, { connectionId: input.connectionId });
+          }
           return { run, queued: run.ended && (await queueFailureDigest(em, input)) };
         });
         activityLogger(logger, { connectionId: input.connectionId, runId: input.runId }).info('sync run finished', { outcome: run.outcome, counts: run.counts });

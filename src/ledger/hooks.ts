@@ -77,14 +77,14 @@ export interface RecordedHook {
 export async function recordHook(em: EntityManager, input: { endpointId: string; documentId: string; status: number; now?: Date }): Promise<RecordedHook> {
   const now = input.now ?? new Date();
   return em.transactional(async (tx) => {
-    const db = tx.getConnection();
-    await db.execute(
+    // tx.execute, not tx.getConnection().execute: only the former runs in the transaction.
+    await tx.execute(
       `insert into hooks (id, endpoint_id, document_id, status, times, first_received_at, last_received_at) values (?, ?, ?, ?, 1, ?, ?)
        on conflict (endpoint_id, document_id, status) do update set times = hooks.times + 1, last_received_at = excluded.last_received_at`,
       [newId(), input.endpointId, input.documentId, input.status, now, now],
     );
     if (input.status !== CONCLUDED_HOOK_STATUS) return { queued: [] };
-    const queued = await db.execute<{ connection_id: string; management_id: string }[]>(
+    const queued = await tx.execute<{ connection_id: string; management_id: string }[]>(
       `with asked as (
          insert into hook_imports (id, connection_id, document_id, requested_at)
          select gen_random_uuid(), c.id, ?, ? from connections c
@@ -151,6 +151,24 @@ export async function finishHookImports(
         sqlArray(documentIds),
       ]);
   }
+}
+
+/**
+ * Closes as `in_ledger` the connection's hook imports still waiting whose document the ledger has now (or the
+ * connection's review): a hook batch that failed leaves its rows waiting, and the sync that imported the
+ * documents meanwhile settles them at its end, so that nothing waits for a next hook. Returns how many.
+ */
+export async function settleHookImports(em: EntityManager, input: { connectionId: string; now?: Date }): Promise<number> {
+  // em.execute: in the caller's transaction, when it has one (the run's end).
+  const settled = await em.execute<{ id: string }[]>(
+    `update hook_imports h set finished_at = ?, outcome = 'in_ledger'
+     where h.connection_id = ? and h.finished_at is null
+       and (exists (select 1 from import_records r where r.document_id = h.document_id)
+            or exists (select 1 from reviews v where v.connection_id = h.connection_id and v.document_id = h.document_id))
+     returning h.id`,
+    [input.now ?? new Date(), input.connectionId],
+  );
+  return settled.length;
 }
 
 /** Of these documents, those with a file of this connection's in the ledger already, or in its review. */

@@ -146,6 +146,7 @@ export {
   pruneHookHistory,
   recordHook,
   recordHooksSignalled,
+  settleHookImports,
   type HookImportOutcome,
   type RecordedHook,
 } from './hooks';

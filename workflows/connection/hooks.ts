@@ -22,8 +22,9 @@ export function hooksDue({ state, disconnectRequested }: Connection): boolean {
 }
 
 /**
- * Imports what the hooks named. A failure is not an incident: the hook was only a hint, and the next sync
- * (which reports what needs a person) or the next hook takes the documents up again.
+ * Imports what the hooks named. A failure is not an incident: the hook was only a hint. The next sync (which
+ * reports what needs a person) imports the documents and settles their waiting rows at its end
+ * (settleHookImports), or the next hook takes them up again.
  */
 export async function importHooked(connection: Connection, reviews: ReviewStarts): Promise<void> {
   const { state, input } = connection;
