@@ -5,6 +5,7 @@ import {
   ISO_DATE_MESSAGE,
   MAX_BULK_FILTERED,
   MAX_BULK_IDS,
+  NotFoundError,
   REVIEW_STATUSES,
   contractFieldsSchema,
   getConnection,
@@ -13,6 +14,7 @@ import {
   isIsoDate,
   mayDecide,
   nonBlankText,
+  reviewReadableBy,
   reviewsAnything,
   reviewsFor,
   type Connection,
@@ -259,6 +261,17 @@ export function reviewAccess(orm: MikroORM) {
   }
 
   /**
+   * A review as its reviewers read it: an approved one only by whoever may see one of its contracts
+   * (reviewReadableBy) — 404 otherwise, as for the contract itself. Deciding goes through loadForReviewer
+   * alone, so that a retried approval that made the contract private is still answered as a replay.
+   */
+  async function loadForReader(user: User, reviewId: string): Promise<{ review: Review; connection: Connection }> {
+    const loaded = await loadForReviewer(user, reviewId);
+    if (!(await reviewReadableBy(orm.em.fork(), user, loaded.review))) throw new NotFoundError('review', reviewId);
+    return loaded;
+  }
+
+  /**
    * After a decision a review's file is no longer the review's to show: an approved one is a contract, read
    * under the contract's visibility (404 to whoever may not see it, as for the contract itself); a discarded
    * one has been deleted from the storage.
@@ -294,7 +307,7 @@ export function reviewAccess(orm: MikroORM) {
     return { review, file };
   }
 
-  return { loadForReviewer, readableFile, assertMayDecideInBulk };
+  return { loadForReviewer, loadForReader, readableFile, assertMayDecideInBulk };
 }
 
 /** A review file's PDF, as its download route and the console's embedded viewer stream it. */
@@ -305,7 +318,7 @@ export function reviewFilePdf(c: Context, storage: ApiDeps['storage'], review: R
 
 export function reviewRoutes(deps: ApiDeps) {
   const { orm } = deps;
-  const { loadForReviewer, readableFile, assertMayDecideInBulk } = reviewAccess(orm);
+  const { loadForReviewer, loadForReader, readableFile, assertMayDecideInBulk } = reviewAccess(orm);
 
   async function decided(c: Context<ApiEnv>, action: DecisionAction, reviewId: string, options: z.infer<typeof ApproveBody>) {
     const user = c.get('user');
@@ -323,7 +336,7 @@ export function reviewRoutes(deps: ApiDeps) {
       return c.json({ items: page.items.map((r) => toReviewJson(r, connections.get(r.connectionId)!)), nextCursor: page.nextCursor }, 200);
     })
     .openapi(getRoute, async (c) => {
-      const { review, connection } = await loadForReviewer(c.get('user'), c.req.valid('param').id);
+      const { review, connection } = await loadForReader(c.get('user'), c.req.valid('param').id);
       return c.json(toReviewJson(review, connection), 200);
     })
     .openapi(fileRoute, async (c) => {

@@ -97,6 +97,7 @@ export {
   mayDecide,
   remindReviewers,
   reviewOf,
+  reviewReadableBy,
   reviewsAwaitingQuota,
   reviewsFor,
   reviewedConnections,

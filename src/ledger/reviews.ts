@@ -14,7 +14,7 @@ import { emptyPage, findPage, type Page, type PageRequest } from './pagination';
 import { incrementRunCounts, SyncRunEntity } from './runs';
 import { sqlArray } from './sql';
 import { UserEntity, type User } from './user';
-import { visibilityColumns, type Visibility } from './visibility';
+import { visibilityColumns, visibleToSql, type Visibility } from './visibility';
 
 /**
  * Review mode (PRODUCT.md Step 3): a CloudSign document of a review-mode connection waits here, with its
@@ -219,6 +219,8 @@ export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise
     conditions.push({ connection: query.connectionId });
   }
   if (query.status) conditions.push({ status: query.status });
+  const approvedVisible = await approvedVisibleSql(em, query.user);
+  if (approvedVisible) conditions.push({ [raw((alias) => approvedVisible.sql(alias), approvedVisible.params)]: [] });
   if (query.undecided) conditions.push({ status: 'pending', decision: null, [raw((alias) => `exists (select 1 from connections c where c.id = ${alias}.connection_id and c.status <> 'disconnected')`)]: [] });
   if (query.filter && Object.values(query.filter).some((v) => v !== undefined)) {
     const where = reviewFilterSql(query.filter);
@@ -226,6 +228,29 @@ export async function reviewsFor(em: EntityManager, query: ReviewQuery): Promise
   }
   const page = await findPage<ReviewRow>(em, ReviewEntity, { $and: conditions }, 'createdAt', query);
   return { items: page.items.map(toReview), nextCursor: page.nextCursor };
+}
+
+/**
+ * What approving made private stays private: an approved review is shown only to whoever may see one of the
+ * contracts it became (a reviewer who chose 私のみ for another's contract no longer sees its title, amount or
+ * counterparty in the review either). Pending and discarded reviews are their reviewers' to see.
+ */
+export async function reviewReadableBy(em: EntityManager, user: Pick<User, 'id' | 'role'>, review: Review): Promise<boolean> {
+  const visible = await approvedVisibleSql(em, user);
+  if (!visible) return true;
+  const rows = await em.execute<{ id: string }[]>(`select v.id from reviews v where v.id = ? and ${visible.sql('v')}`, [review.id, ...visible.params]);
+  return rows.length > 0;
+}
+
+/** reviewReadableBy as a condition on the reviews `alias` names; undefined for an admin, who sees every one. */
+async function approvedVisibleSql(em: EntityManager, user: Pick<User, 'id' | 'role'>) {
+  const contract = await visibleToSql(em, user, 'k');
+  if (!contract) return undefined;
+  return {
+    sql: (alias: string) =>
+      `(${alias}.status <> 'approved' or exists (select 1 from contracts k where k.id in (select (f->>'contractId')::uuid from jsonb_array_elements(${alias}.files) f where f->>'contractId' is not null) and ${contract.sql}))`,
+    params: contract.params,
+  };
 }
 
 /**

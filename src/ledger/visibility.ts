@@ -2,6 +2,7 @@ import { p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ValidationError } from './errors';
 import { assertGroupsExist, groupIdsOf } from './groups';
+import { sqlArray } from './sql';
 import type { User } from './user';
 import { assertUsersExist } from './users';
 
@@ -66,5 +67,17 @@ export async function visibleToFilter(em: EntityManager, user: Pick<User, 'id' |
       { ownerIds: { $contains: [user.id] } },
       { visibilityScope: 'groups' as const, visibilityGroupIds: { $overlap: await groupIdsOf(em, user.id) } },
     ],
+  };
+}
+
+/**
+ * `canSee` as SQL on the visibility columns of the table `alias` names, for a condition inside a raw query;
+ * undefined when the user sees everything.
+ */
+export async function visibleToSql(em: EntityManager, user: Pick<User, 'id' | 'role'>, alias: string): Promise<{ sql: string; params: unknown[] } | undefined> {
+  if (user.role === 'admin') return undefined;
+  return {
+    sql: `(${alias}.visibility_scope = 'company' or ? = any(${alias}.owner_ids) or (${alias}.visibility_scope = 'groups' and ${alias}.visibility_group_ids && ?::uuid[]))`,
+    params: [user.id, sqlArray(await groupIdsOf(em, user.id))],
   };
 }

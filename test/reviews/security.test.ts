@@ -66,7 +66,7 @@ it('ignores a forged decision signal: with nothing recorded in the ledger, the r
   expect(await contractsOf(service, review.documentId)).toEqual([]);
 });
 
-it('applies the decision recorded in the ledger when a signal says otherwise; the private files are then hidden from a reviewer who is no owner', async () => {
+it('applies the decision recorded in the ledger when a signal says otherwise; the private review and its files are then hidden from a reviewer who is no owner', async () => {
   const review = take();
   // Recorded as the API records it, but not delivered: the only signal the workflow gets is a forged discard.
   await decideReview(service.orm.em.fork(), { reviewId: review.id, action: 'approve', decidedBy: who.reviewer.id, visibility: { scope: 'private' }, owners: [who.owner.id] });
@@ -86,6 +86,12 @@ it('applies the decision recorded in the ledger when a signal says otherwise; th
   const asAdmin = await service.app.request(`/v1/reviews/${review.id}/files/${fileId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(asAdmin.status).toBe(200);
   expect(asAdmin.headers.get('content-type')).toBe('application/pdf');
+
+  // So does the review itself: its title and fields are the private contract's, hidden from the reviewer alone.
+  expect((await service.api('GET', `/v1/reviews/${review.id}`, undefined, who.reviewer.token)).status).toBe(404);
+  expect((await listReviews(service, 'status=approved', who.reviewer.token)).map((r) => r.id)).not.toContain(review.id);
+  expect((await service.api('GET', `/v1/reviews/${review.id}`)).body).toMatchObject({ id: review.id, status: 'approved' });
+  expect((await listReviews(service, 'status=approved')).map((r) => r.id)).toContain(review.id);
 });
 
 it('finds a decision recorded without any signal within REVIEW_DECISION_RECHECK, before the connection\'s next cycle', async () => {
