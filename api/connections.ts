@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CONNECTION_STATUSES, RUN_KINDS, RUN_OUTCOMES, SAVE_MODES, getConnection, nonBlankText, listConnections, listRuns, type Connection, type SyncRun, type User } from '../src/ledger';
 import { changeSettings, connect, controlConnection, disconnect, type Control } from '../src/services/connections';
-import { previewConnection } from '../src/services/preview';
+import { adviceText, previewConnection } from '../src/services/preview';
 import { requireAdmin } from './auth';
 import type { ApiDeps } from './context';
 import { publicBaseUrl } from '../src/config';
@@ -303,7 +303,10 @@ const accepted = (connection: Connection, what: string) => ({ id: connection.id,
 
 /** `POST /v1/connection-previews`. */
 export function previewRoutes(deps: ApiDeps) {
-  return newRouter().openapi(previewRoute, async (c) => c.json(await previewConnection(deps, c.req.valid('json').clientId), 200));
+  return newRouter().openapi(previewRoute, async (c) => {
+    const preview = await previewConnection(deps, c.req.valid('json').clientId);
+    return c.json({ ...preview, advice: preview.advice.map(adviceText) }, 200);
+  });
 }
 
 /** `/v1/connections`. */

@@ -1,5 +1,5 @@
 import type { Preview } from '../../src/services/preview';
-import { CONNECTION_WORDS, fill } from './connection-words';
+import { adviceIn, CONNECTION_WORDS, fill } from './connection-words';
 import { SaveModeFields, VisibilityFields, type Chosen, type Directory } from './connection-form';
 import { formatDate, formatNumber, type Lang } from './i18n';
 import { CsrfField, renderPage, type PageOptions } from './layout';
@@ -132,8 +132,8 @@ export function PreviewBody({ lang, preview }: { lang: Lang; preview: Preview })
       <p class="help">{w.filesWhy}</p>
       <h3>{w.advice}</h3>
       <ul>
-        {preview.advice.map((line) => (
-          <li>{line}</li>
+        {preview.advice.map((advice) => (
+          <li>{adviceIn(lang, advice)}</li>
         ))}
       </ul>
     </>

@@ -1,5 +1,6 @@
 import type { ConnectionStatus, RunKind, RunOutcome } from '../../src/ledger';
-import type { Lang, Messages } from './i18n';
+import { adviceText, type Advice } from '../../src/services/preview';
+import { fill, formatNumber, type Lang, type Messages } from './i18n';
 
 /** The words of the connections section (CONSOLE.md's names are the contract: keep them exact). */
 export const CONNECTION_WORDS: Messages<
@@ -275,4 +276,18 @@ export function remedyFor(lang: Lang, code: string): string {
   return words[code] ?? (lang === 'ja' ? '一時的な問題であれば、次の同期で自動的に再試行します。続く場合は「再開」を押してください。' : 'If it is temporary, the next sync retries by itself; if it lasts, press “Resume”.');
 }
 
-export const fill = (text: string, values: Record<string, string | number>) => text.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ''));
+export { fill } from './i18n';
+
+/** The preview's advice in Japanese; in English the console says what the API says (adviceText). */
+const ADVICE_JA: Record<Advice['code'], string> = {
+  dedicated_user:
+    '書類管理権限のある、個人用でない専用のクラウドサインユーザーをお使いください。個人のユーザーではその人の親展の書類も台帳に取り込まれ、そのユーザーを削除すると（異動・退職）同期が止まります。',
+  confidential: '{documents} 件の書類が親展です。連携の公開範囲で取り込まれます。',
+  own_documents_only: 'このクラウドサインユーザーには書類管理権限がありません。このユーザーが送信・受信した書類だけが取り込まれます。',
+  whole_team: 'このクラウドサインユーザーには書類管理権限があります。チームのすべての書類が取り込まれます。',
+};
+
+export function adviceIn(lang: Lang, advice: Advice): string {
+  if (lang === 'en') return adviceText(advice);
+  return fill(ADVICE_JA[advice.code], { documents: advice.code === 'confidential' ? formatNumber(lang, advice.documents) : '' });
+}

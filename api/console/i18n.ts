@@ -43,6 +43,11 @@ export function formatDate(lang: Lang, value: Date | string | null | undefined):
   return new Date(value).toLocaleDateString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo', dateStyle: 'medium' });
 }
 
+/** `{name}` placeholders filled in; one without a value stays as it is, so that a missing value shows. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
+}
+
 export function formatNumber(lang: Lang, value: number): string {
   return value.toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB');
 }

@@ -178,7 +178,4 @@ export const REVIEW_WORDS: Messages<
 /** The proposed fields' names on a review page: the contract page's (api/console/fields.ts). */
 export { FIELD_NAMES as FIELD_WORDS } from './fields';
 
-/** `{name}` placeholders filled in. */
-export function fill(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
-}
+export { fill } from './i18n';

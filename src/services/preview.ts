@@ -20,7 +20,34 @@ export interface Preview {
   earliestConcludedAt: string | null;
   latestConcludedAt: string | null;
   quota: { remaining: number; required: number };
-  advice: string[];
+  advice: Advice[];
+}
+
+/**
+ * What the admin should know before connecting (PRODUCT.md: the recommended dedicated user, 親展), as facts
+ * each reader words in its language: the API in English (adviceText), the console in Japanese or English.
+ */
+export type Advice =
+  | { code: 'dedicated_user' }
+  | { code: 'confidential'; documents: number }
+  | { code: 'own_documents_only' }
+  | { code: 'whole_team' };
+
+/** The API's wording of an advice. */
+export function adviceText(advice: Advice): string {
+  switch (advice.code) {
+    case 'dedicated_user':
+      return (
+        'Use a dedicated, non-personal CloudSign user with document-management rights: a personal user brings its ' +
+        'confidential (親展) documents into the ledger, and deleting it (a transfer, a resignation) stops the sync.'
+      );
+    case 'confidential':
+      return `${advice.documents} of the documents are confidential (親展); they will be imported with the connection's visibility.`;
+    case 'own_documents_only':
+      return 'This CloudSign user has no document-management right (書類管理権限): only the documents it sent or received are imported.';
+    case 'whole_team':
+      return 'This CloudSign user has the document-management right (書類管理権限): every document of the team is imported.';
+  }
 }
 
 export async function previewConnection(deps: { orm: MikroORM; cloudsign: CloudSignClient }, clientId: string): Promise<Preview> {
@@ -40,19 +67,11 @@ export async function previewConnection(deps: { orm: MikroORM; cloudsign: CloudS
   };
 }
 
-/** What the admin should know before connecting (PRODUCT.md: the recommended dedicated user, 親展). */
-function adviceFor(access: CloudSignAccess, confidential: number): string[] {
-  const advice = [
-    'Use a dedicated, non-personal CloudSign user with document-management rights: a personal user brings its ' +
-      'confidential (親展) documents into the ledger, and deleting it (a transfer, a resignation) stops the sync.',
+/** The advice for this CloudSign user and what it can see. */
+function adviceFor(access: CloudSignAccess, confidential: number): Advice[] {
+  return [
+    { code: 'dedicated_user' },
+    ...(confidential > 0 ? [{ code: 'confidential' as const, documents: confidential }] : []),
+    { code: listingScopeOf(access.user) === 'user' ? 'own_documents_only' : 'whole_team' },
   ];
-  if (confidential > 0) {
-    advice.push(`${confidential} of the documents are confidential (親展); they will be imported with the connection's visibility.`);
-  }
-  if (listingScopeOf(access.user) === 'user') {
-    advice.push('This CloudSign user has no document-management right (書類管理権限): only the documents it sent or received are imported.');
-  } else {
-    advice.push("This CloudSign user has the document-management right (書類管理権限): every document of the team is imported.");
-  }
-  return advice;
 }

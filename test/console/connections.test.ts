@@ -74,6 +74,11 @@ it('creates a review-mode connection through the wizard, whose dialog counts the
   const count = dialog.locator('dt', { hasText: 'ファイルの件数' }).locator('+ dd');
   expect(Number((await count.textContent())!.replace(/[^\d]/g, ''))).toBe(files);
   await expect(dialog.textContent()).resolves.toContain('PDF ファイル1つごとに契約書1件');
+  // 注意事項 in the page's language, not the API's English.
+  const advice = await dialog.getByRole('listitem').allTextContents();
+  expect(advice[0]).toContain('専用のクラウドサインユーザーをお使いください');
+  expect(advice.at(-1)).toMatch(/^このクラウドサインユーザーには書類管理権限が(あります|ありません)。/);
+  expect(advice.join(' ')).not.toMatch(/CloudSign user/);
   expect(await seriousViolations(page)).toEqual([]);
   await dialog.getByRole('button', { name: '連携開始' }).click();
 
