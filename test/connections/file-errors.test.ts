@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connectionWorkflowId } from '../../src/temporal/messages';
+import { recordHistoryWith } from '../support/histories';
 import { eventually, startService, type Service } from '../support/service';
 import { expectedContracts, ledgerContracts } from './expectations';
 
@@ -88,6 +90,7 @@ it('retries failed files by ID at the next sync once the fault is gone, although
   const [manual] = (await service.api('GET', `/v1/connections/${id}/runs`)).body.items;
   expect(manual).toMatchObject({ kind: 'manual', counts: { failed: dismissIds.length } });
   expect(service.mail.messages.filter((m) => m.subject.includes('could not be imported'))).toHaveLength(1);
+  await recordHistoryWith(service.env.client, connectionWorkflowId(managementId), 'retryFailedFiles', 'connection-retry-failed-files');
 });
 
 it('refuses retry and dismiss requests that are malformed or name another connection, changing nothing', async () => {

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { deliverUnsignalledHooks } from '../../src/services/hooks';
 import { lazyTemporalClient } from '../../src/temporal/client';
+import { connectionWorkflowId } from '../../src/temporal/messages';
+import { recordHistoryWith } from '../support/histories';
 import { eventually, startService, type Service } from '../support/service';
 import { expectedContracts, ledgerContracts } from './expectations';
 
@@ -80,6 +82,7 @@ it('imports a document concluded in CloudSign through the hook, once, and the sy
   expect({ outcome: manual.outcome, imported: manual.counts.imported }).toEqual({ outcome: 'succeeded', imported: 0 });
   expect(manual.counts.skippedDuplicate).toBeGreaterThanOrEqual(2);
   expect((await service.api('GET', '/v1/quota')).body.used).toBe((await ledgerContracts(service)).size);
+  await recordHistoryWith(service.env.client, connectionWorkflowId(direct.managementId), 'importHookedDocuments', 'connection-hook');
 });
 
 it('changes nothing for repeated and out-of-order hooks', async () => {

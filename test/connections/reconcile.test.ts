@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectionWorkflowId, MISSING_FILES } from '../../src/temporal/messages';
+import { recordHistoryWith } from '../support/histories';
 import { eventually, startService, type Service } from '../support/service';
 import { expectedContracts, ledgerContracts } from './expectations';
 
@@ -86,4 +87,5 @@ it('imports what a shifting listing lost and what became visible late, reports m
   const [second] = await reconcileRuns(id);
   expect(second).toMatchObject({ outcome: 'succeeded', counts: { listed: expected.length - filesOf(leaving), imported: 0 } });
   expect(daily.lastSyncAt).not.toBe((await service.api('GET', `/v1/connections/${id}`)).body.lastSyncAt);
+  await recordHistoryWith(service.env.client, connectionWorkflowId(managementId), 'reconcile', 'connection-reconcile');
 });

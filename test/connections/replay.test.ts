@@ -9,7 +9,9 @@ import { workflowBundle } from '../support/temporal';
  * the workflows already running for years fails here, before it is deployed (reordering two commands does).
  * Direct mode: `RECORD_HISTORIES=1 npx vitest run test/connections/long-run.test.ts`; review mode (the
  * connection starting review children, its upkeep, review workflows that approved and discarded):
- * `RECORD_HISTORIES=1 npx vitest run test/reviews/decisions.test.ts`. Record new ones when the workflow changes on purpose, with a
+ * `RECORD_HISTORIES=1 npx vitest run test/reviews/decisions.test.ts`; a reconciliation, failed files retried by ID and a
+ * hook's import (`connection-reconcile`, `-retry-failed-files`, `-hook`): `RECORD_HISTORIES=1 npx vitest run
+ * test/connections/reconcile.test.ts test/connections/file-errors.test.ts test/connections/hook.test.ts`. Record new ones when the workflow changes on purpose, with a
  * versioning patch for the running ones, and keep the old ones: `review-*-signalled.json` are review workflows from before
  * the ledger became the only source of decisions (patch `review-decision-from-ledger`).
  */
