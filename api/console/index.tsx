@@ -4,7 +4,7 @@ import type { SignInLimit } from '../auth';
 import type { ApiDeps } from '../context';
 import { describeError, loggedPath } from '../errors';
 import { sourceAddress } from '../sign-in-limit';
-import { silentLogger } from '../../src/logging';
+import { silentLogger, type Logger } from '../../src/logging';
 import { assetAt } from './assets';
 import { connectionPages } from './connections';
 import { contractPages } from './contracts';
@@ -13,7 +13,7 @@ import { quotaPages } from './quota';
 import { userPages } from './users';
 import { LANG_COOKIE } from './i18n';
 import { renderMessagePage } from './layout';
-import { requireSession, safeNext, signIn, signOut, withLang, type ConsoleEnv } from './session';
+import { requireSession, safeNext, signIn, signOut, withLang, type ConsoleContext, type ConsoleEnv } from './session';
 import { reviewPages } from './reviews';
 import { renderSignIn, SIGN_IN_WORDS } from './sign-in';
 import { setCookie } from 'hono/cookie';
@@ -27,64 +27,20 @@ export function consoleRoutes(deps: ApiDeps, signInLimit: SignInLimit) {
   const app = new Hono<ConsoleEnv>();
   const logger = deps.logger ?? silentLogger;
   app.use('*', securityHeaders, withLang, sameOrigin);
-  app.onError((error, c) => {
-    const described = describeError(error, logger, { method: c.req.method, path: c.req.path });
-    if (!described) logger.error('console request failed unexpectedly', { method: c.req.method, path: loggedPath(c.req.path), error, stack: error.stack });
-    const en = c.get('lang') === 'en';
-    const status = (described?.status ?? 500) as 400 | 404 | 409 | 422 | 503 | 500;
-    return renderMessagePage(c, {
-      title: en ? 'Something went wrong' : 'エラー',
-      // The API's own sentence: it says what to do (the same words an API caller gets).
-      message: described?.message ?? (en ? 'The server failed to handle this request; the error has been logged.' : 'サーバーでエラーが発生しました。エラーは記録されています。'),
-      status,
-    });
-  });
-
-  app.get('/assets/:hash/:name', (c) => {
-    const asset = assetAt(c.req.param('hash'), c.req.param('name'));
-    if (!asset) return c.text('Not found', 404);
-    return c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable' });
-  });
-
-  app.get('/language', (c) => {
-    const to = c.req.query('to') === 'en' ? 'en' : 'ja';
-    setCookie(c, LANG_COOKIE, to, { path: '/console', sameSite: 'Lax', maxAge: 365 * 24 * 3600 });
-    return c.redirect(safeNext(c.req.query('next')), 303);
-  });
-
-  app.get('/', async (c) => {
-    const next = safeNext(c.req.query('next'));
-    const signedOut = c.req.query('signed-out') !== undefined;
-    return renderSignIn(c, { next, ...(signedOut && { notice: SIGN_IN_WORDS[c.get('lang')].signedOut }) });
-  });
-
-  app.post('/sign-in', async (c) => {
-    const words = SIGN_IN_WORDS[c.get('lang')];
-    const form = await c.req.parseBody();
-    const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
-    const token = typeof form.token === 'string' ? form.token.trim() : '';
-    // The API's limit on failed authentications, per source address, counts the console's too.
-    const source = sourceAddress(c as never, signInLimit.trustedProxies);
-    const wait = source === undefined ? 0 : signInLimit.limiter.retryAfter(source);
-    if (wait > 0) {
-      c.header('Retry-After', String(wait));
-      return renderSignIn(c, { next, error: words.tooMany.replace('{seconds}', () => String(wait)), status: 429 });
-    }
-    if (!token) return renderSignIn(c, { next, error: words.missing, status: 400 });
-    const session = await signIn(c, deps.orm, { token, ttlMs: deps.config.CONSOLE_SESSION_TTL, secureProxy: deps.config.TRUSTED_PROXIES.length > 0 });
-    if (!session) {
-      if (source !== undefined) signInLimit.limiter.recordFailure(source);
-      return renderSignIn(c, { next, error: words.unknown, status: 401 });
-    }
-    return c.redirect(next, 303);
-  });
-
+  app.onError((error, c) => errorPage(c, logger, error));
+  app.get('/assets/:hash/:name', serveAsset);
+  app.get('/language', chooseLanguage);
+  app.get('/', showSignIn);
+  app.post('/sign-in', (c) => submitSignIn(c, deps, signInLimit));
   // A GET is enough: the cookie is SameSite=Strict, so no other site can make a browser sign out.
-  app.get('/sign-out', async (c) => {
-    await signOut(c, deps.orm);
-    return c.redirect('/console?signed-out', 303);
-  });
+  app.get('/sign-out', (c) => endSession(c, deps));
+  app.route('/', sectionPages(deps));
+  app.all('*', notFound);
+  return app;
+}
 
+/** The sections behind the session: each a router of its own. */
+function sectionPages(deps: ApiDeps) {
   const pages = new Hono<ConsoleEnv>();
   pages.use('*', requireSession(deps.orm));
   // The sections' routers (reviews, connections, contracts, users, groups, quota) are mounted here.
@@ -94,17 +50,73 @@ export function consoleRoutes(deps: ApiDeps, signInLimit: SignInLimit) {
   pages.route('/users', userPages(deps));
   pages.route('/groups', groupPages(deps));
   pages.route('/quota', quotaPages(deps));
-  app.route('/', pages);
+  return pages;
+}
 
-  app.all('*', (c) => {
-    const en = c.get('lang') === 'en';
-    return renderMessagePage(c, {
-      title: en ? 'Page not found' : 'ページが見つかりません',
-      message: en ? `There is no page at ${c.req.path}. Use the menu to find what you are looking for.` : `${c.req.path} というページはありません。メニューから目的のページを開いてください。`,
-      status: 404,
-    });
+function errorPage(c: ConsoleContext, logger: Logger, error: Error): Response {
+  const described = describeError(error, logger, { method: c.req.method, path: c.req.path });
+  if (!described) logger.error('console request failed unexpectedly', { method: c.req.method, path: loggedPath(c.req.path), error, stack: error.stack });
+  const en = c.get('lang') === 'en';
+  const status = (described?.status ?? 500) as 400 | 404 | 409 | 422 | 503 | 500;
+  return renderMessagePage(c, {
+    title: en ? 'Something went wrong' : 'エラー',
+    // The API's own sentence: it says what to do (the same words an API caller gets).
+    message: described?.message ?? (en ? 'The server failed to handle this request; the error has been logged.' : 'サーバーでエラーが発生しました。エラーは記録されています。'),
+    status,
   });
-  return app;
+}
+
+function serveAsset(c: ConsoleContext<'/assets/:hash/:name'>): Response {
+  const asset = assetAt(c.req.param('hash'), c.req.param('name'));
+  if (!asset) return c.text('Not found', 404);
+  return c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable' });
+}
+
+function chooseLanguage(c: ConsoleContext): Response {
+  const to = c.req.query('to') === 'en' ? 'en' : 'ja';
+  setCookie(c, LANG_COOKIE, to, { path: '/console', sameSite: 'Lax', maxAge: 365 * 24 * 3600 });
+  return c.redirect(safeNext(c.req.query('next')), 303);
+}
+
+async function showSignIn(c: ConsoleContext): Promise<Response> {
+  const next = safeNext(c.req.query('next'));
+  const signedOut = c.req.query('signed-out') !== undefined;
+  return renderSignIn(c, { next, ...(signedOut && { notice: SIGN_IN_WORDS[c.get('lang')].signedOut }) });
+}
+
+async function submitSignIn(c: ConsoleContext, deps: ApiDeps, signInLimit: SignInLimit): Promise<Response> {
+  const words = SIGN_IN_WORDS[c.get('lang')];
+  const form = await c.req.parseBody();
+  const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
+  const token = typeof form.token === 'string' ? form.token.trim() : '';
+  // The API's limit on failed authentications, per source address, counts the console's too.
+  const source = sourceAddress(c as never, signInLimit.trustedProxies);
+  const wait = source === undefined ? 0 : signInLimit.limiter.retryAfter(source);
+  if (wait > 0) {
+    c.header('Retry-After', String(wait));
+    return renderSignIn(c, { next, error: words.tooMany.replace('{seconds}', () => String(wait)), status: 429 });
+  }
+  if (!token) return renderSignIn(c, { next, error: words.missing, status: 400 });
+  const session = await signIn(c, deps.orm, { token, ttlMs: deps.config.CONSOLE_SESSION_TTL, secureProxy: deps.config.TRUSTED_PROXIES.length > 0 });
+  if (!session) {
+    if (source !== undefined) signInLimit.limiter.recordFailure(source);
+    return renderSignIn(c, { next, error: words.unknown, status: 401 });
+  }
+  return c.redirect(next, 303);
+}
+
+async function endSession(c: ConsoleContext, deps: ApiDeps): Promise<Response> {
+  await signOut(c, deps.orm);
+  return c.redirect('/console?signed-out', 303);
+}
+
+function notFound(c: ConsoleContext): Response {
+  const en = c.get('lang') === 'en';
+  return renderMessagePage(c, {
+    title: en ? 'Page not found' : 'ページが見つかりません',
+    message: en ? `There is no page at ${c.req.path}. Use the menu to find what you are looking for.` : `${c.req.path} というページはありません。メニューから目的のページを開いてください。`,
+    status: 404,
+  });
 }
 
 /**

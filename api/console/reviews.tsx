@@ -13,11 +13,12 @@ import {
   reviewedConnections,
   reviewsFor,
   type Connection,
+  type Review,
   type User,
   type Visibility,
 } from '../../src/ledger';
 import { groupIdsOf } from '../../src/ledger/groups';
-import { silentLogger } from '../../src/logging';
+import { silentLogger, type Logger } from '../../src/logging';
 import { decide, decideMany, type BulkOutcome } from '../../src/services/reviews';
 import type { ApiDeps } from '../context';
 import { describeError } from '../errors';
@@ -83,139 +84,168 @@ const firstIssue = (error: z.ZodError) => {
 /** Where to go back to after a bulk decision: a page of this list only. */
 const safeBack = (back: string | undefined) => (back && /^\/console\/reviews(\?|$)/.test(back) ? back : '/console/reviews');
 
+/** What the review pages' handlers share: the API's dependencies, its rule of who may decide what, and a logger. */
+interface Reviews {
+  deps: ApiDeps;
+  access: ReturnType<typeof reviewAccess>;
+  logger: Logger;
+}
+
 export function reviewPages(deps: ApiDeps) {
-  const { orm } = deps;
-  const access = reviewAccess(orm);
-  const logger = deps.logger ?? silentLogger;
+  const reviews: Reviews = { deps, access: reviewAccess(deps.orm), logger: deps.logger ?? silentLogger };
   const pages = new Hono<ConsoleEnv>();
-
-  /** A refusal the API would answer with 4xx/503: its status and sentence; anything else is thrown on. */
-  const refusalOf = (c: ConsoleContext, error: unknown): { status: RefusalStatus; message: string } => {
-    const described = error instanceof Error ? describeError(error, logger, { method: c.req.method, path: c.req.path }) : undefined;
-    if (!described || !(STATUS_CODES as readonly number[]).includes(described.status)) throw error;
-    return { status: described.status as RefusalStatus, message: described.message };
-  };
-
-  async function listPage(c: ConsoleContext, notice: Notice, status: 200 | 400 = 200): Promise<Response> {
-    const user = c.get('user');
-    const w = REVIEW_WORDS[c.get('lang')];
-    const connections = await reviewedConnections(orm.em.fork(), user);
-    const parsed = FilterFields.safeParse(c.req.query());
-    if (!parsed.success) {
-      const alert = fill(w.badFilter, { reason: firstIssue(parsed.error) });
-      return renderReviewList(c, { filter: {}, connections, reviews: [], nextCursor: null, paged: false, notice: { alert }, status: 400 });
-    }
-    const { connectionId, ...filter } = parsed.data;
-    const cursor = c.req.query('cursor') || undefined;
-    const page = await reviewsFor(orm.em.fork(), { user, status: 'pending', undecided: true, connectionId, filter, cursor, limit: 50 });
-    return renderReviewList(c, { filter: parsed.data, connections, reviews: page.items, nextCursor: page.nextCursor, paged: !!cursor, notice, status });
-  }
-
-  pages.get('/', async (c) => listPage(c, { status: listNotice(c) }));
-
+  pages.get('/', (c) => showQueue(c, reviews));
   // The confirmation step of a decision by filter: how many match, before anything is decided.
-  pages.get('/bulk', async (c) => {
-    const w = REVIEW_WORDS[c.get('lang')];
-    const parsed = FilterFields.extend({ action: ActionField }).safeParse(c.req.query());
-    if (!parsed.success) return listPage(c, { alert: fill(w.badFilter, { reason: firstIssue(parsed.error) }) }, 400);
-    const { action, ...filter } = parsed.data;
-    if (!hasFilter(filter)) return listPage(c, { alert: w.filterNeeded }, 400);
-    await access.assertMayDecideInBulk(c.get('user'), filter.connectionId);
-    const count = await countReviewsToDecide(orm.em.fork(), { user: c.get('user'), filter });
-    return renderBulkConfirmation(c, { filter, action, count });
-  });
-
-  pages.post('/bulk', async (c) => {
-    const w = REVIEW_WORDS[c.get('lang')];
-    const parsed = BulkForm.safeParse(await c.req.parseBody({ all: true }));
-    if (!parsed.success) return listPage(c, { alert: fill(w.badFilter, { reason: firstIssue(parsed.error) }) }, 400);
-    const { action, mode, ids, back, ...filter } = parsed.data;
-    const user = c.get('user');
-    if (mode === 'filter' && !hasFilter(filter)) return listPage(c, { alert: w.filterNeeded }, 400);
-    if (mode !== 'filter' && ids.length === 0) return listPage(c, { alert: w.nothingSelected }, 400);
-    await access.assertMayDecideInBulk(user, mode === 'filter' ? filter.connectionId : undefined);
-    const outcome = await decideMany(deps, { user, selection: mode === 'filter' ? { filter } : { ids }, action });
-    const to = new URL(safeBack(back), 'http://console');
-    to.searchParams.delete('cursor');
-    to.searchParams.set('bulk', action);
-    for (const [key, value] of Object.entries(outcomeParams(outcome))) to.searchParams.set(key, String(value));
-    return c.redirect(`${to.pathname}${to.search}`, 303);
-  });
-
-  async function choicesFor(user: User, connection: Connection): Promise<Choices> {
-    const em = orm.em.fork();
-    if (user.role === 'admin') {
-      const [groups, users] = await Promise.all([listGroups(em, { limit: 500 }), listUsers(orm.em.fork(), { limit: 500 })]);
-      return {
-        groups: groups.items.map((g) => ({ id: g.id, name: g.name })),
-        users: users.items.filter((u) => !u.disabledAt).map((u) => ({ id: u.id, name: u.name })),
-      };
-    }
-    // A member sees no directory of users and groups through the API: only themselves, their own groups and
-    // those the connection proposes are offered.
-    const proposedGroups = connection.visibility.scope === 'groups' ? connection.visibility.groupIds : [];
-    const groupIds = [...new Set([...(await groupIdsOf(em, user.id)), ...proposedGroups])];
-    const userIds = [...new Set([user.id, ...connection.owners])];
-    const found = <T,>(load: Promise<T>) => load.then((v): T | null => v, () => null);
-    const groups = (await Promise.all(groupIds.map((id) => found(getGroup(orm.em.fork(), id))))).filter((g) => g !== null);
-    const users = (await Promise.all(userIds.map((id) => found(getUser(orm.em.fork(), id))))).filter((u) => u !== null);
-    return { groups: groups.map((g) => ({ id: g.id, name: g.name })), users: users.map((u) => ({ id: u.id, name: u.name })) };
-  }
-
-  async function reviewPage(
-    c: ConsoleContext,
-    reviewId: string,
-    extra: { notice: Notice; status?: ReviewPageInput['status']; chosen?: ReviewPageInput['chosen'] },
-  ): Promise<Response> {
-    const user = c.get('user');
-    const { review, connection } = await access.loadForReviewer(user, reviewId);
-    const neighbours = await queueNeighbours(orm.em.fork(), { user, review });
-    const choices = await choicesFor(user, connection);
-    return renderReviewPage(c, { review, connection, neighbours, choices, ...extra });
-  }
-
-  pages.get('/:id', async (c) => {
-    const w = REVIEW_WORDS[c.get('lang')];
-    const quota = c.req.query('quota') === 'exhausted' ? await getQuota(orm.em.fork()) : null;
-    const alert = quota ? fill(w.quotaExhausted, { used: quota.used, limit: quota.limit }) : undefined;
-    return reviewPage(c, c.req.param('id'), { notice: { status: decisionNotice(c), alert } });
-  });
-
-  pages.post('/:id/decision', async (c) => {
-    const reviewId = c.req.param('id');
-    const user = c.get('user');
-    const w = REVIEW_WORDS[c.get('lang')];
-    const parsed = DecisionForm.safeParse(await c.req.parseBody({ all: true }));
-    if (!parsed.success) return reviewPage(c, reviewId, { notice: { alert: fill(w.badFilter, { reason: firstIssue(parsed.error) }) }, status: 400 });
-    const { action, scope, groupIds, owners } = parsed.data;
-    const chosen = { scope: scope ?? 'company', groupIds, owners };
-    const { review, connection } = await access.loadForReviewer(user, reviewId);
-    try {
-      const options = action === 'approve' ? { ...(scope && { visibility: visibilityOf(scope, groupIds) }), owners } : {};
-      await decide(deps, { connection, reviewId, action, decidedBy: user.id, ...options });
-    } catch (error) {
-      const refusal = refusalOf(c, error);
-      return reviewPage(c, reviewId, { notice: { alert: refusal.message }, status: refusal.status, chosen });
-    }
-    const done = action === 'approve' ? 'approved' : 'discarded';
-    // Spent quota does not refuse the approval (it is recorded and waits): the reviewer stays to read why.
-    if (action === 'approve' && (await getQuota(orm.em.fork())).remaining < review.files.length) {
-      return c.redirect(`/console/reviews/${reviewId}?done=${done}&quota=exhausted`, 303);
-    }
-    // On to the next document of the queue, which says what became of this one.
-    const { next } = await queueNeighbours(orm.em.fork(), { user, review });
-    return c.redirect(next ? `/console/reviews/${next}?done=${done}` : `/console/reviews?done=${done}`, 303);
-  });
-
+  pages.get('/bulk', (c) => confirmBulkDecision(c, reviews));
+  pages.post('/bulk', (c) => decideInBulk(c, reviews));
+  pages.get('/:id', (c) => showReview(c, reviews));
+  pages.post('/:id/decision', (c) => decideReview(c, reviews));
   // The PDF of a file, for the page's embedded viewer: the API's download, with the same checks, shown inline.
-  pages.get('/:id/files/:fileId', async (c) => {
-    const { review, file } = await access.readableFile(c.get('user'), c.req.param('id'), c.req.param('fileId'));
-    const response = await reviewFilePdf(c, deps.storage, review, file);
-    response.headers.set('content-disposition', response.headers.get('content-disposition')!.replace(/^attachment/, 'inline'));
-    return response;
-  });
-
+  pages.get('/:id/files/:fileId', (c) => showFile(c, reviews));
   return pages;
+}
+
+async function showQueue(c: ConsoleContext, reviews: Reviews): Promise<Response> {
+  return listPage(c, reviews, { status: listNotice(c) });
+}
+
+async function confirmBulkDecision(c: ConsoleContext, reviews: Reviews): Promise<Response> {
+  const w = REVIEW_WORDS[c.get('lang')];
+  const parsed = FilterFields.extend({ action: ActionField }).safeParse(c.req.query());
+  if (!parsed.success) return listPage(c, reviews, { alert: fill(w.badFilter, { reason: firstIssue(parsed.error) }) }, 400);
+  const { action, ...filter } = parsed.data;
+  if (!hasFilter(filter)) return listPage(c, reviews, { alert: w.filterNeeded }, 400);
+  await reviews.access.assertMayDecideInBulk(c.get('user'), filter.connectionId);
+  const count = await countReviewsToDecide(reviews.deps.orm.em.fork(), { user: c.get('user'), filter });
+  return renderBulkConfirmation(c, { filter, action, count });
+}
+
+async function decideInBulk(c: ConsoleContext, reviews: Reviews): Promise<Response> {
+  const w = REVIEW_WORDS[c.get('lang')];
+  const parsed = BulkForm.safeParse(await c.req.parseBody({ all: true }));
+  if (!parsed.success) return listPage(c, reviews, { alert: fill(w.badFilter, { reason: firstIssue(parsed.error) }) }, 400);
+  const { action, mode, ids, back, ...filter } = parsed.data;
+  const user = c.get('user');
+  if (mode === 'filter' && !hasFilter(filter)) return listPage(c, reviews, { alert: w.filterNeeded }, 400);
+  if (mode !== 'filter' && ids.length === 0) return listPage(c, reviews, { alert: w.nothingSelected }, 400);
+  await reviews.access.assertMayDecideInBulk(user, mode === 'filter' ? filter.connectionId : undefined);
+  const outcome = await decideMany(reviews.deps, { user, selection: mode === 'filter' ? { filter } : { ids }, action });
+  return c.redirect(bulkOutcomeLocation(back, action, outcome), 303);
+}
+
+async function showReview(c: ConsoleContext<'/:id'>, reviews: Reviews): Promise<Response> {
+  const w = REVIEW_WORDS[c.get('lang')];
+  const quota = c.req.query('quota') === 'exhausted' ? await getQuota(reviews.deps.orm.em.fork()) : null;
+  const alert = quota ? fill(w.quotaExhausted, { used: quota.used, limit: quota.limit }) : undefined;
+  return reviewPage(c, reviews, c.req.param('id'), { notice: { status: decisionNotice(c), alert } });
+}
+
+async function decideReview(c: ConsoleContext<'/:id/decision'>, reviews: Reviews): Promise<Response> {
+  const reviewId = c.req.param('id');
+  const user = c.get('user');
+  const w = REVIEW_WORDS[c.get('lang')];
+  const parsed = DecisionForm.safeParse(await c.req.parseBody({ all: true }));
+  if (!parsed.success) return reviewPage(c, reviews, reviewId, { notice: { alert: fill(w.badFilter, { reason: firstIssue(parsed.error) }) }, status: 400 });
+  const { action, scope, groupIds, owners } = parsed.data;
+  const chosen = { scope: scope ?? 'company', groupIds, owners };
+  const { review, connection } = await reviews.access.loadForReviewer(user, reviewId);
+  try {
+    const options = action === 'approve' ? { ...(scope && { visibility: visibilityOf(scope, groupIds) }), owners } : {};
+    await decide(reviews.deps, { connection, reviewId, action, decidedBy: user.id, ...options });
+  } catch (error) {
+    const refusal = refusalOf(c, reviews.logger, error);
+    return reviewPage(c, reviews, reviewId, { notice: { alert: refusal.message }, status: refusal.status, chosen });
+  }
+  return c.redirect(await afterDecision(reviews, { user, reviewId, review, action }), 303);
+}
+
+async function showFile(c: ConsoleContext<'/:id/files/:fileId'>, reviews: Reviews): Promise<Response> {
+  const { review, file } = await reviews.access.readableFile(c.get('user'), c.req.param('id'), c.req.param('fileId'));
+  const response = await reviewFilePdf(c, reviews.deps.storage, review, file);
+  response.headers.set('content-disposition', response.headers.get('content-disposition')!.replace(/^attachment/, 'inline'));
+  return response;
+}
+
+/** A refusal the API would answer with 4xx/503: its status and sentence; anything else is thrown on. */
+function refusalOf(c: ConsoleContext, logger: Logger, error: unknown): { status: RefusalStatus; message: string } {
+  const described = error instanceof Error ? describeError(error, logger, { method: c.req.method, path: c.req.path }) : undefined;
+  if (!described || !(STATUS_CODES as readonly number[]).includes(described.status)) throw error;
+  return { status: described.status as RefusalStatus, message: described.message };
+}
+
+async function listPage(c: ConsoleContext, reviews: Reviews, notice: Notice, status: 200 | 400 = 200): Promise<Response> {
+  const { orm } = reviews.deps;
+  const user = c.get('user');
+  const w = REVIEW_WORDS[c.get('lang')];
+  const connections = await reviewedConnections(orm.em.fork(), user);
+  const parsed = FilterFields.safeParse(c.req.query());
+  if (!parsed.success) {
+    const alert = fill(w.badFilter, { reason: firstIssue(parsed.error) });
+    return renderReviewList(c, { filter: {}, connections, reviews: [], nextCursor: null, paged: false, notice: { alert }, status: 400 });
+  }
+  const { connectionId, ...filter } = parsed.data;
+  const cursor = c.req.query('cursor') || undefined;
+  const page = await reviewsFor(orm.em.fork(), { user, status: 'pending', undecided: true, connectionId, filter, cursor, limit: 50 });
+  return renderReviewList(c, { filter: parsed.data, connections, reviews: page.items, nextCursor: page.nextCursor, paged: !!cursor, notice, status });
+}
+
+/** The list page a bulk decision goes back to, without its cursor, with what became of the selection. */
+function bulkOutcomeLocation(back: string | undefined, action: z.infer<typeof ActionField>, outcome: BulkOutcome): string {
+  const to = new URL(safeBack(back), 'http://console');
+  to.searchParams.delete('cursor');
+  to.searchParams.set('bulk', action);
+  for (const [key, value] of Object.entries(outcomeParams(outcome))) to.searchParams.set(key, String(value));
+  return `${to.pathname}${to.search}`;
+}
+
+/** Where a reviewer goes once a document is decided (`reviewId` as the address named it). */
+async function afterDecision(
+  reviews: Reviews,
+  { user, reviewId, review, action }: { user: User; reviewId: string; review: Review; action: z.infer<typeof ActionField> },
+): Promise<string> {
+  const { orm } = reviews.deps;
+  const done = action === 'approve' ? 'approved' : 'discarded';
+  // Spent quota does not refuse the approval (it is recorded and waits): the reviewer stays to read why.
+  if (action === 'approve' && (await getQuota(orm.em.fork())).remaining < review.files.length) {
+    return `/console/reviews/${reviewId}?done=${done}&quota=exhausted`;
+  }
+  // On to the next document of the queue, which says what became of this one.
+  const { next } = await queueNeighbours(orm.em.fork(), { user, review });
+  return next ? `/console/reviews/${next}?done=${done}` : `/console/reviews?done=${done}`;
+}
+
+async function choicesFor(reviews: Reviews, user: User, connection: Connection): Promise<Choices> {
+  const { orm } = reviews.deps;
+  const em = orm.em.fork();
+  if (user.role === 'admin') {
+    const [groups, users] = await Promise.all([listGroups(em, { limit: 500 }), listUsers(orm.em.fork(), { limit: 500 })]);
+    return {
+      groups: groups.items.map((g) => ({ id: g.id, name: g.name })),
+      users: users.items.filter((u) => !u.disabledAt).map((u) => ({ id: u.id, name: u.name })),
+    };
+  }
+  // A member sees no directory of users and groups through the API: only themselves, their own groups and
+  // those the connection proposes are offered.
+  const proposedGroups = connection.visibility.scope === 'groups' ? connection.visibility.groupIds : [];
+  const groupIds = [...new Set([...(await groupIdsOf(em, user.id)), ...proposedGroups])];
+  const userIds = [...new Set([user.id, ...connection.owners])];
+  const found = <T,>(load: Promise<T>) => load.then((v): T | null => v, () => null);
+  const groups = (await Promise.all(groupIds.map((id) => found(getGroup(orm.em.fork(), id))))).filter((g) => g !== null);
+  const users = (await Promise.all(userIds.map((id) => found(getUser(orm.em.fork(), id))))).filter((u) => u !== null);
+  return { groups: groups.map((g) => ({ id: g.id, name: g.name })), users: users.map((u) => ({ id: u.id, name: u.name })) };
+}
+
+async function reviewPage(
+  c: ConsoleContext,
+  reviews: Reviews,
+  reviewId: string,
+  extra: { notice: Notice; status?: ReviewPageInput['status']; chosen?: ReviewPageInput['chosen'] },
+): Promise<Response> {
+  const user = c.get('user');
+  const { review, connection } = await reviews.access.loadForReviewer(user, reviewId);
+  const neighbours = await queueNeighbours(reviews.deps.orm.em.fork(), { user, review });
+  const choices = await choicesFor(reviews, user, connection);
+  return renderReviewPage(c, { review, connection, neighbours, choices, ...extra });
 }
 
 /** `groups` without any group is refused by the ledger (`visibilityColumns`), with the API's own reason. */

@@ -18,7 +18,8 @@ export interface ConsoleEnv {
   };
 }
 
-export type ConsoleContext = Context<ConsoleEnv>;
+/** A console request's context; `P`, a route's path (`'/:id'`), types its parameters for a handler of that route. */
+export type ConsoleContext<P extends string = any> = Context<ConsoleEnv, P>;
 
 export const SESSION_COOKIE = 'cloudsign_sync_session';
 /** The form field (or, for a script's request, the header) that carries the CSRF token. */
