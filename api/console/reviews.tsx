@@ -242,7 +242,8 @@ async function reviewPage(
   extra: { notice: Notice; status?: ReviewPageInput['status']; chosen?: ReviewPageInput['chosen'] },
 ): Promise<Response> {
   const user = c.get('user');
-  const { review, connection } = await reviews.access.loadForReviewer(user, reviewId);
+  // As GET /v1/reviews/:id reads it: an approved review only for whoever may see one of its contracts.
+  const { review, connection } = await reviews.access.loadForReader(user, reviewId);
   const neighbours = await queueNeighbours(reviews.deps.orm.em.fork(), { user, review });
   const choices = await choicesFor(reviews, user, connection);
   return renderReviewPage(c, { review, connection, neighbours, choices, ...extra });

@@ -66,7 +66,7 @@ it('lists exactly the pending reviews the reviewer may decide, a row each with i
   expect(seen).toHaveLength(unused.length);
 });
 
-it('approves a document as 非公開 with the reviewer as 社内担当者 from its page, and the ledger holds its contracts as the API shows them', async () => {
+it('approves a document as 非公開 with the reviewer as 社内担当者 from its page; the ledger holds its contracts as the API shows them, and another reviewer no longer finds the review', async () => {
   const review = take();
   await reviewer.goto(`/console/reviews/${review.id}`);
   expect(await seriousViolations(reviewer)).toEqual([]);
@@ -99,6 +99,11 @@ it('approves a document as 非公開 with the reviewer as 社内担当者 from i
   expect(await listed(who.reviewer.token)).toEqual(expect.arrayContaining(ids));
   expect((await listed(who.groupMember.token)).filter((id: string) => ids.includes(id))).toEqual([]);
   expect((await service.api('GET', `/v1/contracts/${ids[0]}`, undefined, who.groupMember.token)).status).toBe(404);
+  // The review follows its contracts: another of the connection's reviewers, who may not see them, finds it no more.
+  expect((await service.api('GET', `/v1/reviews/${review.id}`, undefined, who.groupMember.token)).status).toBe(404);
+  const other = await signedIn(browser, server.url, who.groupMember.token);
+  expect((await other.page.goto(`/console/reviews/${review.id}`))!.status()).toBe(404);
+  await other.context.close();
 });
 
 it('discards a document from its page: 削除しました, no contract, no quota used, the review discarded', async () => {
