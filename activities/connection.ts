@@ -29,7 +29,7 @@ import { noMetrics } from '../src/metrics';
 import type { PageResult, SyncKind, SyncWindow } from '../src/temporal/messages';
 import { temporalNow } from './clock';
 import { activityLogger } from './log';
-import { importContextOf, longRunning, type ConnectionActivityDeps } from './deps';
+import { importContextOf, longRunning, type ConnectionActivityDeps, type ConnectionSchedule } from './deps';
 import { createHookActivities } from './hooks';
 import { createRepairActivities } from './repair';
 
@@ -151,7 +151,8 @@ export function createConnectionStatusActivities({
   outbox,
   metrics = noMetrics,
   logger = silentLogger,
-}: Pick<ConnectionActivityDeps, 'orm' | 'outbox' | 'metrics' | 'logger'>) {
+  schedule,
+}: Pick<ConnectionActivityDeps, 'orm' | 'outbox' | 'metrics' | 'logger' | 'schedule'>) {
   return {
     async setConnectionStatus(input: { connectionId: string; status: Exclude<ConnectionStatus, 'disconnected'>; nextSyncAt?: string }) {
       return classified(() => setConnectionStatus(orm.em.fork(), input));
@@ -201,6 +202,15 @@ export function createConnectionStatusActivities({
 
     async hasQuota(): Promise<boolean> {
       return classified(async () => (await getQuota(orm.em.fork())).remaining > 0);
+    },
+
+    /**
+     * SYNC_INTERVAL and RECONCILE_INTERVAL as this worker has them, read by each connection's workflow at the
+     * start of every cycle: a new setting applies to every connection from its next cycle, not only to those
+     * connected after it. Null when the worker was built without them (its workflows keep what they have).
+     */
+    async currentSchedule(): Promise<ConnectionSchedule | null> {
+      return schedule ?? null;
     },
   };
 }

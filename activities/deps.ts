@@ -23,6 +23,13 @@ export interface ConnectionActivityDeps {
   logger?: Logger;
   /** FILE_SIZE_LIMIT: bytes a PDF may have (0: none). */
   fileSizeLimit?: number;
+  /** SYNC_INTERVAL and RECONCILE_INTERVAL as the workers have them now, which each connection follows. */
+  schedule?: ConnectionSchedule;
+}
+
+export interface ConnectionSchedule {
+  syncIntervalMs: number;
+  reconcileIntervalMs: number;
 }
 
 

@@ -119,6 +119,7 @@ export async function openServices(config: Config, overrides: Overrides = {}): P
         logger,
         reviewDecisionRecheckMs: config.REVIEW_DECISION_RECHECK,
         fileSizeLimit: config.FILE_SIZE_LIMIT,
+        schedule: { syncIntervalMs: config.SYNC_INTERVAL, reconcileIntervalMs: config.RECONCILE_INTERVAL },
         ...(overrides.importConcurrency !== undefined && { importConcurrency: overrides.importConcurrency }),
       });
       return activities;

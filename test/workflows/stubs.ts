@@ -21,6 +21,8 @@ export interface Script {
   failPage?: (page: number, attempt: number) => Error | undefined;
   /** Pages whose import waits until the test releases them (to look at the workflow mid-sync). */
   hold?: number[];
+  /** SYNC_INTERVAL and RECONCILE_INTERVAL as the workers have them; none: the workflow keeps its own. */
+  schedule?: { syncIntervalMs: number; reconcileIntervalMs: number };
 }
 
 /** A promise the test opens. */
@@ -90,6 +92,10 @@ export function stubActivities(script: Script) {
     async hasQuota() {
       record('hasQuota');
       return false;
+    },
+    async currentSchedule() {
+      record('currentSchedule');
+      return script.schedule ?? null;
     },
     async reviewUpkeep(input) {
       record('reviewUpkeep', input);

@@ -23,6 +23,8 @@ const STOPPED_RUN_PATCH = 'stopped-run-outcome';
 const CONNECTED_AGAIN_PATCH = 'connected-again';
 /** Reconciliations (reconcile.ts); workflow runs recorded before replay without them. */
 const RECONCILE_PATCH = 'reconcile';
+/** The sync and reconcile intervals read from the workers each cycle; workflow runs recorded before replay without it. */
+const SCHEDULE_PATCH = 'schedule-from-workers';
 
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<void> {
   const connection = listen(input);
@@ -35,6 +37,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     await reviews.settled();
     await continueAsNew<typeof connectionWorkflow>({ ...input, state });
   }
+  await followSchedule(input);
   const outcome = await nextSync(connection, reviews);
 
   await reviews.settled();
@@ -62,6 +65,16 @@ async function nextSync(connection: Connection, reviews: ReturnType<typeof revie
   const kind: SyncKind = state.syncRequested ? 'manual' : 'incremental';
   state.syncRequested = false;
   return runSync(connection, kind, reviews);
+}
+
+/**
+ * Takes SYNC_INTERVAL and RECONCILE_INTERVAL as the workers have them now (an operator may have changed them
+ * since the connection was made); they travel on in the input of the next continue-as-new.
+ */
+async function followSchedule(input: ConnectionWorkflowInput): Promise<void> {
+  if (!patched(SCHEDULE_PATCH)) return;
+  const schedule = await ledger.currentSchedule();
+  if (schedule) Object.assign(input, schedule);
 }
 
 /**
