@@ -3,6 +3,7 @@ import { CONTRACT_FIELDS, type ContractField } from '../../src/ledger/contract-f
 import { formatDate, formatDateTime, type Lang } from './i18n';
 import { CsrfField, renderPage } from './layout';
 import { FIELD_WORDS, fill, REVIEW_WORDS } from './reviews-words';
+import type { RefusalStatus } from './refused';
 import type { ConsoleContext } from './session';
 
 /** The views of the review pages; the routes (reviews.tsx) decide what they show. */
@@ -223,7 +224,7 @@ export interface ReviewPageInput {
   neighbours: { previous: string | null; next: string | null };
   choices: Choices;
   notice: Notice;
-  status?: 200 | 400 | 409 | 422 | 503;
+  status?: 200 | RefusalStatus;
   /** What the reviewer chose, when the form comes back refused. */
   chosen?: { scope: string; groupIds: string[]; owners: string[] } | undefined;
 }

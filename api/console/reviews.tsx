@@ -21,7 +21,6 @@ import { groupIdsOf } from '../../src/ledger/groups';
 import { silentLogger, type Logger } from '../../src/logging';
 import { decide, decideMany, type BulkOutcome } from '../../src/services/reviews';
 import type { ApiDeps } from '../context';
-import { describeError } from '../errors';
 import { reviewAccess, reviewFilePdf } from '../reviews';
 import {
   hasFilter,
@@ -33,6 +32,7 @@ import {
   type Notice,
   type ReviewPageInput,
 } from './review-views';
+import { refusalOf } from './refused';
 import { fill, REVIEW_WORDS } from './reviews-words';
 import type { ConsoleContext, ConsoleEnv } from './session';
 
@@ -72,8 +72,6 @@ const DecisionForm = z.object({
   owners: many,
 });
 
-const STATUS_CODES = [400, 409, 422, 503] as const;
-type RefusalStatus = (typeof STATUS_CODES)[number];
 
 /** The first problem of a form or query that zod refused, as a sentence. */
 const firstIssue = (error: z.ZodError) => {
@@ -153,7 +151,7 @@ async function decideReview(c: ConsoleContext<'/:id/decision'>, reviews: Reviews
     const options = action === 'approve' ? { ...(scope && { visibility: visibilityOf(scope, groupIds) }), owners } : {};
     await decide(reviews.deps, { connection, reviewId, action, decidedBy: user.id, ...options });
   } catch (error) {
-    const refusal = refusalOf(c, reviews.logger, error);
+    const refusal = refusalOf(c, error, reviews.logger);
     return reviewPage(c, reviews, reviewId, { notice: { alert: refusal.message }, status: refusal.status, chosen });
   }
   return c.redirect(await afterDecision(reviews, { user, reviewId, review, action }), 303);
@@ -164,13 +162,6 @@ async function showFile(c: ConsoleContext<'/:id/files/:fileId'>, reviews: Review
   const response = await reviewFilePdf(c, reviews.deps.storage, review, file);
   response.headers.set('content-disposition', response.headers.get('content-disposition')!.replace(/^attachment/, 'inline'));
   return response;
-}
-
-/** A refusal the API would answer with 4xx/503: its status and sentence; anything else is thrown on. */
-function refusalOf(c: ConsoleContext, logger: Logger, error: unknown): { status: RefusalStatus; message: string } {
-  const described = error instanceof Error ? describeError(error, logger, { method: c.req.method, path: c.req.path }) : undefined;
-  if (!described || !(STATUS_CODES as readonly number[]).includes(described.status)) throw error;
-  return { status: described.status as RefusalStatus, message: described.message };
 }
 
 async function listPage(c: ConsoleContext, reviews: Reviews, notice: Notice, status: 200 | 400 = 200): Promise<Response> {
