@@ -135,6 +135,8 @@ export interface ConnectionState {
   reconcileRequested?: boolean;
   /** CloudSign's webhook named documents for this connection (hookReceivedSignal): import them between syncs. */
   hooksPending?: boolean;
+  /** Workflow time the next sync is due, kept while a wait rests (continue-as-new) in the middle. */
+  syncDueAt?: number;
 }
 
 export interface ConnectionWorkflowInput {

@@ -21,6 +21,8 @@ export interface Script {
   failPage?: (page: number, attempt: number) => Error | undefined;
   /** Pages whose import waits until the test releases them (to look at the workflow mid-sync). */
   hold?: number[];
+  /** Hook batches that say more documents wait (a flood of hooks); after them, none does. */
+  hookBatchesWithMore?: number;
   /** SYNC_INTERVAL and RECONCILE_INTERVAL as the workers have them; none: the workflow keeps its own. */
   schedule?: { syncIntervalMs: number; reconcileIntervalMs: number };
 }
@@ -43,7 +45,7 @@ export function stubActivities(script: Script) {
   const activities: Pick<Activities, Exclude<keyof Activities, 'recordedDecision' | 'decisionCheck' | 'applyReviewDecision'>> = {
     async importHookedDocuments(input) {
       record('importHookedDocuments', input);
-      return { filesDone: 0, hasMore: false };
+      return { filesDone: 0, hasMore: calls.filter((c) => c.name === 'importHookedDocuments').length <= (script.hookBatchesWithMore ?? 0) };
     },
     async beginRun(input) {
       record('beginRun', input);

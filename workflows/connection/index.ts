@@ -54,13 +54,13 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   await continueAsNew<typeof connectionWorkflow>({ ...input, state });
 }
 
-/** Goes on with the sync under way, or the full import, or waits for the next sync and runs it. */
-async function nextSync(connection: Connection, reviews: ReturnType<typeof reviewStarts>): Promise<SyncOutcome> {
+/** Goes on with the sync under way, or the full import, or waits for the next sync and runs it (`rested`: a wait to go on in the next run). */
+async function nextSync(connection: Connection, reviews: ReturnType<typeof reviewStarts>): Promise<SyncOutcome | 'rested'> {
   const { state } = connection;
   if (state.running?.kind === 'reconcile') return runReconcile(connection, reviews);
   if (state.running) return runSync(connection, state.running.kind, reviews);
   if (state.lastSyncWindowEnd === null) return runSync(connection, 'full', reviews);
-  await waitForNextSync(connection, reviews);
+  if ((await waitForNextSync(connection, reviews)) === 'rest') return 'rested';
   if (patched(RECONCILE_PATCH) && reconcileDue(connection)) return runReconcile(connection, reviews);
   const kind: SyncKind = state.syncRequested ? 'manual' : 'incremental';
   state.syncRequested = false;
