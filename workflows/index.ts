@@ -1,3 +1,3 @@
 // Every workflow the worker runs.
 export { connectionWorkflow } from './connection/index';
-export { reviewWorkflow } from './review';
+export { reviewWorkflow } from './review/index';

@@ -11,7 +11,7 @@ import { runSync, type SyncOutcome } from './sync';
  * One long-lived workflow per connection (ID `connection/<managementId>`): the full import, then every
  * sync interval an incremental sync of what changed since, forever. Each cycle ends in continue-as-new,
  * and so does a very long import, so that the history stays small for years. In review mode each new
- * document gets a review workflow of its own (workflows/review.ts), started here as an abandoned child.
+ * document gets a review workflow of its own (workflows/review/), started here as an abandoned child.
  *
  * Read on in: state.ts (signals, the query, the status), sync.ts (one run, page by page), incidents.ts
  * (what a failure does), reviews.ts (review children and upkeep), schedule.ts (the wait between syncs).

@@ -6,7 +6,7 @@ import { ledger } from './proxies';
 import type { Connection } from './state';
 
 /**
- * Review mode, as the connection's workflow sees it: each new document's review workflow (workflows/review.ts)
+ * Review mode, as the connection's workflow sees it: each new document's review workflow (workflows/review/)
  * started as an abandoned child, and the reviews' upkeep while the connection waits for its next sync.
  */
 

@@ -1,17 +1,5 @@
-import {
-  condition,
-  continueAsNew,
-  log,
-  patched,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { ConnectionActivities } from '../activities/connection';
-import type { ReviewActivities } from '../activities/review';
-import { failureCategory } from '../src/failures/categories';
-import type { ReviewStatus } from '../src/ledger/reviews';
+import { condition, continueAsNew, log, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ReviewStatus } from '../../src/ledger/reviews';
 import {
   decisionSignal,
   quotaRaisedSignal,
@@ -20,7 +8,10 @@ import {
   sameDecision,
   type Decision,
   type ReviewWorkflowInput,
-} from '../src/temporal/messages';
+} from '../../src/temporal/messages';
+import { applyUntilDone } from './apply';
+import { signalledDecisionWorkflow } from './legacy';
+import { ledger } from './proxies';
 
 /**
  * One workflow per CloudSign document of a review-mode connection (ID `review/<managementId>/<documentId>`),
@@ -33,14 +24,13 @@ import {
  * check that the user is a reviewer) and then signals; the signal only wakes the workflow, which reads the
  * decision from the ledger. So anyone who can reach Temporal but is no reviewer cannot decide a document
  * (a forged signal is logged and changes nothing), and a lost signal costs at most one re-read interval.
+ *
+ * Read on in: apply.ts (the decision taking effect, waiting for quota), legacy.ts (the workflow as it ran
+ * before the ledger decided), proxies.ts (its activities).
  */
 
 /** Workflows started before the ledger became the only source of decisions replay on the code they ran. */
 const LEDGER_DECISION_PATCH = 'review-decision-from-ledger';
-
-/** A decision the ledger refuses for now (spent quota) is tried again this long after, doubling up to a day. */
-const FIRST_RECHECK_MS = 3_600_000;
-const LAST_RECHECK_MS = 24 * 3_600_000;
 
 /**
  * Each re-read of the ledger adds about eleven events (timer, two workflow tasks, an activity); past this
@@ -49,12 +39,6 @@ const LAST_RECHECK_MS = 24 * 3_600_000;
  * cache, and a worker may run without one.
  */
 const HISTORY_EVENTS_PER_RUN = 2_000;
-
-// No maximum of attempts: a database outage must delay a reviewer's decision, never lose it.
-const ledger = proxyActivities<ReviewActivities & Pick<ConnectionActivities, 'hasQuota'>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
 
 export async function reviewWorkflow(input: ReviewWorkflowInput): Promise<ReviewStatus> {
   if (!patched(LEDGER_DECISION_PATCH)) return signalledDecisionWorkflow(input);
@@ -112,46 +96,4 @@ async function recordedDecision(
     const hinted = await wakeUp(waitMs);
     if (!hinted) waitMs = Math.min(2 * waitMs, recheckMaxMs);
   }
-}
-
-/** Makes the decision take effect; spent quota waits (for `quotaRaised`, or a timer) and tries again. */
-async function applyUntilDone(input: ReviewWorkflowInput, decision: Decision, wakeUp: (timeoutMs: number) => Promise<boolean>): Promise<ReviewStatus> {
-  for (let recheckMs = FIRST_RECHECK_MS; ; recheckMs = Math.min(2 * recheckMs, LAST_RECHECK_MS)) {
-    try {
-      const { status } = await ledger.applyReviewDecision({ reviewId: input.reviewId, decision });
-      upsertSearchAttributes([{ key: REVIEW_STATUS, value: status }]);
-      return status;
-    } catch (error) {
-      const category = failureCategory(error);
-      if (!category) throw error;
-      // A refusal nothing will lift (a disconnected connection, an unknown review): the review stays
-      // pending with the reason, and its workflow ends.
-      if (category === 'refused') return 'pending';
-      // Spent quota: the ledger recorded it as the review's pending reason. Raising the quota signals
-      // `quotaRaised`; the timer covers a raise made while no signal could be sent.
-      await wakeUp(recheckMs);
-    }
-  }
-}
-
-/**
- * The workflow as it ran before LEDGER_DECISION_PATCH, kept command for command for the reviews it still
- * runs. It took a signal's decision as given; `applyReviewDecision` now applies the ledger's whatever the
- * signal says, and fails (retried) while the ledger holds none, so these reviews are safe too.
- */
-async function signalledDecisionWorkflow(input: ReviewWorkflowInput): Promise<ReviewStatus> {
-  let decision: Decision | undefined;
-  let wakeUp = false;
-  setHandler(decisionSignal, (d) => {
-    decision ??= d;
-    wakeUp = true;
-  });
-  setHandler(quotaRaisedSignal, () => void (wakeUp = true));
-
-  decision ??= (await ledger.recordedDecision({ reviewId: input.reviewId })) ?? undefined;
-  await condition(() => decision !== undefined);
-  return applyUntilDone(input, decision!, async (timeoutMs) => {
-    wakeUp = false;
-    return condition(() => wakeUp, timeoutMs);
-  });
 }
