@@ -140,12 +140,12 @@ export interface ConnectionSettings {
 export async function createConnection(
   em: EntityManager,
   input: ConnectionSettings & { clientId: string; secretsKey: string; actor?: AuditActor },
-): Promise<Connection & { restored: boolean; reopenedReviews: { reviewId: string; documentId: string }[] }> {
+): Promise<Connection & { restored: boolean }> {
   const settings = await checkSettings(em, input);
   const credential = sealClientId(input.clientId, input.secretsKey);
   await assertClientIdFree(em, credential.clientIdFingerprint);
   const restored = await restoreConnection(em, { ...settings, ...credential }, input.actor ?? SYSTEM_ACTOR);
-  if (restored) return { ...(await getConnection(em, restored.id)), restored: true, reopenedReviews: restored.reopenedReviews };
+  if (restored) return { ...(await getConnection(em, restored.id)), restored: true };
   const [row] = await em.execute<{ n: string }[]>(`select nextval('connection_management_number') as n`);
   const id = newId();
   const managementId = `CS-${row!.n.padStart(4, '0')}`;
@@ -173,20 +173,21 @@ export async function createConnection(
     if (error instanceof UniqueConstraintViolationException) await assertClientIdFree(em, credential.clientIdFingerprint);
     throw error;
   }
-  return { ...(await getConnection(em, id)), restored: false, reopenedReviews: [] };
+  return { ...(await getConnection(em, id)), restored: false };
 }
 
 /**
  * Brings back the connection this client ID had, the one disconnected last: live again with the new settings,
  * its workflow to be started anew (`workflowStartedAt` null, so that a start Temporal does not take is repaired),
  * and the reviews its disconnect closed pending again (their documents were never saved), for their workflows
- * to be started again. Returns its ID and those reviews, or null when the client ID was never connected.
+ * to be started again with the connection's (src/services/connections.ts). Returns its ID, or null when the
+ * client ID was never connected.
  */
 async function restoreConnection(
   em: EntityManager,
   changes: EntityData<ConnectionRow>,
   actor: AuditActor,
-): Promise<{ id: string; reopenedReviews: { reviewId: string; documentId: string }[] } | null> {
+): Promise<{ id: string } | null> {
   const previous = await em.findOne(
     ConnectionEntity,
     { clientIdFingerprint: changes.clientIdFingerprint as string, status: 'disconnected' },
@@ -212,12 +213,12 @@ async function restoreConnection(
       );
       if (!updated) return null;
       recordAudit(tx, { actor, subject: { kind: 'connection', id: previous.id }, action: 'reconnected', changes: { status: { from: 'disconnected', to: position?.lastSyncWindowEnd ? 'idle' : 'importing' } } });
-      const reopened = await tx.execute<{ id: string; document_id: string }[]>(
+      await tx.execute(
         `update reviews set status = 'pending', closed_reason = null, completed_at = null
-          where connection_id = ? and status = 'closed' and closed_reason->>'code' = 'disconnected' returning id, document_id`,
+          where connection_id = ? and status = 'closed' and closed_reason->>'code' = 'disconnected'`,
         [previous.id],
       );
-      return { id: previous.id, reopenedReviews: reopened.map((r) => ({ reviewId: r.id, documentId: r.document_id })) };
+      return { id: previous.id };
     });
   } catch (error) {
     // Another request brought it (or connected the client ID) back meanwhile.
@@ -341,6 +342,18 @@ export async function reviewsClosedByDisconnect(em: EntityManager, connectionId:
     [connectionId],
   );
   return rows.map((r) => r.document_id);
+}
+
+/**
+ * The reviews of a connection that wait for a decision: what needs a review workflow running. When its
+ * workflow starts again (a reconnect, the repair after a Temporal outage), each gets its workflow again.
+ */
+export async function pendingReviewsOf(em: EntityManager, connectionId: string): Promise<{ reviewId: string; documentId: string }[]> {
+  const rows = await em.execute<{ id: string; document_id: string }[]>(
+    `select id, document_id from reviews where connection_id = ? and status = 'pending' order by created_at`,
+    [connectionId],
+  );
+  return rows.map((r) => ({ reviewId: r.id, documentId: r.document_id }));
 }
 
 /**

@@ -34,6 +34,7 @@ export {
   updateConnection,
   revealClientId,
   disconnectConnection,
+  pendingReviewsOf,
   reviewsClosedByDisconnect,
   connectionWarnings,
   syncPositionOf,

@@ -10,6 +10,7 @@ import {
   getConnection,
   recordConnectionControl,
   recordWorkflowStarted,
+  pendingReviewsOf,
   reviewsClosedByDisconnect,
   syncPositionOf,
   requestFileRetry,
@@ -67,12 +68,12 @@ export interface ConnectionServiceDeps {
  */
 export async function connect(deps: ConnectionServiceDeps, input: ConnectionSettings & { clientId: string; actor?: AuditActor }): Promise<Connection> {
   const access = await deps.cloudsign.checkAccess(input.clientId);
-  const { reopenedReviews, restored, ...made } = await createConnection(deps.orm.em.fork(), { ...input, secretsKey: deps.secretsKey });
+  const { restored: _restored, ...made } = await createConnection(deps.orm.em.fork(), { ...input, secretsKey: deps.secretsKey });
   // Its CloudSign team's Hook URL (src/ledger/hook-endpoints.ts), before its workflow can import anything.
   const created = { ...made, hookEndpointId: await attachHookEndpoint(deps.orm.em.fork(), { connectionId: made.id, teamId: access.user.team?.id, secretsKey: deps.secretsKey }) };
   try {
+    // A connection brought back gets its workflow and its reopened reviews' workflows (startWorkflow).
     await startWorkflow(deps, created);
-    if (restored) await startReviewsAgain(deps, created, reopenedReviews);
   } catch (error) {
     if (unavailableDependency(error) !== 'temporal') throw error;
     (deps.logger ?? silentLogger).warn('workflow not started now; it is started when Temporal answers', { managementId: created.managementId, error: error as Error });
@@ -84,8 +85,9 @@ export async function connect(deps: ConnectionServiceDeps, input: ConnectionSett
 const REVIEW_STARTS_AT_ONCE = 50;
 
 /**
- * Starts the workflows of the reviews a reconnect reopened. One still running (its disconnect's hint not yet
- * handled) finds its review pending again and goes on waiting, so it counts as started.
+ * Starts the workflows of a connection's pending reviews: those a reconnect reopened (their workflows ended
+ * with the disconnect). One still running (its disconnect's hint not yet handled) finds its review pending
+ * again and goes on waiting, so it counts as started.
  */
 async function startReviewsAgain(deps: WorkflowDeps, connection: Connection, reviews: { reviewId: string; documentId: string }[]): Promise<void> {
   for (let i = 0; i < reviews.length; i += REVIEW_STARTS_AT_ONCE) {
@@ -103,16 +105,21 @@ type WorkflowDeps = Pick<ConnectionServiceDeps, 'orm' | 'temporal' | 'syncInterv
 
 /**
  * Starts a connection's workflow and records that it runs; one that runs already counts as started. A
- * connection that synced before (it was disconnected and connected again) goes on where its runs left off. A
- * connection disconnected while its start was under way is told at once, so that no import runs for it.
+ * connection that synced before (it was disconnected and connected again) goes on where its runs left off.
+ * Its pending reviews (those a reconnect reopened; a new connection has none) get their workflows again —
+ * before the start is recorded, so that a Temporal
+ * outage in the middle leaves the whole start to the repair (startMissingWorkflows), which repeats it
+ * harmlessly. A connection disconnected while its start was under way is told at once, so that no import
+ * runs for it.
  */
 async function startWorkflow(deps: WorkflowDeps, connection: Connection): Promise<void> {
+  const position = await syncPositionOf(deps.orm.em.fork(), connection.id);
   try {
-    const position = await syncPositionOf(deps.orm.em.fork(), connection.id);
     await startConnectionWorkflow(deps.temporal, connection, { syncIntervalMs: deps.syncIntervalMs, reconcileIntervalMs: deps.reconcileIntervalMs, state: position ? restoredState(position) : undefined });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
+  await startReviewsAgain(deps, connection, await pendingReviewsOf(deps.orm.em.fork(), connection.id));
   await recordWorkflowStarted(deps.orm.em.fork(), connection.id);
   const now = await getConnection(deps.orm.em.fork(), connection.id);
   if (now.status === 'disconnected') await signalDisconnect(deps.temporal, connection.managementId);

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { startMissingWorkflows } from '../../src/services/connections';
 import { connectionWorkflowId, reviewWorkflowId } from '../../src/temporal/messages';
+import { testServices } from '../support/app';
 import { expectedContracts } from './expectations';
-import { eventually, startService, type Service } from '../support/service';
+import { ADMIN_TOKEN, eventually, startService, type Service } from '../support/service';
 import { connectForReview, connectionWhen, listReviews, people, type People } from '../reviews/support';
 
 /** A connection's end and its return: nothing of it is left waiting, and nothing of it is lost. */
@@ -81,6 +84,35 @@ describe('connecting a disconnected client ID again', () => {
     expect(await contractsOfConnection(reviewed.id)).toHaveLength(review.files.length);
     await eventually(async () => (await workflowStatus(workflowIds[0]!)) === 'COMPLETED', 30_000, 'its workflow to complete');
     // The rest end with the next disconnect, as before.
+    expect((await service.api('DELETE', `/v1/connections/${reviewed.id}`)).status).toBe(202);
+    await eventually(async () => (await Promise.all(workflowIds.map(workflowStatus))).every((s) => s === 'COMPLETED'), 30_000, 'the review workflows to complete');
+  });
+
+  it('starts the reopened reviews\' workflows with the connection\'s once Temporal answers, when it was down at the reconnect', async () => {
+    const closed = await listReviews(service, 'status=closed', who.reviewer.token);
+    expect(closed.length).toBeGreaterThan(0);
+    const down = await testServices(service.orm, { TEMPORAL_ADDRESS: '127.0.0.1:1', CLOUDSIGN_BASE_URL: service.simulator.url, TEMPORAL_TASK_QUEUE: service.taskQueue });
+    try {
+      const res = await createApp(down).request('/v1/connections', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Reviewed', clientId: service.simulator.accounts.demo, visibility: { scope: 'company' }, owners: [], saveMode: 'review', reviewers: { groupIds: [who.reviewersGroup], userIds: [who.reviewer.id] } }),
+      });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toMatchObject({ id: reviewed.id, managementId: reviewed.managementId });
+    } finally {
+      await down.close();
+    }
+    // Reopened in the ledger; their workflows (and the connection's) are still those the disconnect ended.
+    const pending = await listReviews(service, 'status=pending', who.reviewer.token);
+    expect(pending.map((r) => r.id).sort()).toEqual(closed.map((r) => r.id).sort());
+    const workflowIds = pending.map((r) => reviewWorkflowId(reviewed.managementId, r.documentId));
+    expect(new Set(await Promise.all(workflowIds.map(workflowStatus)))).toEqual(new Set(['COMPLETED']));
+
+    // The API's repair round, with Temporal back: the connection's workflow, and each reopened review's.
+    expect(await startMissingWorkflows(service.services)).toEqual([reviewed.managementId]);
+    expect(await workflowStatus(connectionWorkflowId(reviewed.managementId))).toBe('RUNNING');
+    await eventually(async () => (await Promise.all(workflowIds.map(workflowStatus))).every((s) => s === 'RUNNING'), 30_000, 'the review workflows to run again');
     expect((await service.api('DELETE', `/v1/connections/${reviewed.id}`)).status).toBe(202);
     await eventually(async () => (await Promise.all(workflowIds.map(workflowStatus))).every((s) => s === 'COMPLETED'), 30_000, 'the review workflows to complete');
   });
