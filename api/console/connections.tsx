@@ -13,6 +13,7 @@ import { DONE_WORDS, PAGE_CONTROLS, renderConnectionPage, temporalWorkflowUrl, t
 import { renderConnectionList } from './connection-list';
 import { PreviewBody, renderWizard, type WizardError, type WizardStep } from './connection-wizard';
 import { CONNECTION_WORDS } from './connection-words';
+import { many } from './forms';
 import { requireAdminPage } from './guards';
 import type { Lang } from './i18n';
 import type { ConsoleContext, ConsoleEnv } from './session';
@@ -51,7 +52,7 @@ const ControlForm = z.object({ control: z.enum(PAGE_CONTROLS) });
 
 const FileErrorsForm = z.object({
   action: z.enum(['retry', 'retryAll', 'dismiss']),
-  ids: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().max(100)).max(MAX_PAGE_SIZE)),
+  ids: many(z.array(z.string().max(100)).max(MAX_PAGE_SIZE)),
 });
 
 async function showList(c: ConsoleContext, { deps }: Connections): Promise<Response> {

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { createGroup, getGroup, listGroups, listUsers, setGroupMembers, type Group, type User } from '../../src/ledger';
 import type { ApiDeps } from '../context';
 import { CreateGroupBody, SetMembersBody } from '../groups';
+import { asList } from './forms';
 import { requireAdminPage } from './guards';
 import { formatDateTime, formatNumber, type Lang, type Messages } from './i18n';
 import { CsrfField, renderPage } from './layout';
@@ -69,10 +70,9 @@ async function allUsers(em: EntityManager): Promise<User[]> {
   return users;
 }
 
-/** The checked member IDs of a form (one value, several, or none). */
+/** The checked member IDs of a form. */
 function memberIdsOf(form: Record<string, unknown>): string[] {
-  const raw = form['memberIds'] ?? form['memberIds[]'];
-  return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((v): v is string => typeof v === 'string');
+  return asList(form['memberIds'] ?? form['memberIds[]']).filter((v): v is string => typeof v === 'string');
 }
 
 export function groupPages(deps: ApiDeps) {
