@@ -96,57 +96,75 @@ function StatePanel({ c, connection }: { c: ConsoleContext; connection: Connecti
   const controls = controlsFor(connection.status);
   return (
     <>
-      <dl class="fields">
-        <dt>{w.status}</dt>
-        <dd>
-          <StatusBadge lang={lang} connection={connection} />
-        </dd>
-        <dt>{w.progress}</dt>
-        <dd>
-          <ProgressBar lang={lang} connection={connection} />
-        </dd>
-        <dt>{w.lastSync}</dt>
-        <dd>{formatDateTime(lang, connection.lastSyncAt)}</dd>
-        <dt>{w.nextSync}</dt>
-        <dd>{connection.status === 'disconnected' ? '—' : formatDateTime(lang, connection.nextSyncAt)}</dd>
-        <dt>{w.lastError}</dt>
-        <dd>
-          <LastError lang={lang} connection={connection} />
-        </dd>
-        <dt>{w.clientIdLast4}</dt>
-        <dd>{`…${connection.clientIdLast4}`}</dd>
-      </dl>
-      {connection.warnings.length > 0 && (
-        <div class="panel">
-          <h2>{w.warnings}</h2>
-          <ul>
-            {connection.warnings.map((warning) => (
-              <li class="warning">{warning.message}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <StateFields lang={lang} connection={connection} />
+      {connection.warnings.length > 0 && <Warnings lang={lang} connection={connection} />}
       <h2>{w.totals}</h2>
       <Totals lang={lang} connection={connection} />
-      {controls.length > 0 && (
-        <>
-          <h2>{w.controls}</h2>
-          <form method="post" action={`/console/connections/${connection.id}/control`} class="actions">
-            <CsrfField c={c} />
-            {controls.map((control) => (
-              <button
-                type="submit"
-                name="control"
-                value={control}
-                class={control === 'disconnect' ? 'danger' : undefined}
-                data-confirm={control === 'disconnect' ? w.disconnectConfirm : undefined}
-              >
-                {w[control]}
-              </button>
-            ))}
-          </form>
-        </>
-      )}
+      {controls.length > 0 && <Controls c={c} connection={connection} controls={controls} />}
+    </>
+  );
+}
+
+function StateFields({ lang, connection }: { lang: Lang; connection: Connection }) {
+  const w = CONNECTION_WORDS[lang];
+  return (
+    <dl class="fields">
+      <dt>{w.status}</dt>
+      <dd>
+        <StatusBadge lang={lang} connection={connection} />
+      </dd>
+      <dt>{w.progress}</dt>
+      <dd>
+        <ProgressBar lang={lang} connection={connection} />
+      </dd>
+      <dt>{w.lastSync}</dt>
+      <dd>{formatDateTime(lang, connection.lastSyncAt)}</dd>
+      <dt>{w.nextSync}</dt>
+      <dd>{connection.status === 'disconnected' ? '—' : formatDateTime(lang, connection.nextSyncAt)}</dd>
+      <dt>{w.lastError}</dt>
+      <dd>
+        <LastError lang={lang} connection={connection} />
+      </dd>
+      <dt>{w.clientIdLast4}</dt>
+      <dd>{`…${connection.clientIdLast4}`}</dd>
+    </dl>
+  );
+}
+
+function Warnings({ lang, connection }: { lang: Lang; connection: Connection }) {
+  const w = CONNECTION_WORDS[lang];
+  return (
+    <div class="panel">
+      <h2>{w.warnings}</h2>
+      <ul>
+        {connection.warnings.map((warning) => (
+          <li class="warning">{warning.message}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** A button for each control valid now (`controlsFor`); disconnecting asks first. */
+function Controls({ c, connection, controls }: { c: ConsoleContext; connection: Connection; controls: PageControl[] }) {
+  const w = CONNECTION_WORDS[c.get('lang')];
+  return (
+    <>
+      <h2>{w.controls}</h2>
+      <form method="post" action={`/console/connections/${connection.id}/control`} class="actions">
+        <CsrfField c={c} />
+        {controls.map((control) => (
+          <button
+            type="submit"
+            name="control"
+            value={control}
+            class={control === 'disconnect' ? 'danger' : undefined}
+            data-confirm={control === 'disconnect' ? w.disconnectConfirm : undefined}
+          >
+            {w[control]}
+          </button>
+        ))}
+      </form>
     </>
   );
 }

@@ -15,7 +15,7 @@ export const CONNECTION_WORDS: Messages<
   | 'lastTried' | 'nextAttempt' | 'dismissedAt' | 'select' | 'retrySelected' | 'retryAll' | 'dismissSelected' | 'controls' | 'sync'
   | 'pause' | 'resume' | 'reconcile' | 'disconnect' | 'disconnectConfirm' | 'completeness' | 'checkedAt' | 'cloudsignFiles'
   | 'ledgerFiles' | 'inReview' | 'missing' | 'noCompleteness' | 'temporal' | 'warnings' | 'clientIdLast4' | 'rotateClientId'
-  | 'rotateHelp' | 'createdAt' | 'back_to_list' | 'scriptNeeded' | 'failedPreview'
+  | 'rotateHelp' | 'createdAt' | 'back_to_list' | 'scriptNeeded' | 'failedPreview' | 'needControl' | 'needFiles'
 > = {
   ja: {
     title: '連携',
@@ -77,6 +77,8 @@ export const CONNECTION_WORDS: Messages<
     checking: 'クラウドサインに問い合わせています…',
     needClientId: 'クライアントIDを入力してください。',
     needName: '連携の名前を入力してください。',
+    needControl: '操作を選んでください。',
+    needFiles: 'ファイルを1つ以上選んでください。',
     settings: '設定',
     save: '設定を保存',
     hookUrl: 'Hook URL',
@@ -188,6 +190,8 @@ export const CONNECTION_WORDS: Messages<
     checking: 'Asking CloudSign…',
     needClientId: 'Enter the client ID.',
     needName: 'Enter a name for the connection.',
+    needControl: 'Choose a control.',
+    needFiles: 'Select at least one file.',
     settings: 'Settings',
     save: 'Save settings',
     hookUrl: 'Hook URL',

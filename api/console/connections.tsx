@@ -13,6 +13,7 @@ import { DONE_WORDS, PAGE_CONTROLS, renderConnectionPage, temporalWorkflowUrl, t
 import { renderConnectionList } from './connection-list';
 import { PreviewBody, renderWizard, type WizardError, type WizardStep } from './connection-wizard';
 import { CONNECTION_WORDS } from './connection-words';
+import { many } from './forms';
 import { requireAdminPage } from './guards';
 import type { Lang } from './i18n';
 import type { ConsoleContext, ConsoleEnv } from './session';
@@ -51,7 +52,7 @@ const ControlForm = z.object({ control: z.enum(PAGE_CONTROLS) });
 
 const FileErrorsForm = z.object({
   action: z.enum(['retry', 'retryAll', 'dismiss']),
-  ids: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().max(100)).max(MAX_PAGE_SIZE)),
+  ids: many(z.array(z.string().max(100)).max(MAX_PAGE_SIZE)),
 });
 
 async function showList(c: ConsoleContext, { deps }: Connections): Promise<Response> {
@@ -107,7 +108,7 @@ async function applyControl(c: ConsoleContext<'/:id/control'>, connections: Conn
   const { deps } = connections;
   const id = c.req.param('id');
   const parsed = ControlForm.safeParse(await c.req.parseBody());
-  if (!parsed.success) return refusedPage(c, deps, id, { status: 400, message: c.get('lang') === 'ja' ? '操作を選んでください。' : 'Choose a control.' });
+  if (!parsed.success) return refusedPage(c, deps, id, { status: 400, message: CONNECTION_WORDS[c.get('lang')].needControl });
   const { control } = parsed.data;
   try {
     if (control === 'disconnect') await disconnect(deps, id, c.get('user'));
@@ -140,7 +141,7 @@ async function actOnFileErrors(c: ConsoleContext<'/:id/file-errors'>, connection
   const parsed = FileErrorsForm.safeParse(body);
   const lang = c.get('lang');
   const { action, ids } = parsed.success ? parsed.data : { action: undefined, ids: [] };
-  if (!action || (action !== 'retryAll' && !ids.length)) return refusedPage(c, deps, id, { status: 400, message: lang === 'ja' ? 'ファイルを1つ以上選んでください。' : 'Select at least one file.' });
+  if (!action || (action !== 'retryAll' && !ids.length)) return refusedPage(c, deps, id, { status: 400, message: CONNECTION_WORDS[lang].needFiles });
   try {
     if (action === 'dismiss') await dismissFileErrors(deps.orm.em.fork(), { connectionId: id, ids, actor: c.get('user') });
     else await retryFileErrors(deps, { connectionId: id, ...(action === 'retry' && { ids }), actor: c.get('user') });

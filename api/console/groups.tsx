@@ -3,8 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { createGroup, getGroup, listGroups, listUsers, setGroupMembers, type Group, type User } from '../../src/ledger';
 import type { ApiDeps } from '../context';
 import { CreateGroupBody, SetMembersBody } from '../groups';
+import { asList } from './forms';
 import { requireAdminPage } from './guards';
-import { formatDateTime, formatNumber, type Messages } from './i18n';
+import { formatDateTime, formatNumber, type Lang, type Messages } from './i18n';
 import { CsrfField, renderPage } from './layout';
 import { refusalOf, type RefusalStatus } from './refused';
 import type { ConsoleContext, ConsoleEnv } from './session';
@@ -69,54 +70,53 @@ async function allUsers(em: EntityManager): Promise<User[]> {
   return users;
 }
 
-/** The checked member IDs of a form (one value, several, or none). */
+/** The checked member IDs of a form. */
 function memberIdsOf(form: Record<string, unknown>): string[] {
-  const raw = form['memberIds'] ?? form['memberIds[]'];
-  return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((v): v is string => typeof v === 'string');
+  return asList(form['memberIds'] ?? form['memberIds[]']).filter((v): v is string => typeof v === 'string');
 }
 
 export function groupPages(deps: ApiDeps) {
-  const { orm } = deps;
   const pages = new Hono<ConsoleEnv>();
   pages.use('*', requireAdminPage);
-
-  pages.get('/', async (c) => renderGroups(c, deps, { ...(c.req.query('done') === 'created' && { notice: WORDS[c.get('lang')].doneCreated }) }));
-
-  pages.post('/', async (c) => {
-    const form = await c.req.parseBody({ all: true });
-    const values = { name: typeof form.name === 'string' ? form.name : '', memberIds: memberIdsOf(form) };
-    const parsed = CreateGroupBody.safeParse(values);
-    if (!parsed.success) return renderGroups(c, deps, { error: `${WORDS[c.get('lang')].name}: ${parsed.error.issues.map((i) => i.message).join(' ')}`, status: 400, values });
-    try {
-      await createGroup(orm.em.fork(), { ...parsed.data, actor: c.get('user') });
-      return c.redirect('/console/groups?done=created', 303);
-    } catch (error) {
-      const refusal = refusalOf(c, error);
-      return renderGroups(c, deps, { error: refusal.message, status: refusal.status, values });
-    }
-  });
-
-  pages.get('/:id', async (c) => {
-    const group = await getGroup(orm.em.fork(), c.req.param('id'));
-    return renderGroup(c, deps, group, { ...(c.req.query('done') === 'members' && { notice: WORDS[c.get('lang')].doneMembers }) });
-  });
-
-  pages.post('/:id', async (c) => {
-    const group = await getGroup(orm.em.fork(), c.req.param('id'));
-    const form = await c.req.parseBody({ all: true });
-    const parsed = SetMembersBody.safeParse({ memberIds: memberIdsOf(form) });
-    try {
-      if (!parsed.success) throw parsed.error;
-      await setGroupMembers(orm.em.fork(), { groupId: group.id, memberIds: parsed.data.memberIds, actor: c.get('user') });
-      return c.redirect(`/console/groups/${group.id}?done=members`, 303);
-    } catch (error) {
-      if (!parsed.success) return renderGroup(c, deps, group, { error: parsed.error.issues.map((i) => i.message).join(' '), status: 400 });
-      const refusal = refusalOf(c, error);
-      return renderGroup(c, deps, group, { error: refusal.message, status: refusal.status });
-    }
-  });
-
+  pages.get('/', (c) => renderGroups(c, deps, { ...(c.req.query('done') === 'created' && { notice: WORDS[c.get('lang')].doneCreated }) }));
+  pages.post('/', (c) => addGroup(c, deps));
+  pages.get('/:id', (c) => showGroup(c, deps));
+  pages.post('/:id', (c) => saveMembers(c, deps));
   return pages;
+}
+
+async function addGroup(c: ConsoleContext, deps: ApiDeps): Promise<Response> {
+  const form = await c.req.parseBody({ all: true });
+  const values = { name: typeof form.name === 'string' ? form.name : '', memberIds: memberIdsOf(form) };
+  const parsed = CreateGroupBody.safeParse(values);
+  if (!parsed.success) return renderGroups(c, deps, { error: `${WORDS[c.get('lang')].name}: ${parsed.error.issues.map((i) => i.message).join(' ')}`, status: 400, values });
+  try {
+    await createGroup(deps.orm.em.fork(), { ...parsed.data, actor: c.get('user') });
+    return c.redirect('/console/groups?done=created', 303);
+  } catch (error) {
+    const refusal = refusalOf(c, error);
+    return renderGroups(c, deps, { error: refusal.message, status: refusal.status, values });
+  }
+}
+
+async function showGroup(c: ConsoleContext<'/:id'>, deps: ApiDeps): Promise<Response> {
+  const group = await getGroup(deps.orm.em.fork(), c.req.param('id'));
+  return renderGroup(c, deps, group, { ...(c.req.query('done') === 'members' && { notice: WORDS[c.get('lang')].doneMembers }) });
+}
+
+async function saveMembers(c: ConsoleContext<'/:id'>, deps: ApiDeps): Promise<Response> {
+  const group = await getGroup(deps.orm.em.fork(), c.req.param('id'));
+  const form = await c.req.parseBody({ all: true });
+  const parsed = SetMembersBody.safeParse({ memberIds: memberIdsOf(form) });
+  try {
+    if (!parsed.success) throw parsed.error;
+    await setGroupMembers(deps.orm.em.fork(), { groupId: group.id, memberIds: parsed.data.memberIds, actor: c.get('user') });
+    return c.redirect(`/console/groups/${group.id}?done=members`, 303);
+  } catch (error) {
+    if (!parsed.success) return renderGroup(c, deps, group, { error: parsed.error.issues.map((i) => i.message).join(' '), status: 400 });
+    const refusal = refusalOf(c, error);
+    return renderGroup(c, deps, group, { error: refusal.message, status: refusal.status });
+  }
 }
 
 function MemberPicker({ c, users, checked }: { c: ConsoleContext; users: User[]; checked: readonly string[] }) {
@@ -152,55 +152,73 @@ async function renderGroups(
     ({ message: error, status } = refusalOf(c, refused));
   }
   const users = await allUsers(em);
-  const nameOf = new Map(users.map((u) => [u.id, u.name]));
-  const values = options.values ?? { name: '', memberIds: [] };
   return renderPage(c, { title: words.title, section: 'groups', status: status ?? 200 }, (
     <>
       <h1>{words.title}</h1>
       {options.notice && <p role="status">{options.notice}</p>}
       {error && <p role="alert">{error}</p>}
-      {page.items.length === 0 ? (
-        <p>{words.none}</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">{words.title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{words.name}</th>
-              <th scope="col">{words.members}</th>
-              <th scope="col">{words.created}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.items.map((group) => (
-              <tr>
-                <th scope="row"><a href={`/console/groups/${group.id}`}>{group.name}</a></th>
-                <td>
-                  {`${words.memberCount.replace('{n}', formatNumber(lang, group.memberIds.length))}`}
-                  {group.memberIds.length > 0 && `: ${group.memberIds.map((id) => nameOf.get(id) ?? id).join('、')}`}
-                </td>
-                <td>{formatDateTime(lang, group.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <nav class="pager" aria-label={lang === 'ja' ? 'ページ' : 'Pages'}>
-        {cursor && <a href="/console/groups">{words.first}</a>}
-        {page.nextCursor && <a href={`/console/groups?cursor=${encodeURIComponent(page.nextCursor)}`}>{words.next}</a>}
-      </nav>
-      <section aria-labelledby="create-heading" class="panel">
-        <h2 id="create-heading">{words.create}</h2>
-        <form method="post" action="/console/groups">
-          <CsrfField c={c} />
-          <label for="group-name">{words.name}</label>
-          <input id="group-name" name="name" type="text" required maxlength={200} value={values.name} autocomplete="off" />
-          <MemberPicker c={c} users={users} checked={values.memberIds} />
-          <button type="submit">{words.submitCreate}</button>
-        </form>
-      </section>
+      {page.items.length === 0 ? <p>{words.none}</p> : <GroupTable lang={lang} groups={page.items} users={users} />}
+      <GroupPager lang={lang} cursor={cursor} nextCursor={page.nextCursor} />
+      <CreateGroupForm c={c} users={users} values={options.values ?? { name: '', memberIds: [] }} />
     </>
   ));
+}
+
+/** The groups, each with its members by name. */
+function GroupTable({ lang, groups, users }: { lang: Lang; groups: Group[]; users: User[] }) {
+  const words = WORDS[lang];
+  const nameOf = new Map(users.map((u) => [u.id, u.name]));
+  return (
+    <table>
+      <caption class="visually-hidden">{words.title}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{words.name}</th>
+          <th scope="col">{words.members}</th>
+          <th scope="col">{words.created}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {groups.map((group) => (
+          <tr>
+            <th scope="row"><a href={`/console/groups/${group.id}`}>{group.name}</a></th>
+            <td>
+              {`${words.memberCount.replace('{n}', formatNumber(lang, group.memberIds.length))}`}
+              {group.memberIds.length > 0 && `: ${group.memberIds.map((id) => nameOf.get(id) ?? id).join('、')}`}
+            </td>
+            <td>{formatDateTime(lang, group.createdAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function GroupPager({ lang, cursor, nextCursor }: { lang: Lang; cursor: string | undefined; nextCursor: string | null }) {
+  const words = WORDS[lang];
+  return (
+    <nav class="pager" aria-label={lang === 'ja' ? 'ページ' : 'Pages'}>
+      {cursor && <a href="/console/groups">{words.first}</a>}
+      {nextCursor && <a href={`/console/groups?cursor=${encodeURIComponent(nextCursor)}`}>{words.next}</a>}
+    </nav>
+  );
+}
+
+/** グループを作成, with what was typed and checked when it was refused. */
+function CreateGroupForm({ c, users, values }: { c: ConsoleContext; users: User[]; values: { name: string; memberIds: string[] } }) {
+  const words = WORDS[c.get('lang')];
+  return (
+    <section aria-labelledby="create-heading" class="panel">
+      <h2 id="create-heading">{words.create}</h2>
+      <form method="post" action="/console/groups">
+        <CsrfField c={c} />
+        <label for="group-name">{words.name}</label>
+        <input id="group-name" name="name" type="text" required maxlength={200} value={values.name} autocomplete="off" />
+        <MemberPicker c={c} users={users} checked={values.memberIds} />
+        <button type="submit">{words.submitCreate}</button>
+      </form>
+    </section>
+  );
 }
 
 async function renderGroup(c: ConsoleContext, deps: ApiDeps, group: Group, options: { notice?: string; error?: string; status?: RefusalStatus }) {

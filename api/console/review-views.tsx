@@ -121,65 +121,93 @@ export function renderReviewList(
 ): Response {
   const lang = c.get('lang');
   const w = REVIEW_WORDS[lang];
-  const ids = new Map(input.connections.map((conn) => [conn.id, conn.managementId]));
   const back = `/console/reviews${filterQuery(input.filter).size ? `?${filterQuery(input.filter)}` : ''}`;
-  const next = filterQuery(input.filter);
-  if (input.nextCursor) next.set('cursor', input.nextCursor);
   return renderPage(c, { title: w.title, section: 'reviews', scripts: ['reviews.js'], styles: ['reviews.css'], status: input.status ?? 200 }, (
     <>
       <h1>{w.listHeading}</h1>
       <Notices notice={input.notice} />
       <p>{w.intro}</p>
       <FilterForm lang={lang} filter={input.filter} connections={input.connections} />
-      {hasFilter(input.filter) && (
-        <form method="get" action="/console/reviews/bulk" class="bulk-filter">
-          <FilterHiddenFields filter={input.filter} />
-          <p class="help">{w.byFilterHelp}</p>
-          <button type="submit" name="action" value="approve">{w.approveMatching}</button>{' '}
-          <button type="submit" name="action" value="discard" class="danger">{w.discardMatching}</button>
-        </form>
-      )}
+      {hasFilter(input.filter) && <BulkByFilterForm lang={lang} filter={input.filter} />}
       {input.reviews.length === 0 ? (
         <p>{w.none}</p>
       ) : (
-        <form method="post" action="/console/reviews/bulk" class="selection">
-          <CsrfField c={c} />
-          <input type="hidden" name="back" value={back} />
-          <p class="select-all" hidden>
-            <input type="checkbox" id="select-all" data-select-all />
-            <label for="select-all">{w.selectAll}</label>
-          </p>
-          <table>
-            <caption class="visually-hidden">{w.listHeading}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{w.colSelect}</th>
-                <th scope="col">{w.colTitle}</th>
-                <th scope="col">{w.colManagementId}</th>
-                <th scope="col">{w.colFiles}</th>
-                <th scope="col">{w.colConcluded}</th>
-                <th scope="col">{w.colWaiting}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {input.reviews.map((review) => (
-                <ReviewRow lang={lang} review={review} managementId={ids.get(review.connectionId) ?? '—'} />
-              ))}
-            </tbody>
-          </table>
-          <p class="actions">
-            <button type="submit" name="action" value="approve">{w.approveSelected}</button>{' '}
-            <button type="submit" name="action" value="discard" class="danger">{w.discardSelected}</button>
-          </p>
-        </form>
+        <SelectionForm c={c} reviews={input.reviews} connections={input.connections} back={back} />
       )}
-      {(input.nextCursor || input.paged) && (
-        <nav aria-label={w.pages} class="pages">
-          {input.paged && <a href={back}>{w.firstPage}</a>} {input.nextCursor && <a href={`/console/reviews?${next}`}>{w.nextPage}</a>}
-        </nav>
-      )}
+      {(input.nextCursor || input.paged) && <ListPages lang={lang} filter={input.filter} nextCursor={input.nextCursor} paged={input.paged} back={back} />}
     </>
   ));
+}
+
+/** A decision by filter: the filter goes on to the confirmation step (GET /console/reviews/bulk), which counts first. */
+function BulkByFilterForm({ lang, filter }: { lang: Lang; filter: ListFilter }) {
+  const w = REVIEW_WORDS[lang];
+  return (
+    <form method="get" action="/console/reviews/bulk" class="bulk-filter">
+      <FilterHiddenFields filter={filter} />
+      <p class="help">{w.byFilterHelp}</p>
+      <button type="submit" name="action" value="approve">{w.approveMatching}</button>{' '}
+      <button type="submit" name="action" value="discard" class="danger">{w.discardMatching}</button>
+    </form>
+  );
+}
+
+/** The list's documents with a checkbox each, and the buttons that decide the checked ones; `back` is this page. */
+function SelectionForm({ c, reviews, connections, back }: { c: ConsoleContext; reviews: Review[]; connections: ConnectionChoice[]; back: string }) {
+  const lang = c.get('lang');
+  const w = REVIEW_WORDS[lang];
+  return (
+    <form method="post" action="/console/reviews/bulk" class="selection">
+      <CsrfField c={c} />
+      <input type="hidden" name="back" value={back} />
+      <p class="select-all" hidden>
+        <input type="checkbox" id="select-all" data-select-all />
+        <label for="select-all">{w.selectAll}</label>
+      </p>
+      <ReviewTable lang={lang} reviews={reviews} connections={connections} />
+      <p class="actions">
+        <button type="submit" name="action" value="approve">{w.approveSelected}</button>{' '}
+        <button type="submit" name="action" value="discard" class="danger">{w.discardSelected}</button>
+      </p>
+    </form>
+  );
+}
+
+function ReviewTable({ lang, reviews, connections }: { lang: Lang; reviews: Review[]; connections: ConnectionChoice[] }) {
+  const w = REVIEW_WORDS[lang];
+  const ids = new Map(connections.map((conn) => [conn.id, conn.managementId]));
+  return (
+    <table>
+      <caption class="visually-hidden">{w.listHeading}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{w.colSelect}</th>
+          <th scope="col">{w.colTitle}</th>
+          <th scope="col">{w.colManagementId}</th>
+          <th scope="col">{w.colFiles}</th>
+          <th scope="col">{w.colConcluded}</th>
+          <th scope="col">{w.colWaiting}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {reviews.map((review) => (
+          <ReviewRow lang={lang} review={review} managementId={ids.get(review.connectionId) ?? '—'} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The first page (`back`: the filter without a cursor) and the next, which keeps the filter. */
+function ListPages({ lang, filter, nextCursor, paged, back }: { lang: Lang; filter: ListFilter; nextCursor: string | null; paged: boolean; back: string }) {
+  const w = REVIEW_WORDS[lang];
+  const next = filterQuery(filter);
+  if (nextCursor) next.set('cursor', nextCursor);
+  return (
+    <nav aria-label={w.pages} class="pages">
+      {paged && <a href={back}>{w.firstPage}</a>} {nextCursor && <a href={`/console/reviews?${next}`}>{w.nextPage}</a>}
+    </nav>
+  );
 }
 
 export function renderBulkConfirmation(

@@ -32,6 +32,7 @@ import {
   type Notice,
   type ReviewPageInput,
 } from './review-views';
+import { many } from './forms';
 import { refusalOf } from './refused';
 import { fill, REVIEW_WORDS } from './reviews-words';
 import type { ConsoleContext, ConsoleEnv } from './session';
@@ -55,21 +56,21 @@ const FilterFields = z.object({
 });
 
 const ActionField = z.enum(['approve', 'discard']);
-/** A form field sent once or several times (checkboxes, a multiple select), as a list. */
-const many = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().min(1).max(100)).max(1_000));
+/** The IDs of a form's checkboxes or multiple select. */
+const IdsField = many(z.array(z.string().min(1).max(100)).max(1_000));
 
 const BulkForm = FilterFields.extend({
   action: ActionField,
   mode: optional(z.literal('filter')),
-  ids: many,
+  ids: IdsField,
   back: optional(z.string().max(2_000)),
 });
 
 const DecisionForm = z.object({
   action: ActionField,
   scope: optional(z.enum(['company', 'private', 'groups'])),
-  groupIds: many,
-  owners: many,
+  groupIds: IdsField,
+  owners: IdsField,
 });
 
 

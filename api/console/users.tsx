@@ -83,52 +83,51 @@ const WORDS: Messages<
 const PAGE_SIZE = 100;
 
 export function userPages(deps: ApiDeps) {
-  const { orm } = deps;
   const pages = new Hono<ConsoleEnv>();
   pages.use('*', requireAdminPage);
-
-  pages.get('/', async (c) => renderUsers(c, deps, { done: c.req.query('done') }));
-
-  pages.post('/', async (c) => {
-    const form = await c.req.parseBody();
-    const values = { name: String(form.name ?? ''), email: String(form.email ?? ''), role: String(form.role ?? 'member') };
-    const parsed = CreateUserBody.safeParse({ ...values, email: values.email.trim() });
-    if (!parsed.success) {
-      const message = parsed.error.issues.map((i) => `${WORDS[c.get('lang')][i.path[0] as 'name' | 'email' | 'role'] ?? i.path.join('.')}: ${i.message}`).join(' ');
-      return renderUsers(c, deps, { error: message, status: 400, values });
-    }
-    try {
-      const { user, apiToken } = await createUser(orm.em.fork(), { ...parsed.data, actor: c.get('user') });
-      return renderToken(c, WORDS[c.get('lang')].createdUser.replace('{name}', () => user.name), apiToken);
-    } catch (error) {
-      const refusal = refusalOf(c, error);
-      return renderUsers(c, deps, { error: refusal.message, status: refusal.status, values });
-    }
-  });
-
-  for (const action of ['disable', 'enable'] as const) {
-    pages.post(`/:id/${action}`, async (c) => {
-      try {
-        await setUserDisabled(orm.em.fork(), { userId: c.req.param('id'), disabled: action === 'disable', actor: c.get('user') });
-        return c.redirect(`/console/users?done=${action}d`, 303);
-      } catch (error) {
-        const refusal = refusalOf(c, error);
-        return renderUsers(c, deps, { error: refusal.message, status: refusal.status });
-      }
-    });
-  }
-
-  pages.post('/:id/token', async (c) => {
-    try {
-      const { user, apiToken } = await rotateToken(orm.em.fork(), { userId: c.req.param('id'), actor: c.get('user') });
-      return renderToken(c, WORDS[c.get('lang')].rotatedToken.replace('{name}', () => user.name), apiToken);
-    } catch (error) {
-      const refusal = refusalOf(c, error);
-      return renderUsers(c, deps, { error: refusal.message, status: refusal.status });
-    }
-  });
-
+  pages.get('/', (c) => renderUsers(c, deps, { done: c.req.query('done') }));
+  pages.post('/', (c) => addUser(c, deps));
+  pages.post('/:id/disable', (c) => setDisabled(c, deps, 'disable'));
+  pages.post('/:id/enable', (c) => setDisabled(c, deps, 'enable'));
+  pages.post('/:id/token', (c) => newToken(c, deps));
   return pages;
+}
+
+async function addUser(c: ConsoleContext, deps: ApiDeps): Promise<Response> {
+  const form = await c.req.parseBody();
+  const values = { name: String(form.name ?? ''), email: String(form.email ?? ''), role: String(form.role ?? 'member') };
+  const parsed = CreateUserBody.safeParse({ ...values, email: values.email.trim() });
+  if (!parsed.success) {
+    const message = parsed.error.issues.map((i) => `${WORDS[c.get('lang')][i.path[0] as 'name' | 'email' | 'role'] ?? i.path.join('.')}: ${i.message}`).join(' ');
+    return renderUsers(c, deps, { error: message, status: 400, values });
+  }
+  try {
+    const { user, apiToken } = await createUser(deps.orm.em.fork(), { ...parsed.data, actor: c.get('user') });
+    return renderToken(c, WORDS[c.get('lang')].createdUser.replace('{name}', () => user.name), apiToken);
+  } catch (error) {
+    const refusal = refusalOf(c, error);
+    return renderUsers(c, deps, { error: refusal.message, status: refusal.status, values });
+  }
+}
+
+async function setDisabled(c: ConsoleContext<'/:id/disable' | '/:id/enable'>, deps: ApiDeps, action: 'disable' | 'enable'): Promise<Response> {
+  try {
+    await setUserDisabled(deps.orm.em.fork(), { userId: c.req.param('id'), disabled: action === 'disable', actor: c.get('user') });
+    return c.redirect(`/console/users?done=${action}d`, 303);
+  } catch (error) {
+    const refusal = refusalOf(c, error);
+    return renderUsers(c, deps, { error: refusal.message, status: refusal.status });
+  }
+}
+
+async function newToken(c: ConsoleContext<'/:id/token'>, deps: ApiDeps): Promise<Response> {
+  try {
+    const { user, apiToken } = await rotateToken(deps.orm.em.fork(), { userId: c.req.param('id'), actor: c.get('user') });
+    return renderToken(c, WORDS[c.get('lang')].rotatedToken.replace('{name}', () => user.name), apiToken);
+  } catch (error) {
+    const refusal = refusalOf(c, error);
+    return renderUsers(c, deps, { error: refusal.message, status: refusal.status });
+  }
 }
 
 /**
@@ -168,39 +167,53 @@ async function renderUsers(
     ({ message: error, status } = refusalOf(c, refused));
   }
   const done = options.done === 'disabled' ? words.doneDisabled : options.done === 'enabled' ? words.doneEnabled : undefined;
-  const values = options.values ?? { name: '', email: '', role: 'member' };
   return renderPage(c, { title: words.title, section: 'users', status: status ?? 200 }, (
     <>
       <h1>{words.title}</h1>
       {done && <p role="status">{done}</p>}
       {error && <p role="alert">{error}</p>}
       {page.items.length === 0 ? <p>{words.none}</p> : <UserTable c={c} lang={lang} users={page.items} />}
-      <nav class="pager" aria-label={lang === 'ja' ? 'ページ' : 'Pages'}>
-        {cursor && <a href="/console/users">{words.first}</a>}
-        {page.nextCursor && <a href={`/console/users?cursor=${encodeURIComponent(page.nextCursor)}`}>{words.next}</a>}
-      </nav>
-      <section aria-labelledby="create-heading" class="panel">
-        <h2 id="create-heading">{words.create}</h2>
-        <form method="post" action="/console/users">
-          <CsrfField c={c} />
-          <label for="user-name">{words.name}</label>
-          <input id="user-name" name="name" type="text" required maxlength={200} value={values.name} autocomplete="off" />
-          <label for="user-email">{words.email}</label>
-          <input id="user-email" name="email" type="email" required maxlength={320} value={values.email} autocomplete="off" />
-          <fieldset>
-            <legend>{words.role}</legend>
-            {USER_ROLES.map((role) => (
-              <label>
-                <input type="radio" name="role" value={role} checked={values.role === role} />
-                {words[role]}
-              </label>
-            ))}
-          </fieldset>
-          <button type="submit">{words.submitCreate}</button>
-        </form>
-      </section>
+      <UserPager lang={lang} cursor={cursor} nextCursor={page.nextCursor} />
+      <CreateUserForm c={c} values={options.values ?? { name: '', email: '', role: 'member' }} />
     </>
   ));
+}
+
+function UserPager({ lang, cursor, nextCursor }: { lang: Lang; cursor: string | undefined; nextCursor: string | null }) {
+  const words = WORDS[lang];
+  return (
+    <nav class="pager" aria-label={lang === 'ja' ? 'ページ' : 'Pages'}>
+      {cursor && <a href="/console/users">{words.first}</a>}
+      {nextCursor && <a href={`/console/users?cursor=${encodeURIComponent(nextCursor)}`}>{words.next}</a>}
+    </nav>
+  );
+}
+
+/** ユーザーを追加, with what was typed when it was refused. */
+function CreateUserForm({ c, values }: { c: ConsoleContext; values: { name: string; email: string; role: string } }) {
+  const words = WORDS[c.get('lang')];
+  return (
+    <section aria-labelledby="create-heading" class="panel">
+      <h2 id="create-heading">{words.create}</h2>
+      <form method="post" action="/console/users">
+        <CsrfField c={c} />
+        <label for="user-name">{words.name}</label>
+        <input id="user-name" name="name" type="text" required maxlength={200} value={values.name} autocomplete="off" />
+        <label for="user-email">{words.email}</label>
+        <input id="user-email" name="email" type="email" required maxlength={320} value={values.email} autocomplete="off" />
+        <fieldset>
+          <legend>{words.role}</legend>
+          {USER_ROLES.map((role) => (
+            <label>
+              <input type="radio" name="role" value={role} checked={values.role === role} />
+              {words[role]}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit">{words.submitCreate}</button>
+      </form>
+    </section>
+  );
 }
 
 function UserTable({ c, lang, users }: { c: ConsoleContext; lang: Lang; users: User[] }) {
@@ -228,24 +241,32 @@ function UserTable({ c, lang, users }: { c: ConsoleContext; lang: Lang; users: U
             <td>{user.disabledAt ? <span class="badge error">{words.disabled}</span> : <span class="badge ok">{words.enabled}</span>}</td>
             <td>{formatDateTime(lang, user.createdAt)}</td>
             <td>
-              <div class="actions">
-                <form method="post" action={`/console/users/${user.id}/${user.disabledAt ? 'enable' : 'disable'}`}>
-                  <CsrfField c={c} />
-                  {user.disabledAt ? (
-                    <button type="submit" class="secondary" aria-label={`${words.enable}: ${user.name}`}>{words.enable}</button>
-                  ) : (
-                    <button type="submit" class="danger" data-confirm={words.confirmDisable} aria-label={`${words.disable}: ${user.name}`}>{words.disable}</button>
-                  )}
-                </form>
-                <form method="post" action={`/console/users/${user.id}/token`}>
-                  <CsrfField c={c} />
-                  <button type="submit" class="secondary" data-confirm={words.confirmRotate} aria-label={`${words.rotate}: ${user.name}`}>{words.rotate}</button>
-                </form>
-              </div>
+              <UserActions c={c} lang={lang} user={user} />
             </td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A user's buttons: disable (or enable) and rotate the token, each asking first when it cannot be undone. */
+function UserActions({ c, lang, user }: { c: ConsoleContext; lang: Lang; user: User }) {
+  const words = WORDS[lang];
+  return (
+    <div class="actions">
+      <form method="post" action={`/console/users/${user.id}/${user.disabledAt ? 'enable' : 'disable'}`}>
+        <CsrfField c={c} />
+        {user.disabledAt ? (
+          <button type="submit" class="secondary" aria-label={`${words.enable}: ${user.name}`}>{words.enable}</button>
+        ) : (
+          <button type="submit" class="danger" data-confirm={words.confirmDisable} aria-label={`${words.disable}: ${user.name}`}>{words.disable}</button>
+        )}
+      </form>
+      <form method="post" action={`/console/users/${user.id}/token`}>
+        <CsrfField c={c} />
+        <button type="submit" class="secondary" data-confirm={words.confirmRotate} aria-label={`${words.rotate}: ${user.name}`}>{words.rotate}</button>
+      </form>
+    </div>
   );
 }
