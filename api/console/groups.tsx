@@ -6,7 +6,7 @@ import { CreateGroupBody, SetMembersBody } from '../groups';
 import { asList } from './forms';
 import { requireAdminPage } from './guards';
 import { formatDateTime, formatNumber, type Lang, type Messages } from './i18n';
-import { CsrfField, renderPage } from './layout';
+import { CsrfField, Pager, renderPage } from './layout';
 import { refusalOf, type RefusalStatus } from './refused';
 import type { ConsoleContext, ConsoleEnv } from './session';
 
@@ -14,7 +14,7 @@ import type { ConsoleContext, ConsoleEnv } from './session';
 
 const WORDS: Messages<
   | 'title' | 'name' | 'members' | 'memberCount' | 'created' | 'none' | 'noMembers' | 'create' | 'submitCreate' | 'save' | 'back'
-  | 'doneCreated' | 'doneMembers' | 'next' | 'first' | 'disabled' | 'open'
+  | 'doneCreated' | 'doneMembers' | 'disabled' | 'open'
 > = {
   ja: {
     title: 'グループ',
@@ -30,8 +30,6 @@ const WORDS: Messages<
     back: 'グループの一覧へ',
     doneCreated: 'グループを作成しました。',
     doneMembers: 'メンバーを保存しました。',
-    next: '次のページ',
-    first: '最初のページ',
     disabled: '（無効）',
     open: 'メンバーを変更',
   },
@@ -49,8 +47,6 @@ const WORDS: Messages<
     back: 'All groups',
     doneCreated: 'The group was created.',
     doneMembers: 'The members were saved.',
-    next: 'Next page',
-    first: 'First page',
     disabled: '(disabled)',
     open: 'Change members',
   },
@@ -158,7 +154,7 @@ async function renderGroups(
       {options.notice && <p role="status">{options.notice}</p>}
       {error && <p role="alert">{error}</p>}
       {page.items.length === 0 ? <p>{words.none}</p> : <GroupTable lang={lang} groups={page.items} users={users} />}
-      <GroupPager lang={lang} cursor={cursor} nextCursor={page.nextCursor} />
+      <Pager lang={lang} path="/console/groups" cursor={cursor} nextCursor={page.nextCursor} />
       <CreateGroupForm c={c} users={users} values={options.values ?? { name: '', memberIds: [] }} />
     </>
   ));
@@ -191,16 +187,6 @@ function GroupTable({ lang, groups, users }: { lang: Lang; groups: Group[]; user
         ))}
       </tbody>
     </table>
-  );
-}
-
-function GroupPager({ lang, cursor, nextCursor }: { lang: Lang; cursor: string | undefined; nextCursor: string | null }) {
-  const words = WORDS[lang];
-  return (
-    <nav class="pager" aria-label={lang === 'ja' ? 'ページ' : 'Pages'}>
-      {cursor && <a href="/console/groups">{words.first}</a>}
-      {nextCursor && <a href={`/console/groups?cursor=${encodeURIComponent(nextCursor)}`}>{words.next}</a>}
-    </nav>
   );
 }
 

@@ -3,7 +3,7 @@ import type { Child } from 'hono/jsx';
 import type { ConsoleContext } from './session';
 import { assetPath } from './assets';
 import { CSRF_FIELD } from './session';
-import type { Messages } from './i18n';
+import type { Lang, Messages } from './i18n';
 
 const WORDS: Messages<'app' | 'skip' | 'reviews' | 'connections' | 'contracts' | 'users' | 'groups' | 'quota' | 'signOut' | 'docs' | 'nav' | 'language' | 'signedInAs'> = {
   ja: {
@@ -126,4 +126,20 @@ export function renderMessagePage(c: ConsoleContext, options: { title: string; m
       <p role="alert">{options.message}</p>
     </>
   ));
+}
+
+const PAGER_WORDS: Messages<'label' | 'first' | 'next'> = {
+  ja: { label: 'ページ', first: '最初のページ', next: '次のページ' },
+  en: { label: 'Pages', first: 'First page', next: 'Next page' },
+};
+
+/** A list's pages by cursor: back to the first page (when not on it) and on to the next (when there is one). */
+export function Pager({ lang, path, cursor, nextCursor }: { lang: Lang; path: string; cursor: string | undefined; nextCursor: string | null }) {
+  const words = PAGER_WORDS[lang];
+  return (
+    <nav class="pager" aria-label={words.label}>
+      {cursor && <a href={path}>{words.first}</a>}
+      {nextCursor && <a href={`${path}?cursor=${encodeURIComponent(nextCursor)}`}>{words.next}</a>}
+    </nav>
+  );
 }

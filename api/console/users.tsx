@@ -4,7 +4,7 @@ import type { ApiDeps } from '../context';
 import { CreateUserBody } from '../users';
 import { requireAdminPage } from './guards';
 import { formatDateTime, type Lang, type Messages } from './i18n';
-import { CsrfField, renderPage } from './layout';
+import { CsrfField, Pager, renderPage } from './layout';
 import { refusalOf, type RefusalStatus } from './refused';
 import type { ConsoleContext, ConsoleEnv } from './session';
 
@@ -13,7 +13,7 @@ import type { ConsoleContext, ConsoleEnv } from './session';
 const WORDS: Messages<
   | 'title' | 'create' | 'name' | 'email' | 'role' | 'admin' | 'member' | 'submitCreate' | 'status' | 'enabled' | 'disabled' | 'created'
   | 'actions' | 'disable' | 'enable' | 'rotate' | 'confirmDisable' | 'confirmRotate' | 'createdUser' | 'rotatedToken' | 'token'
-  | 'tokenWarning' | 'doneDisabled' | 'doneEnabled' | 'next' | 'first' | 'none' | 'back' | 'you'
+  | 'tokenWarning' | 'doneDisabled' | 'doneEnabled' | 'none' | 'back' | 'you'
 > = {
   ja: {
     title: 'ユーザー',
@@ -40,8 +40,6 @@ const WORDS: Messages<
     tokenWarning: 'このトークンが表示されるのは今回だけです。今すぐコピーして本人に安全な方法で渡してください。このページを離れると二度と表示できません（保存されているのはハッシュだけです）。',
     doneDisabled: 'ユーザーを無効にしました。API トークンとセッションは使えなくなりました。',
     doneEnabled: 'ユーザーを有効にしました。',
-    next: '次のページ',
-    first: '最初のページ',
     none: 'ユーザーはいません。',
     back: 'ユーザーの一覧へ',
     you: '（あなた）',
@@ -71,8 +69,6 @@ const WORDS: Messages<
     tokenWarning: 'This token is shown this once. Copy it now and hand it to the user safely: once you leave this page it cannot be shown again (only its hash is kept).',
     doneDisabled: 'The user was disabled: their API token and sessions no longer work.',
     doneEnabled: 'The user was enabled.',
-    next: 'Next page',
-    first: 'First page',
     none: 'No users.',
     back: 'All users',
     you: '(you)',
@@ -173,20 +169,10 @@ async function renderUsers(
       {done && <p role="status">{done}</p>}
       {error && <p role="alert">{error}</p>}
       {page.items.length === 0 ? <p>{words.none}</p> : <UserTable c={c} lang={lang} users={page.items} />}
-      <UserPager lang={lang} cursor={cursor} nextCursor={page.nextCursor} />
+      <Pager lang={lang} path="/console/users" cursor={cursor} nextCursor={page.nextCursor} />
       <CreateUserForm c={c} values={options.values ?? { name: '', email: '', role: 'member' }} />
     </>
   ));
-}
-
-function UserPager({ lang, cursor, nextCursor }: { lang: Lang; cursor: string | undefined; nextCursor: string | null }) {
-  const words = WORDS[lang];
-  return (
-    <nav class="pager" aria-label={lang === 'ja' ? 'ページ' : 'Pages'}>
-      {cursor && <a href="/console/users">{words.first}</a>}
-      {nextCursor && <a href={`/console/users?cursor=${encodeURIComponent(nextCursor)}`}>{words.next}</a>}
-    </nav>
-  );
 }
 
 /** ユーザーを追加, with what was typed when it was refused. */
