@@ -32,11 +32,19 @@ function retryInterceptor() {
 }
 
 /**
+ * How soon the client's channel tries a Temporal that went away again. gRPC's own backoff grows to 120 s, so
+ * after an outage of a few seconds an API process went on failing calls — a new connection's workflow start
+ * among them — for many seconds after Temporal was back. Capped at 1 s (a TCP connect a second while it is
+ * down), a call's retries (about 1.8 s, above) always meet a fresh attempt.
+ */
+const RECONNECT_BACKOFF = { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 1_000 };
+
+/**
  * A client whose connection is made on first use, so the API can start (and report Temporal as down on
  * /health) while Temporal is still starting or unreachable.
  */
 export function lazyTemporalClient({ address = DEFAULT_TEMPORAL_ADDRESS, namespace }: TemporalTarget) {
   // Calls that must not hang on a server that does not answer carry a deadline (gateway.ts, health).
-  const connection = Connection.lazy({ address, interceptors: [retryInterceptor()] });
+  const connection = Connection.lazy({ address, interceptors: [retryInterceptor()], channelArgs: RECONNECT_BACKOFF });
   return { connection, client: new Client({ connection, namespace }) };
 }

@@ -193,6 +193,9 @@ it('answers 503 within 5 s on every route while Postgres, then Temporal too, are
 it('takes pause, resume and disconnect at once while SMTP is down during an incident, and delivers the incident mail exactly once when SMTP is back', async () => {
   const clientId = simulator.accounts.members[1]!;
   const { id, managementId } = await connect('Mail outage', clientId);
+  // Made just after the previous test's Temporal outage: the API's client is back by now (its channel tries
+  // again within 1 s), so the workflow started with the request, not only at the API's next repair round.
+  expect((await services.temporal.client.workflow.getHandle(connectionWorkflowId(managementId)).describe()).status.name).toBe('RUNNING');
   // How long this import takes is not what this test checks: on a loaded CI machine it once took over 60 s
   // (after the previous test's outages, beside other test files), alone about 5 s.
   await connectionWhen(id, (c) => c.status === 'idle' && c.lastSyncAt, 'the import', 240_000).catch(async (error: Error) => {
