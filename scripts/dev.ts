@@ -195,6 +195,9 @@ async function startWorkers(services: Services, parts: EmbeddedParts, count: num
   return { ...processes, description: `${count} worker processes (pids ${processes.pids.join(', ')})` };
 }
 
+/** Signals this soon after the first are the same Ctrl-C, relayed; a later one forces the stop. */
+const REPEATED_SIGNAL_MS = 2_000;
+
 async function main() {
   const started = Date.now();
   const workerCount = workerProcesses(process.argv.slice(2));
@@ -224,16 +227,23 @@ async function main() {
   if (!config.CLOUDSIGN_BASE_URL) await registerSimulatorHook(services, parts.config.CLOUDSIGN_BASE_URL);
   printBanner(parts, api, metrics, worker.description, started, !config.CLOUDSIGN_BASE_URL);
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (stoppingSince !== undefined) {
+      // Ctrl-C reaches this process twice (from the terminal, and relayed by npm and tsx): the same request.
+      // A second Ctrl-C later means "now": exit at once, the 'exit' handlers still kill the Temporal server.
+      if (Date.now() - stoppingSince > REPEATED_SIGNAL_MS) process.exit(1);
+      return;
+    }
+    stoppingSince = Date.now();
     console.log(`\n${signal}: stopping…`);
     for (const close of stops) await close().catch((error: Error) => console.error(error.message));
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // `on`, not `once`: with no listener left, a relayed repeat of the signal would end this process before it
+  // stopped the Temporal dev server, which would then hold its ports for the next `npm run dev`.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   // A worker that fails on its own must not leave the rest running unnoticed.
   void worker.done.catch(async (error: Error) => {
     console.error('the worker stopped:', error);
