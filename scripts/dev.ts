@@ -14,7 +14,7 @@ import { startSimulator } from '../src/cloudsign-simulator';
 import { openServices, type Services } from '../src/composition';
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from '../src/config';
 import { migrate } from '../src/db';
-import { ensureBootstrapAdmin } from '../src/ledger';
+import { ensureBootstrapAdmin, storedSecretsOpen } from '../src/ledger';
 import { startMailCatcher } from '../src/mail/catcher';
 import { startMetricsServer, type MetricsServer } from '../src/metrics';
 import { hookUrlOfTeam } from '../src/services/hooks';
@@ -195,6 +195,20 @@ async function startWorkers(services: Services, parts: EmbeddedParts, count: num
   return { ...processes, description: `${count} worker processes (pids ${processes.pids.join(', ')})` };
 }
 
+/**
+ * The dev database outlives `.data/` (a fresh clone, a deleted folder): its secrets were then sealed under a
+ * key this run does not have, and every sync would fail on them. Said once, at start, with what to do.
+ */
+function secretsKeyMismatch(config: Config, keySet: boolean): ConfigError {
+  const database = new URL(config.DATABASE_URL);
+  const name = database.pathname.slice(1);
+  return new ConfigError(
+    `The database ${name} holds secrets sealed under another key than ${keySet ? 'the SECRETS_KEY set' : '.data/secrets.key'} ` +
+      `(a fresh clone, or .data/ deleted, beside an old database?). Start afresh with \`dropdb -h ${database.hostname} -U ${database.username || 'postgres'} ${name}\` ` +
+      '(npm run dev creates it again), or set SECRETS_KEY to the key it was made with.',
+  );
+}
+
 /** Signals this soon after the first are the same Ctrl-C, relayed; a later one forces the stop. */
 const REPEATED_SIGNAL_MS = 2_000;
 
@@ -209,6 +223,7 @@ async function main() {
   const services = await openServices(parts.config);
   stops.unshift(services.close);
   await migrate(services.orm);
+  if (!(await storedSecretsOpen(services.orm.em.fork(), parts.config.SECRETS_KEY))) throw secretsKeyMismatch(parts.config, !!config.SECRETS_KEY);
   const email = parts.config.BOOTSTRAP_ADMIN_EMAIL;
   await ensureBootstrapAdmin(services.orm.em.fork(), { token: parts.adminToken, ...(email && { email }) });
   // The embedded dev server is started with them; a configured TEMPORAL_ADDRESS may lack them, and then every

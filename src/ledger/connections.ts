@@ -6,7 +6,7 @@ import { assertGroupsExist } from './groups';
 import { HookEndpointEntity } from './hook-endpoints';
 import { isUuid, newId } from './ids';
 import { findPage, type Page, type PageRequest } from './pagination';
-import { decryptSecret, encryptSecret, fingerprintSecret } from './secrets';
+import { decryptSecret, SecretsKeyMismatchError, encryptSecret, fingerprintSecret } from './secrets';
 import { sqlArray } from './sql';
 import { CONNECTION_STATUSES, type ConnectionStatus } from './status';
 import { assertUsersExist, isDeliverable } from './users';
@@ -305,6 +305,23 @@ function clientIdChange(fromLast4: string | null, toLast4: string): AuditChanges
 /** The client ID in plain text, for the activities that call CloudSign. Never hand it to the API or a workflow. */
 export async function revealClientId(em: EntityManager, input: { connectionId: string; secretsKey: string }): Promise<string> {
   return decryptSecret((await loadConnection(em, input.connectionId)).clientIdCiphertext, input.secretsKey);
+}
+
+/**
+ * Whether SECRETS_KEY opens the secrets this database holds (a connection's client ID, a Hook URL's token —
+ * one of each is tried): false when they were sealed under another key. True for a database without any.
+ */
+export async function storedSecretsOpen(em: EntityManager, secretsKey: string): Promise<boolean> {
+  const sealed = await em.execute<{ sealed: string }[]>(
+    `(select client_id_ciphertext as sealed from connections limit 1) union all (select token_ciphertext from hook_endpoints limit 1)`,
+  );
+  try {
+    for (const { sealed: value } of sealed) decryptSecret(value, secretsKey);
+    return true;
+  } catch (error) {
+    if (error instanceof SecretsKeyMismatchError) return false;
+    throw error;
+  }
 }
 
 /**

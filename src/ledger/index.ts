@@ -33,6 +33,7 @@ export {
   listConnections,
   updateConnection,
   revealClientId,
+  storedSecretsOpen,
   disconnectConnection,
   pendingReviewsOf,
   reviewsClosedByDisconnect,

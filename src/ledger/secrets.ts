@@ -13,6 +13,14 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 
 const VERSION = 'v1';
 
+/** A stored secret that SECRETS_KEY does not open: it was sealed under another key. */
+export class SecretsKeyMismatchError extends Error {
+  constructor() {
+    super('A stored secret could not be decrypted: SECRETS_KEY is not the key it was encrypted with.');
+    this.name = 'SecretsKeyMismatchError';
+  }
+}
+
 export function encryptSecret(plain: string, secretsKey: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', deriveKey(secretsKey, 'encryption'), iv);
@@ -30,7 +38,7 @@ export function decryptSecret(sealed: string, secretsKey: string): string {
   try {
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new Error('A stored secret could not be decrypted: SECRETS_KEY is not the key it was encrypted with.');
+    throw new SecretsKeyMismatchError();
   }
 }
 

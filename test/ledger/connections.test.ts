@@ -14,6 +14,7 @@ import {
   finishRun,
   startRun,
   syncPositionOf,
+  storedSecretsOpen,
 } from '../../src/ledger';
 import { aConnection, aUser, SECRETS_KEY, useLedger } from './fixtures';
 
@@ -140,5 +141,14 @@ describe('connections', () => {
     const second = await listConnections(ledger.em(), { limit: 2, cursor: first.nextCursor });
     expect(second).toMatchObject({ items: [{ managementId: 'CS-0001' }], nextCursor: null });
     await expect(getConnection(ledger.em(), 'not-an-id')).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('storedSecretsOpen', () => {
+  it('tells whether SECRETS_KEY opens the secrets the database holds, as npm run dev checks at start', async () => {
+    expect(await storedSecretsOpen(ledger.em(), SECRETS_KEY)).toBe(true);
+    await aConnection(ledger.em());
+    expect(await storedSecretsOpen(ledger.em(), SECRETS_KEY)).toBe(true);
+    expect(await storedSecretsOpen(ledger.em(), 'b4'.repeat(32))).toBe(false);
   });
 });
