@@ -12,6 +12,7 @@ import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/messages';
 import { missingSearchAttributes } from '../../src/temporal/search-attributes';
+import { TEST_SECRETS_KEY } from '../support/app';
 import { testDatabaseUrl } from '../support/database';
 import { eventually } from '../support/service';
 
@@ -56,7 +57,8 @@ it('creates the search attributes a configured TEMPORAL_ADDRESS lacks, and serve
     TEMPORAL_TASK_QUEUE: 'dev-test',
     CLOUDSIGN_BASE_URL: simulator.url,
     SMTP_URL: mail.url,
-    SECRETS_KEY: randomBytes(32).toString('hex'),
+    // The run's database holds other files' connections, sealed under the tests' key: npm run dev checks it opens them.
+    SECRETS_KEY: TEST_SECRETS_KEY,
     BOOTSTRAP_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
     FILE_STORAGE_DIR: join(dir, 'files'),
     PORT: String(port),
